@@ -1,0 +1,21 @@
+// Runs once before the suite: fails early, with the fix, when a real dependency is missing.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { Redis } from "ioredis";
+import { claudeBinaryPath } from "./paths.ts";
+
+export default async function globalSetup(): Promise<void> {
+  const redis = new Redis({ host: "127.0.0.1", port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch {
+    throw new Error("Tests need Redis on 127.0.0.1:6379: start one with `redis-server --daemonize yes`.");
+  } finally {
+    redis.disconnect();
+  }
+  if (!existsSync(claudeBinaryPath)) {
+    throw new Error(`The claude CLI is missing at ${claudeBinaryPath}: run \`npm ci\` with optional dependencies.`);
+  }
+  execFileSync("git", ["--version"]);
+}

@@ -1,0 +1,226 @@
+// A stand-in for the Anthropic Messages API that the real `claude` CLI talks to in tests.
+// Each agent's task carries a tag `[[script:<name>]]`; the named script decides, turn by turn,
+// which text and tool calls the "model" answers with. The CLI then really runs those tools.
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface ToolCall {
+  name: string;
+  input: Record<string, unknown>;
+}
+
+export interface ModelTurn {
+  text?: string;
+  toolCalls?: ToolCall[];
+  /** Tokens reported in `message_start.usage.input_tokens`. @defaultValue 100 */
+  inputTokens?: number;
+  /** Tokens reported in `message_delta.usage.output_tokens`. @defaultValue 20 */
+  outputTokens?: number;
+  /** Milliseconds to wait before answering (to keep an agent busy). @defaultValue 0 */
+  delayMs?: number;
+}
+
+export interface ScriptContext {
+  /** Text of the first user message: the prompt Flotilla gave the agent. */
+  prompt: string;
+  /** How many assistant messages the request already holds: 0 on the first call. */
+  step: number;
+  /** The agent's working directory, read from the system prompt. */
+  cwd: string;
+  /** Text of the newest user message (tool results are flattened to text). */
+  lastUserText: string;
+  request: RecordedRequest;
+}
+
+export type ModelScript = (context: ScriptContext) => ModelTurn;
+
+export interface RecordedRequest {
+  path: string;
+  bytes: number;
+  apiKey: string | undefined;
+  sessionId: string | undefined;
+  scriptName: string | undefined;
+  body: MessagesBody;
+}
+
+interface MessagesBody {
+  model?: string;
+  max_tokens?: number;
+  system?: string | { type: string; text?: string }[];
+  tools?: { name: string }[];
+  messages: { role: string; content: string | ContentBlock[] }[];
+}
+
+interface ContentBlock {
+  type: string;
+  text?: string;
+  content?: string | ContentBlock[];
+}
+
+const scriptTagPattern = /\[\[script:([\w-]+)\]\]/;
+
+export class ScriptedModel {
+  readonly requests: RecordedRequest[] = [];
+  private readonly scripts = new Map<string, ModelScript>();
+  private readonly server: Server;
+  private messageCounter = 0;
+
+  constructor() {
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        response.writeHead(500, { "content-type": "application/json" });
+        response.end(JSON.stringify({ type: "error", error: { type: "api_error", message: String(error) } }));
+      });
+    });
+  }
+
+  /** Registers the script an agent runs when its task contains `[[script:<name>]]`. */
+  script(name: string, script: ModelScript): this {
+    this.scripts.set(name, script);
+    return this;
+  }
+
+  async start(): Promise<string> {
+    this.server.listen(0, "127.0.0.1");
+    await once(this.server, "listening");
+    return this.url;
+  }
+
+  get url(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  requestsFor(scriptName: string): RecordedRequest[] {
+    return this.requests.filter((request) => request.scriptName === scriptName);
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = request.url ?? "/";
+    if (request.method !== "POST") {
+      response.writeHead(request.method === "HEAD" ? 200 : 404).end();
+      return;
+    }
+    const raw = await readBody(request);
+    if (path.startsWith("/v1/messages/count_tokens")) {
+      json(response, 200, { input_tokens: Math.ceil(raw.length / 4) });
+      return;
+    }
+    if (!path.startsWith("/v1/messages")) {
+      json(response, 404, { type: "error", error: { type: "not_found_error", message: path } });
+      return;
+    }
+    const body = JSON.parse(raw) as MessagesBody;
+    const prompt = textOf(body.messages.find((message) => message.role === "user")?.content);
+    const scriptName = scriptTagPattern.exec(prompt)?.[1];
+    const recorded: RecordedRequest = {
+      path,
+      bytes: Buffer.byteLength(raw),
+      apiKey: headerValue(request, "x-api-key"),
+      sessionId: headerValue(request, "x-claude-code-session-id"),
+      scriptName,
+      body,
+    };
+    this.requests.push(recorded);
+
+    const script = scriptName === undefined ? undefined : this.scripts.get(scriptName);
+    if (script === undefined || (body.tools ?? []).length === 0) {
+      // Side requests the CLI makes on its own (no tools offered) get a plain short answer.
+      this.streamTurn(response, { text: script === undefined ? "No script for this prompt." : "ok" });
+      return;
+    }
+    const lastUser = [...body.messages].reverse().find((message) => message.role === "user");
+    const turn = script({
+      prompt,
+      step: body.messages.filter((message) => message.role === "assistant").length,
+      cwd: workingDirectoryOf(body.system),
+      lastUserText: textOf(lastUser?.content),
+      request: recorded,
+    });
+    if (turn.delayMs) await new Promise((resolve) => setTimeout(resolve, turn.delayMs));
+    this.streamTurn(response, turn);
+  }
+
+  private streamTurn(response: ServerResponse, turn: ModelTurn): void {
+    this.messageCounter += 1;
+    const messageId = `msg_scripted_${this.messageCounter}`;
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const send = (event: string, data: unknown) => response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    send("message_start", {
+      type: "message_start",
+      message: {
+        id: messageId,
+        type: "message",
+        role: "assistant",
+        model: "claude-scripted",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: turn.inputTokens ?? 100, output_tokens: 1 },
+      },
+    });
+    let index = 0;
+    if (turn.text !== undefined) {
+      send("content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } });
+      send("content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: turn.text } });
+      send("content_block_stop", { type: "content_block_stop", index });
+      index += 1;
+    }
+    for (const call of turn.toolCalls ?? []) {
+      const toolUseId = `toolu_${this.messageCounter}_${index}`;
+      send("content_block_start", {
+        type: "content_block_start",
+        index,
+        content_block: { type: "tool_use", id: toolUseId, name: call.name, input: {} },
+      });
+      send("content_block_delta", {
+        type: "content_block_delta",
+        index,
+        delta: { type: "input_json_delta", partial_json: JSON.stringify(call.input) },
+      });
+      send("content_block_stop", { type: "content_block_stop", index });
+      index += 1;
+    }
+    const stopReason = (turn.toolCalls ?? []).length > 0 ? "tool_use" : "end_turn";
+    send("message_delta", {
+      type: "message_delta",
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: { output_tokens: turn.outputTokens ?? 20 },
+    });
+    send("message_stop", { type: "message_stop" });
+    response.end();
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { "content-type": "application/json" });
+  response.end(JSON.stringify(body));
+}
+
+function headerValue(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function textOf(content: string | ContentBlock[] | undefined): string {
+  if (content === undefined) return "";
+  if (typeof content === "string") return content;
+  return content.map((block) => (block.text ?? "") + textOf(block.content)).join("\n");
+}
+
+function workingDirectoryOf(system: MessagesBody["system"]): string {
+  const text = typeof system === "string" ? system : (system ?? []).map((block) => block.text ?? "").join("\n");
+  return /Primary working directory: (.+)/.exec(text)?.[1]?.trim() ?? "";
+}
