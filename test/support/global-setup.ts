@@ -15,7 +15,9 @@ export default async function globalSetup(): Promise<void> {
     redis.disconnect();
   }
   if (!existsSync(claudeBinaryPath)) {
-    throw new Error(`The claude CLI is missing at ${claudeBinaryPath}: run \`npm ci\` with optional dependencies.`);
+    throw new Error(
+      `The claude CLI is missing at ${claudeBinaryPath}: run \`npm ci\` with optional dependencies.`,
+    );
   }
   execFileSync("git", ["--version"]);
 }

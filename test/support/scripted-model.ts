@@ -151,7 +151,8 @@ export class ScriptedModel {
     this.messageCounter += 1;
     const messageId = `msg_scripted_${this.messageCounter}`;
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-    const send = (event: string, data: unknown) => response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (event: string, data: unknown) =>
+      response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     send("message_start", {
       type: "message_start",
       message: {
@@ -167,8 +168,16 @@ export class ScriptedModel {
     });
     let index = 0;
     if (turn.text !== undefined) {
-      send("content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } });
-      send("content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: turn.text } });
+      send("content_block_start", {
+        type: "content_block_start",
+        index,
+        content_block: { type: "text", text: "" },
+      });
+      send("content_block_delta", {
+        type: "content_block_delta",
+        index,
+        delta: { type: "text_delta", text: turn.text },
+      });
       send("content_block_stop", { type: "content_block_stop", index });
       index += 1;
     }
@@ -221,6 +230,7 @@ function textOf(content: string | ContentBlock[] | undefined): string {
 }
 
 function workingDirectoryOf(system: MessagesBody["system"]): string {
-  const text = typeof system === "string" ? system : (system ?? []).map((block) => block.text ?? "").join("\n");
+  const text =
+    typeof system === "string" ? system : (system ?? []).map((block) => block.text ?? "").join("\n");
   return /Primary working directory: (.+)/.exec(text)?.[1]?.trim() ?? "";
 }

@@ -1,0 +1,55 @@
+// What an agent is told. The first prompt says who it is, where it works and what it must not
+// do; later messages (after a restart, after its sub-agents finish) continue the same session.
+
+export interface PromptContext {
+  agentName: string;
+  agentId: string;
+  repositoryFullName: string;
+  worktree: string;
+  branch: string;
+  task: string;
+  requestedBy: string;
+  requestUrl: string;
+  /** Extra context: the file and diff hunk of a review comment, the issue being fixed. */
+  context?: string | undefined;
+  /** True when the agent has Flotilla's spawn tools. */
+  canSpawn: boolean;
+  extraInstructions?: string | undefined;
+}
+
+export function firstPrompt(context: PromptContext): string {
+  const lines = [
+    `You are "${context.agentName}", a coding agent run by Flotilla on the GitHub repository ${context.repositoryFullName}.`,
+    `Your working directory is ${context.worktree}, a git worktree on branch \`${context.branch}\`. Work only inside it.`,
+    "",
+    `Your task, from @${context.requestedBy} (${context.requestUrl}):`,
+    "",
+    context.task,
+    ...(context.context === undefined ? [] : ["", context.context]),
+    "",
+    "How to work:",
+    "- Change the files the task needs. Flotilla commits and pushes your work and opens a pull request when you finish:",
+    "  do not commit, push or open pull requests yourself (you have no GitHub credentials).",
+    "- When you are done, answer with a short summary of what you changed and why; it becomes the pull request's description.",
+  ];
+  if (context.canSpawn) {
+    lines.push(
+      "- You can hand parts of the work to sub-agents with the flotilla tools: `spawn_agent` starts one on a branch made",
+      "  from your work so far (each has its own budget and opens its own pull request against your branch),",
+      "  `wait_for_agents` pauses you until they finish and then gives you a short excerpt of each result,",
+      "  `read_agent_result` pages through a result, and `list_agents` shows their state.",
+    );
+  }
+  if (context.extraInstructions !== undefined && context.extraInstructions.trim() !== "") {
+    lines.push(
+      "",
+      "Instructions from the repository's Flotilla configuration:",
+      context.extraInstructions.trim(),
+    );
+  }
+  return lines.join("\n");
+}
+
+export const resumeAfterInterruptionMessage =
+  "Flotilla had to restart you (the worker running you stopped). Your earlier work in this session is kept, " +
+  "including uncommitted changes in your working directory. Check its state and continue the task where you left off.";

@@ -1,0 +1,141 @@
+// Flotilla's process configuration, read once from the environment and validated, so that a
+// mistake is reported at start with the variable's name instead of failing later mid-run.
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+const positiveInteger = z.coerce.number().int().positive();
+const minimumPermissions = ["read", "triage", "write", "maintain", "admin"] as const;
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().optional(),
+  /** Where links in check runs and comments point (the agent pages). */
+  FLOTILLA_PUBLIC_URL: z.url().optional(),
+  REDIS_URL: z.string().optional(),
+  FLOTILLA_REDIS_PREFIX: z.string().min(1).default("{flotilla}"),
+  DATA_DIR: z.string().default(`${projectRoot}data`),
+  CLAUDE_PATH: z.string().default(`${projectRoot}node_modules/.bin/claude`),
+  WORKER_CONCURRENCY: positiveInteger.default(2),
+  WORKER_LOCK_DURATION_MS: positiveInteger.default(30_000),
+  WORKER_STALLED_INTERVAL_MS: positiveInteger.default(30_000),
+  SHUTDOWN_GRACE_MS: positiveInteger.default(20_000),
+  AGENT_BUDGET_TOKENS: positiveInteger.default(2_000_000),
+  AGENT_MAX_BUDGET_TOKENS: positiveInteger.default(20_000_000),
+  AGENT_MAX_TURNS: positiveInteger.default(100),
+  AGENT_TIMEOUT_MINUTES: positiveInteger.default(60),
+  AGENT_MODEL: z.string().optional(),
+  AGENT_ALLOWED_TOOLS: z.string().default("Read,Write,Edit,MultiEdit,Glob,Grep,LS,Bash,TodoWrite,Task"),
+  AGENT_MAX_DEPTH: positiveInteger.default(3),
+  AGENT_MAX_CHILDREN: positiveInteger.default(8),
+  AGENT_MAX_PER_RUN: positiveInteger.default(50),
+  AGENT_CHILD_BUDGET_SHARE: z.coerce.number().gt(0).lte(1).default(0.25),
+  MIN_PERMISSION: z.enum(minimumPermissions).default("write"),
+  CHECKPOINT_INTERVAL_SECONDS: positiveInteger.default(120),
+  WORKTREE_RETENTION_HOURS: z.coerce.number().min(0).default(24),
+  GITHUB_WRITES_PER_MINUTE: positiveInteger.default(80),
+  GITHUB_WRITES_PER_HOUR: positiveInteger.default(500),
+  REPORT_MIN_INTERVAL_MS: positiveInteger.default(3000),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  CLAUDE_CODE_OAUTH_TOKEN: z.string().optional(),
+  ANTHROPIC_BASE_URL: z.url().optional(),
+});
+
+export type MinimumPermission = (typeof minimumPermissions)[number];
+
+export interface FlotillaConfig {
+  port: number;
+  host: string | undefined;
+  publicUrl: string;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  dataDir: string;
+  claudePath: string;
+  workerConcurrency: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  shutdownGraceMs: number;
+  defaultBudgetTokens: number;
+  maxBudgetTokens: number;
+  maxTurns: number;
+  agentTimeoutMs: number;
+  model: string | undefined;
+  allowedTools: string[];
+  maxDepth: number;
+  maxChildrenPerAgent: number;
+  maxAgentsPerRun: number;
+  childBudgetShare: number;
+  minimumPermission: MinimumPermission;
+  checkpointIntervalMs: number;
+  worktreeRetentionMs: number;
+  githubWritesPerMinute: number;
+  githubWritesPerHour: number;
+  reportMinIntervalMs: number;
+  /** Upstream model credentials: only the worker's gateway ever holds them. */
+  modelUpstream: { apiKey: string | undefined; oauthToken: string | undefined; baseUrl: string };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig {
+  const parsed = envSchema.safeParse(withoutEmptyValues(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join(".");
+      return `  ${name}=${JSON.stringify(env[name] ?? "")}: ${issue.message}`;
+    });
+    throw new ConfigError(
+      `Flotilla's environment is invalid; fix these variables (see .env.example):\n${problems.join("\n")}`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.FLOTILLA_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.FLOTILLA_REDIS_PREFIX,
+    dataDir: e.DATA_DIR,
+    claudePath: e.CLAUDE_PATH,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+    stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    defaultBudgetTokens: e.AGENT_BUDGET_TOKENS,
+    maxBudgetTokens: e.AGENT_MAX_BUDGET_TOKENS,
+    maxTurns: e.AGENT_MAX_TURNS,
+    agentTimeoutMs: e.AGENT_TIMEOUT_MINUTES * 60_000,
+    model: e.AGENT_MODEL,
+    allowedTools: e.AGENT_ALLOWED_TOOLS.split(",")
+      .map((tool) => tool.trim())
+      .filter((tool) => tool.length > 0),
+    maxDepth: e.AGENT_MAX_DEPTH,
+    maxChildrenPerAgent: e.AGENT_MAX_CHILDREN,
+    maxAgentsPerRun: e.AGENT_MAX_PER_RUN,
+    childBudgetShare: e.AGENT_CHILD_BUDGET_SHARE,
+    minimumPermission: e.MIN_PERMISSION,
+    checkpointIntervalMs: e.CHECKPOINT_INTERVAL_SECONDS * 1000,
+    worktreeRetentionMs: e.WORKTREE_RETENTION_HOURS * 3_600_000,
+    githubWritesPerMinute: e.GITHUB_WRITES_PER_MINUTE,
+    githubWritesPerHour: e.GITHUB_WRITES_PER_HOUR,
+    reportMinIntervalMs: e.REPORT_MIN_INTERVAL_MS,
+    modelUpstream: {
+      apiKey: e.ANTHROPIC_API_KEY,
+      oauthToken: e.CLAUDE_CODE_OAUTH_TOKEN,
+      baseUrl: e.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com",
+    },
+  };
+}
+
+function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  const cleaned: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env))
+    if (value !== undefined && value !== "") cleaned[name] = value;
+  return cleaned;
+}

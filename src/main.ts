@@ -1,0 +1,52 @@
+// Flotilla's entry point: `node src/main.ts [all|web|worker]`. Without GitHub App credentials
+// (and not in production) it serves Probot's setup flow, which registers the app and writes
+// them to .env. SIGTERM/SIGINT shut down cleanly: no new jobs, running agents handed back.
+import { run } from "probot";
+import { ConfigError } from "./config/env.ts";
+import { type ProcessRole, startFlotilla } from "./start-flotilla.ts";
+
+const roles: readonly ProcessRole[] = ["all", "web", "worker"];
+
+async function main(): Promise<void> {
+  const role = process.argv[2] ?? process.env.FLOTILLA_ROLE ?? "all";
+  if (!(roles as readonly string[]).includes(role)) {
+    throw new ConfigError(`Unknown role "${role}": run \`node src/main.ts all|web|worker\`.`);
+  }
+  const hasCredentials =
+    Boolean(process.env.APP_ID) && Boolean(process.env.PRIVATE_KEY || process.env.PRIVATE_KEY_PATH);
+  if (!hasCredentials && process.env.NODE_ENV !== "production" && role !== "worker") {
+    console.info(
+      "No GitHub App credentials yet: open the printed address to register Flotilla as a GitHub App.",
+    );
+    await run(() => undefined);
+    return;
+  }
+  if (!hasCredentials) {
+    throw new ConfigError(
+      "APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) must be set: register the app first (`npm start` outside production runs the setup flow).",
+    );
+  }
+  const flotilla = await startFlotilla(role as ProcessRole);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.info(`${signal} received: stopping Flotilla (running agents are handed back to the queue)`);
+    const forceExit = setTimeout(() => process.exit(1), flotilla.config.shutdownGraceMs + 10_000);
+    forceExit.unref();
+    flotilla.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error("Flotilla did not stop cleanly:", error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

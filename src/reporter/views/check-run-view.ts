@@ -1,0 +1,147 @@
+// What an agent's check run says: state, what it is doing now, its last tool calls, spend vs
+// budget, its sub-agents, and at the end an outcome whose conclusion means something.
+import type {
+  CheckConclusion,
+  CheckRunAction,
+  CheckRunContent,
+  CheckStatus,
+} from "../../github/check-runs.ts";
+import { type AgentRecord, isTerminal, type RunRecord } from "../../store/records.ts";
+import { checkRunName, stateLabels } from "./agent-labels.ts";
+import { checkRunTextLimit, formatTokens, oneLine, truncateMarkdown } from "./text-limits.ts";
+
+export interface CheckRunViewInput {
+  run: RunRecord;
+  agent: AgentRecord;
+  agentsById: ReadonlyMap<string, AgentRecord>;
+  /** The agent's final answer, when it has ended (bounded by the caller). */
+  resultExcerpt: string | undefined;
+  detailsUrl: string | undefined;
+}
+
+export function checkStatusOf(agent: AgentRecord): CheckStatus {
+  if (agent.state === "queued") return "queued";
+  return isTerminal(agent.state) ? "completed" : "in_progress";
+}
+
+export function checkConclusionOf(agent: AgentRecord): CheckConclusion | undefined {
+  switch (agent.state) {
+    case "succeeded":
+      return agent.hasChanges ? "success" : "neutral";
+    case "failed":
+      return "failure";
+    case "cancelled":
+      return "cancelled";
+    case "timed_out":
+      return "timed_out";
+    case "out_of_budget":
+      return "action_required";
+    default:
+      return undefined;
+  }
+}
+
+export const actionIdentifiers = { cancel: "cancel", retry: "retry", continue: "continue" } as const;
+
+function actionsFor(agent: AgentRecord): CheckRunAction[] {
+  if (!isTerminal(agent.state)) {
+    return [
+      {
+        label: "Cancel",
+        identifier: actionIdentifiers.cancel,
+        description: "Stop this agent and its sub-agents",
+      },
+    ];
+  }
+  if (agent.state === "out_of_budget") {
+    return [
+      {
+        label: "Continue",
+        identifier: actionIdentifiers.continue,
+        description: "Resume with 50% more budget",
+      },
+      { label: "Retry", identifier: actionIdentifiers.retry, description: "Start this agent again" },
+    ];
+  }
+  if (agent.state === "succeeded") return [];
+  return [{ label: "Retry", identifier: actionIdentifiers.retry, description: "Start this agent again" }];
+}
+
+export function titleFor(agent: AgentRecord): string {
+  const spend = `${formatTokens(agent.spentTokens)} of ${formatTokens(agent.budgetTokens)} tokens`;
+  switch (agent.state) {
+    case "succeeded":
+      return agent.hasChanges ? `Done: pull request #${agent.pullRequestNumber ?? "…"}` : "Done: no changes";
+    case "failed":
+      return oneLine(`Failed: ${agent.error ?? "unknown error"}`, 120);
+    case "out_of_budget":
+      return `Out of budget: spent ${spend}`;
+    case "timed_out":
+      return "Timed out";
+    case "cancelled":
+      return "Cancelled";
+    default:
+      return `${stateLabels[agent.state]} · ${spend}`;
+  }
+}
+
+export function renderCheckRun(input: CheckRunViewInput): CheckRunContent {
+  const { run, agent } = input;
+  const status = checkStatusOf(agent);
+  const lines = [
+    `**Task:** ${oneLine(agent.task, 500)}`,
+    "",
+    `**State:** ${stateLabels[agent.state]}${agent.currentStep ? ` — ${oneLine(agent.currentStep, 200)}` : ""}`,
+    `**Spend:** ${formatTokens(agent.spentTokens)} of ${formatTokens(agent.budgetTokens)} tokens · $${agent.costUsd.toFixed(4)} · ${agent.turns} turns`,
+    `**Branch:** \`${agent.branch}\``,
+  ];
+  if (agent.pullRequestUrl !== undefined) {
+    lines.push(`**Pull request:** [#${agent.pullRequestNumber}](${agent.pullRequestUrl})`);
+  }
+  if (agent.recentTools.length > 0) {
+    lines.push(
+      "",
+      "**Recent tool calls:**",
+      ...agent.recentTools.map((tool) => `- \`${oneLine(tool, 160)}\``),
+    );
+  }
+  const children = [...input.agentsById.values()].filter((other) => other.parentId === agent.id);
+  if (children.length > 0) {
+    lines.push(
+      "",
+      "**Sub-agents:**",
+      ...children.map(
+        (child) =>
+          `- ${child.name}: ${stateLabels[child.state]} · ${formatTokens(child.spentTokens)}/${formatTokens(child.budgetTokens)}${
+            child.pullRequestUrl === undefined
+              ? ""
+              : ` · [#${child.pullRequestNumber}](${child.pullRequestUrl})`
+          }`,
+      ),
+    );
+  }
+  if (agent.error !== undefined && agent.state !== "succeeded")
+    lines.push("", `**Error:** ${oneLine(agent.error, 1000)}`);
+  const summary = truncateMarkdown(lines.join("\n"), checkRunTextLimit, input.detailsUrl);
+  const text =
+    input.resultExcerpt === undefined || input.resultExcerpt === ""
+      ? undefined
+      : truncateMarkdown(`## Agent's answer\n\n${input.resultExcerpt}`, checkRunTextLimit, input.detailsUrl);
+  return {
+    name: checkRunName(agent, input.agentsById),
+    headSha: run.headSha,
+    externalId: agent.id,
+    status,
+    conclusion: checkConclusionOf(agent),
+    detailsUrl: input.detailsUrl,
+    startedAt: agent.startedAt === undefined ? undefined : new Date(agent.startedAt).toISOString(),
+    completedAt:
+      status === "completed" && agent.endedAt !== undefined
+        ? new Date(agent.endedAt).toISOString()
+        : undefined,
+    title: titleFor(agent),
+    summary,
+    text,
+    actions: actionsFor(agent),
+  };
+}

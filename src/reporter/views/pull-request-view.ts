@@ -1,0 +1,31 @@
+// The pull request an agent's work becomes: titled from its task, described by its own final
+// summary, with its cost and a link back to the comment that started it.
+import type { AgentRecord, RunRecord } from "../../store/records.ts";
+import { commentBodyLimit, formatTokens, oneLine, truncateMarkdown } from "./text-limits.ts";
+
+export interface PullRequestViewInput {
+  run: RunRecord;
+  agent: AgentRecord;
+  /** The branch this pull request merges into. */
+  base: string;
+  summary: string;
+}
+
+export function renderPullRequest(input: PullRequestViewInput): {
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+} {
+  const { run, agent } = input;
+  const title = oneLine(agent.task.split("\n")[0] ?? agent.task, 72) || `Agent ${agent.name}`;
+  const body = [
+    input.summary.trim() === "" ? "_The agent left no summary._" : input.summary.trim(),
+    "",
+    "---",
+    `🚢 Opened by Flotilla agent \`${agent.name}\` (run \`${run.id}\`), started by @${run.commenter} in ${run.commentUrl}.`,
+    `Spend: ${formatTokens(agent.spentTokens)} of ${formatTokens(agent.budgetTokens)} tokens · $${agent.costUsd.toFixed(4)} · ${agent.turns} turns.`,
+    ...(!run.isPullRequest && agent.parentId === undefined ? ["", `Fixes #${run.issueNumber}`] : []),
+  ].join("\n");
+  return { title, body: truncateMarkdown(body, commentBodyLimit), head: agent.branch, base: input.base };
+}

@@ -1,0 +1,71 @@
+// The one tracking comment per run, edited in place: the tree of agents with state, spend,
+// check run and pull request, and the run's total spend.
+import type { AgentRecord, RunRecord } from "../../store/records.ts";
+import { stateLabels } from "./agent-labels.ts";
+import { commentBodyLimit, escapeTableCell, formatTokens, oneLine, truncateMarkdown } from "./text-limits.ts";
+
+export function trackingCommentMarker(runId: string): string {
+  return `<!-- flotilla:run:${runId} -->`;
+}
+
+export interface TrackingCommentInput {
+  run: RunRecord;
+  agents: readonly AgentRecord[];
+  checkRunUrl: (agent: AgentRecord) => string | undefined;
+  runPageUrl: string | undefined;
+  /** Shown while the run waits for a free slot in its repository. */
+  queuedNote?: string | undefined;
+}
+
+export function renderTrackingComment(input: TrackingCommentInput): string {
+  const { run, agents } = input;
+  const spent = agents.reduce((sum, agent) => sum + agent.spentTokens, 0);
+  const cost = agents.reduce((sum, agent) => sum + agent.costUsd, 0);
+  const rootBudget = agents
+    .filter((agent) => agent.parentId === undefined)
+    .reduce((sum, a) => sum + a.budgetTokens, 0);
+  const rows = orderAsTree(agents).map(({ agent, depth }) => {
+    const name = `${"&nbsp;&nbsp;".repeat(depth * 2)}${depth > 0 ? "↳ " : ""}\`${agent.name}\``;
+    const checkUrl = input.checkRunUrl(agent);
+    const check = checkUrl === undefined ? "—" : `[check](${checkUrl})`;
+    const pull =
+      agent.pullRequestUrl === undefined ? "—" : `[#${agent.pullRequestNumber}](${agent.pullRequestUrl})`;
+    const spend = `${formatTokens(agent.spentTokens)} / ${formatTokens(agent.budgetTokens)}`;
+    return `| ${name} | ${stateLabels[agent.state]} | ${spend} | ${check} | ${pull} | ${escapeTableCell(oneLine(agent.currentStep || agent.task, 80))} |`;
+  });
+  const body = [
+    trackingCommentMarker(run.id),
+    `### 🚢 Flotilla run \`${run.id}\``,
+    `Started by @${run.commenter} in [this comment](${run.commentUrl}).${
+      input.runPageUrl === undefined ? "" : ` [Live view](${input.runPageUrl})`
+    }`,
+    ...(input.queuedNote === undefined ? [] : ["", `> ${input.queuedNote}`]),
+    "",
+    "| agent | state | tokens (spent / budget) | check | pull request | now |",
+    "|---|---|---|---|---|---|",
+    ...rows,
+    "",
+    `**Total:** ${formatTokens(spent)} of ${formatTokens(rootBudget)} tokens · $${cost.toFixed(4)}`,
+    "",
+    "<sub>`/agents status` · `/agents cancel <agent|all>` · `/agents retry <agent>` · `/agents continue <agent>` · `/agents help`</sub>",
+  ].join("\n");
+  return truncateMarkdown(body, commentBodyLimit, input.runPageUrl);
+}
+
+function orderAsTree(agents: readonly AgentRecord[]): { agent: AgentRecord; depth: number }[] {
+  const childrenOf = new Map<string | undefined, AgentRecord[]>();
+  for (const agent of agents) {
+    const siblings = childrenOf.get(agent.parentId) ?? [];
+    siblings.push(agent);
+    childrenOf.set(agent.parentId, siblings);
+  }
+  const ordered: { agent: AgentRecord; depth: number }[] = [];
+  const visit = (parentId: string | undefined, depth: number) => {
+    for (const agent of childrenOf.get(parentId) ?? []) {
+      ordered.push({ agent, depth });
+      visit(agent.id, depth + 1);
+    }
+  };
+  visit(undefined, 0);
+  return ordered;
+}

@@ -1,0 +1,51 @@
+// Every Redis key Flotilla uses is built here, under one prefix. The prefix is hash-tagged
+// (`{flotilla}`) by default so that a Redis Cluster keeps all of them in one slot, which the
+// multi-key scripts in this folder need.
+
+export interface KeySpace {
+  readonly prefix: string;
+  delivery(deliveryId: string): string;
+  deliveryReply(deliveryId: string): string;
+  run(runId: string): string;
+  runAgents(runId: string): string;
+  issueRuns(owner: string, repo: string, issueNumber: number): string;
+  agent(agentId: string): string;
+  agentChildren(agentId: string): string;
+  agentResult(agentId: string): string;
+  agentEvents(agentId: string): string;
+  agentSession(agentId: string): string;
+  agentTokens(): string;
+  cancelChannel(): string;
+  reportDirty(): string;
+  reportVersions(): string;
+  reportLastWrite(): string;
+  reportLock(target: string): string;
+  rateWindow(installationId: number, window: string): string;
+  dailyTokens(installationId: number, day: string): string;
+  repositoryActive(owner: string, repo: string): string;
+}
+
+export function createKeySpace(prefix: string): KeySpace {
+  return {
+    prefix,
+    delivery: (deliveryId) => `${prefix}:delivery:${deliveryId}`,
+    deliveryReply: (deliveryId) => `${prefix}:delivery:${deliveryId}:reply`,
+    run: (runId) => `${prefix}:run:${runId}`,
+    runAgents: (runId) => `${prefix}:run:${runId}:agents`,
+    issueRuns: (owner, repo, issueNumber) => `${prefix}:issue:${owner}/${repo}#${issueNumber}:runs`,
+    agent: (agentId) => `${prefix}:agent:${agentId}`,
+    agentChildren: (agentId) => `${prefix}:agent:${agentId}:children`,
+    agentResult: (agentId) => `${prefix}:agent:${agentId}:result`,
+    agentEvents: (agentId) => `${prefix}:agent:${agentId}:events`,
+    agentSession: (agentId) => `${prefix}:agent:${agentId}:session`,
+    agentTokens: () => `${prefix}:agent-tokens`,
+    cancelChannel: () => `${prefix}:cancel`,
+    reportDirty: () => `${prefix}:report:dirty`,
+    reportVersions: () => `${prefix}:report:versions`,
+    reportLastWrite: () => `${prefix}:report:last-write`,
+    reportLock: (target) => `${prefix}:report:lock:${target}`,
+    rateWindow: (installationId, window) => `${prefix}:rate:${installationId}:${window}`,
+    dailyTokens: (installationId, day) => `${prefix}:daily-tokens:${installationId}:${day}`,
+    repositoryActive: (owner, repo) => `${prefix}:repo:${owner}/${repo}:active`,
+  };
+}

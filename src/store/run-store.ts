@@ -1,0 +1,161 @@
+// Reads and writes run and agent records. Records are Redis hashes so that independent writers
+// (worker, gateway, web) can each change their own fields without overwriting the others'.
+import type { Redis } from "ioredis";
+import type { KeySpace } from "./keys.ts";
+import {
+  type AgentRecord,
+  agentRecordSchema,
+  type RecordFields,
+  type RunLimits,
+  type RunRecord,
+  runRecordSchema,
+  toRedisFields,
+} from "./records.ts";
+
+export type NewRun = Omit<RunRecord, "trackingCommentId" | "limits"> & { limits: RunLimits };
+export type NewAgent = Pick<
+  AgentRecord,
+  | "id"
+  | "runId"
+  | "name"
+  | "depth"
+  | "task"
+  | "branch"
+  | "baseSha"
+  | "sessionId"
+  | "budgetTokens"
+  | "maxTurns"
+  | "createdAt"
+> &
+  Partial<Pick<AgentRecord, "parentId" | "model">>;
+
+export type AgentUpdate = Partial<Omit<AgentRecord, "id" | "runId">>;
+export type RunUpdate = Partial<Pick<RunRecord, "trackingCommentId">>;
+
+export class RecordNotFoundError extends Error {
+  constructor(kind: "run" | "agent", id: string) {
+    super(`No ${kind} record "${id}" in Redis: it was never created, or Redis lost its data.`);
+    this.name = "RecordNotFoundError";
+  }
+}
+
+export class RunStore {
+  readonly redis: Redis;
+  readonly keys: KeySpace;
+
+  constructor(redis: Redis, keys: KeySpace) {
+    this.redis = redis;
+    this.keys = keys;
+  }
+
+  /**
+   * Records a new run and its first agents, once per webhook delivery: a redelivered webhook
+   * finds the delivery already claimed and gets `created: false`.
+   */
+  async createRun(run: NewRun, agents: readonly NewAgent[]): Promise<{ created: boolean }> {
+    const claimed = await this.redis.set(this.keys.delivery(run.deliveryId), run.id, "EX", 30 * 86_400, "NX");
+    if (claimed === null) return { created: false };
+    const transaction = this.redis.multi();
+    transaction.hset(this.keys.run(run.id), toRedisFields({ ...run, limits: JSON.stringify(run.limits) }));
+    transaction.rpush(this.keys.issueRuns(run.owner, run.repo, run.issueNumber), run.id);
+    for (const agent of agents) this.queueAgentCreation(transaction, agent);
+    await transaction.exec();
+    return { created: true };
+  }
+
+  /** Adds an agent to an existing run (a spawned child). */
+  async addAgent(agent: NewAgent): Promise<void> {
+    const transaction = this.redis.multi();
+    this.queueAgentCreation(transaction, agent);
+    if (agent.parentId !== undefined) transaction.rpush(this.keys.agentChildren(agent.parentId), agent.id);
+    await transaction.exec();
+  }
+
+  private queueAgentCreation(transaction: ReturnType<Redis["multi"]>, agent: NewAgent): void {
+    transaction.hset(this.keys.agent(agent.id), toRedisFields({ ...agent, state: "queued", generation: 0 }));
+    transaction.rpush(this.keys.runAgents(agent.runId), agent.id);
+  }
+
+  async runIdForDelivery(deliveryId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.delivery(deliveryId))) ?? undefined;
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const fields = await this.redis.hgetall(this.keys.run(runId));
+    return Object.keys(fields).length === 0 ? undefined : runRecordSchema.parse(fields);
+  }
+
+  async requireRun(runId: string): Promise<RunRecord> {
+    const run = await this.getRun(runId);
+    if (run === undefined) throw new RecordNotFoundError("run", runId);
+    return run;
+  }
+
+  async updateRun(runId: string, update: RunUpdate): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), toRedisFields(update as RecordFields));
+  }
+
+  async getAgent(agentId: string): Promise<AgentRecord | undefined> {
+    const fields = await this.redis.hgetall(this.keys.agent(agentId));
+    return Object.keys(fields).length === 0 ? undefined : agentRecordSchema.parse(fields);
+  }
+
+  async requireAgent(agentId: string): Promise<AgentRecord> {
+    const agent = await this.getAgent(agentId);
+    if (agent === undefined) throw new RecordNotFoundError("agent", agentId);
+    return agent;
+  }
+
+  async updateAgent(agentId: string, update: AgentUpdate): Promise<void> {
+    const fields = toRedisFields(update as RecordFields);
+    if (Object.keys(fields).length > 0) await this.redis.hset(this.keys.agent(agentId), fields);
+  }
+
+  async addSpentTokens(agentId: string, tokens: number): Promise<void> {
+    await this.redis.hincrby(this.keys.agent(agentId), "spentTokens", tokens);
+  }
+
+  async clearAgentFields(agentId: string, names: readonly (keyof AgentRecord)[]): Promise<void> {
+    if (names.length > 0) await this.redis.hdel(this.keys.agent(agentId), ...names);
+  }
+
+  async listRunAgents(runId: string): Promise<AgentRecord[]> {
+    const ids = await this.redis.lrange(this.keys.runAgents(runId), 0, -1);
+    return this.getAgents(ids);
+  }
+
+  async listChildren(agentId: string): Promise<AgentRecord[]> {
+    const ids = await this.redis.lrange(this.keys.agentChildren(agentId), 0, -1);
+    return this.getAgents(ids);
+  }
+
+  private async getAgents(ids: readonly string[]): Promise<AgentRecord[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.agent(id));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.flatMap(([error, fields]) => {
+      if (error !== null || typeof fields !== "object" || fields === null) return [];
+      return Object.keys(fields).length > 0 ? [agentRecordSchema.parse(fields)] : [];
+    });
+  }
+
+  async runIdsForIssue(owner: string, repo: string, issueNumber: number): Promise<string[]> {
+    return this.redis.lrange(this.keys.issueRuns(owner, repo, issueNumber), 0, -1);
+  }
+
+  /** Keeps an agent's whole final answer; parents read it in pages (see readResult). */
+  async saveResult(agentId: string, text: string): Promise<void> {
+    await this.redis.set(this.keys.agentResult(agentId), text);
+  }
+
+  async readResult(
+    agentId: string,
+    offset: number,
+    limit: number,
+  ): Promise<{ text: string; totalChars: number } | undefined> {
+    const text = await this.redis.get(this.keys.agentResult(agentId));
+    if (text === null) return undefined;
+    return { text: text.slice(offset, offset + limit), totalChars: text.length };
+  }
+}

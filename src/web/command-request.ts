@@ -1,0 +1,86 @@
+// A command comment reduced to what Flotilla needs, whichever webhook it came in: an issue or
+// pull request conversation comment, or a pull request review comment (with its file and hunk).
+import type { Context } from "probot";
+import type { CommentKind } from "../github/reactions.ts";
+
+export interface CommandRequest {
+  deliveryId: string;
+  installationId: number;
+  owner: string;
+  repo: string;
+  cloneUrl: string;
+  defaultBranch: string;
+  issueNumber: number;
+  isPullRequest: boolean;
+  issueLocked: boolean;
+  issueState: string;
+  comment: {
+    id: number;
+    kind: CommentKind;
+    url: string;
+    body: string;
+    author: string;
+    authorIsBot: boolean;
+  };
+  /** Where a review comment points: its file, line and diff hunk. */
+  reviewLocation?: { path: string; line: number | undefined; diffHunk: string } | undefined;
+}
+
+export function requestFromIssueComment(
+  context: Context<"issue_comment.created">,
+): CommandRequest | undefined {
+  const { payload } = context;
+  if (payload.installation === undefined) return undefined;
+  return {
+    deliveryId: context.id,
+    installationId: payload.installation.id,
+    owner: payload.repository.owner.login,
+    repo: payload.repository.name,
+    cloneUrl: payload.repository.clone_url,
+    defaultBranch: payload.repository.default_branch,
+    issueNumber: payload.issue.number,
+    isPullRequest: payload.issue.pull_request !== undefined && payload.issue.pull_request !== null,
+    issueLocked: payload.issue.locked === true,
+    issueState: payload.issue.state ?? "open",
+    comment: {
+      id: payload.comment.id,
+      kind: "issue",
+      url: payload.comment.html_url,
+      body: payload.comment.body,
+      author: payload.comment.user?.login ?? "ghost",
+      authorIsBot: payload.comment.user?.type === "Bot" || payload.sender.type === "Bot",
+    },
+  };
+}
+
+export function requestFromReviewComment(
+  context: Context<"pull_request_review_comment.created">,
+): CommandRequest | undefined {
+  const { payload } = context;
+  if (payload.installation === undefined) return undefined;
+  return {
+    deliveryId: context.id,
+    installationId: payload.installation.id,
+    owner: payload.repository.owner.login,
+    repo: payload.repository.name,
+    cloneUrl: payload.repository.clone_url,
+    defaultBranch: payload.repository.default_branch,
+    issueNumber: payload.pull_request.number,
+    isPullRequest: true,
+    issueLocked: payload.pull_request.locked === true,
+    issueState: payload.pull_request.state,
+    comment: {
+      id: payload.comment.id,
+      kind: "review",
+      url: payload.comment.html_url,
+      body: payload.comment.body,
+      author: payload.comment.user?.login ?? "ghost",
+      authorIsBot: payload.comment.user?.type === "Bot" || payload.sender.type === "Bot",
+    },
+    reviewLocation: {
+      path: payload.comment.path,
+      line: payload.comment.line ?? undefined,
+      diffHunk: payload.comment.diff_hunk,
+    },
+  };
+}

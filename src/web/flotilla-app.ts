@@ -1,0 +1,19 @@
+// The Probot app: webhook events in, commands dispatched. Handlers only read GitHub, record and
+// enqueue; they answer well within GitHub's 10 s delivery timeout and never run an agent.
+import type { Probot } from "probot";
+import { requestFromIssueComment, requestFromReviewComment } from "./command-request.ts";
+import { handleCommandRequest } from "./handle-command.ts";
+import type { WebDependencies } from "./web-dependencies.ts";
+
+export function createFlotillaApp(deps: WebDependencies) {
+  return (app: Probot): void => {
+    app.on("issue_comment.created", async (context) => {
+      const request = requestFromIssueComment(context);
+      if (request !== undefined) await handleCommandRequest(deps, context.octokit, request);
+    });
+    app.on("pull_request_review_comment.created", async (context) => {
+      const request = requestFromReviewComment(context);
+      if (request !== undefined) await handleCommandRequest(deps, context.octokit, request);
+    });
+  };
+}

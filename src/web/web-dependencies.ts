@@ -1,0 +1,18 @@
+// What the web process's handlers need: configuration, records, the agent queue, the reporter
+// and the write limiter. The web process never runs an agent.
+import type { Queue } from "bullmq";
+import type { Logger } from "pino";
+import type { FlotillaConfig } from "../config/env.ts";
+import type { AgentJobData } from "../queue/agent-queue.ts";
+import type { Reporter } from "../reporter/reporter.ts";
+import type { WriteLimiter } from "../reporter/write-limiter.ts";
+import type { RunStore } from "../store/run-store.ts";
+
+export interface WebDependencies {
+  config: FlotillaConfig;
+  store: RunStore;
+  queue: Queue<AgentJobData>;
+  reporter: Reporter;
+  limiter: WriteLimiter;
+  log: Logger;
+}

@@ -1,0 +1,75 @@
+// Prepares an agent's place on this host: the repository mirror, its own worktree on its own
+// branch, and its own HOME and CLAUDE_CONFIG_DIR. Also checkpoints and cleans that place up.
+import { mkdir, rm } from "node:fs/promises";
+import { installationToken } from "../github/github-app.ts";
+import type { AgentRecord, RunRecord } from "../store/records.ts";
+import { type AgentPaths, agentPaths, mirrorPath } from "../workspace/data-paths.ts";
+import type { RepositorySource } from "../workspace/mirror.ts";
+import { syncMirror } from "../workspace/mirror.ts";
+import {
+  commitAll,
+  commitsSince,
+  headCommit,
+  prepareWorktree,
+  pushBranch,
+  removeWorktree,
+  type WorktreeOrigin,
+} from "../workspace/worktree.ts";
+import type { WorkerDependencies } from "./worker-dependencies.ts";
+
+export interface AgentWorkspace {
+  paths: AgentPaths;
+  mirrorDir: string;
+  source: RepositorySource;
+  origin: WorktreeOrigin;
+}
+
+export async function repositorySource(deps: WorkerDependencies, run: RunRecord): Promise<RepositorySource> {
+  if (!/^https?:\/\//i.test(run.cloneUrl)) return { cloneUrl: run.cloneUrl };
+  return { cloneUrl: run.cloneUrl, token: await installationToken(await deps.clientFor(run.installationId)) };
+}
+
+export async function prepareAgentWorkspace(
+  deps: WorkerDependencies,
+  run: RunRecord,
+  agent: AgentRecord,
+): Promise<AgentWorkspace> {
+  const paths = agentPaths(deps.config.dataDir, agent.id);
+  const mirrorDir = mirrorPath(deps.config.dataDir, run.owner, run.repo);
+  const source = await repositorySource(deps, run);
+  await syncMirror(mirrorDir, source);
+  const origin = await prepareWorktree({
+    mirrorDir,
+    worktreeDir: paths.worktree,
+    branch: agent.branch,
+    baseSha: agent.baseSha,
+  });
+  await Promise.all([
+    mkdir(paths.claudeConfigDir, { recursive: true }),
+    mkdir(paths.tmpDir, { recursive: true }),
+  ]);
+  return { paths, mirrorDir, source, origin };
+}
+
+/**
+ * Commits the agent's work in progress and pushes its branch, so that another worker (or a
+ * child branching from it) sees it. Returns the pushed commit, or undefined if the branch has
+ * no commits of its own yet.
+ */
+export async function checkpointWorkspace(
+  workspace: AgentWorkspace,
+  agent: AgentRecord,
+  message: string,
+): Promise<{ pushedSha: string | undefined; commits: number }> {
+  await commitAll(workspace.paths.worktree, message);
+  const commits = await commitsSince(workspace.paths.worktree, agent.baseSha);
+  if (commits === 0) return { pushedSha: undefined, commits };
+  await pushBranch(workspace.paths.worktree, agent.branch, workspace.source);
+  return { pushedSha: await headCommit(workspace.paths.worktree), commits };
+}
+
+/** Removes the agent's worktree and scratch space; its branch stays on the repository. */
+export async function removeAgentWorkspace(workspace: AgentWorkspace, agent: AgentRecord): Promise<void> {
+  await removeWorktree(workspace.mirrorDir, workspace.paths.worktree, agent.branch);
+  await rm(workspace.paths.tmpDir, { recursive: true, force: true });
+}

@@ -1,0 +1,52 @@
+// Ends an agent: commits and pushes what it left, keeps its whole answer, records the outcome,
+// and asks the reporter for the final check run, tracking comment and pull request.
+import type { AgentRecord } from "../store/records.ts";
+import { type AgentWorkspace, checkpointWorkspace, removeAgentWorkspace } from "./agent-workspace.ts";
+import type { FinalState } from "./classify-exit.ts";
+import type { WorkerDependencies } from "./worker-dependencies.ts";
+
+export interface Ending {
+  state: FinalState;
+  resultText: string;
+  error?: string | undefined;
+}
+
+export async function finishAgent(
+  deps: WorkerDependencies,
+  agent: AgentRecord,
+  workspace: AgentWorkspace | undefined,
+  ending: Ending,
+): Promise<void> {
+  await deps.store.updateAgent(agent.id, { state: "finishing", currentStep: "committing and pushing" });
+  await deps.reporter.changed([{ kind: "check", agentId: agent.id }]);
+  const checkpoint =
+    workspace === undefined
+      ? { pushedSha: agent.pushedSha, commits: agent.hasChanges ? 1 : 0 }
+      : await checkpointWorkspace(workspace, agent, `${agent.name}: ${firstLine(agent.task)}`);
+  await deps.store.saveResult(agent.id, ending.resultText);
+  await deps.store.updateAgent(agent.id, {
+    state: ending.state,
+    endedAt: Date.now(),
+    hasChanges: checkpoint.commits > 0,
+    pushedSha: checkpoint.pushedSha,
+    currentStep: "",
+    error: ending.error,
+  });
+  if (ending.error === undefined) await deps.store.clearAgentFields(agent.id, ["error"]);
+  await deps.reporter.changed(
+    [
+      { kind: "pull", agentId: agent.id },
+      { kind: "check", agentId: agent.id },
+      { kind: "comment", runId: agent.runId },
+      ...(agent.parentId === undefined ? [] : [{ kind: "check" as const, agentId: agent.parentId }]),
+    ],
+    { urgent: true },
+  );
+  // A failed agent's worktree is kept for inspection until the retention sweep removes it.
+  if (workspace !== undefined && ending.state === "succeeded") await removeAgentWorkspace(workspace, agent);
+}
+
+function firstLine(text: string): string {
+  const line = (text.split("\n")[0] ?? "").trim();
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line || "work";
+}

@@ -1,0 +1,107 @@
+// Turns a running agent's stream events into its record: session, current step, recent tool
+// calls, turns and spend. Writes are coalesced (at most one a second) because a busy agent emits
+// many events; the session id is written at once, since a crash right after must find it.
+import type { AgentStreamEvent } from "../agent/stream-events.ts";
+import type { AgentUpdate, RunStore } from "../store/run-store.ts";
+
+const recentToolCount = 6;
+const flushIntervalMs = 1_000;
+
+export interface ProgressRecorderOptions {
+  store: RunStore;
+  agentId: string;
+  /** Called after each flushed change, to tell the reporter. */
+  onFlushed: () => void;
+  /** Count spend from the stream; off when the model gateway charges spend exactly. */
+  countStreamUsage: boolean;
+  onWriteError: (error: unknown) => void;
+}
+
+export class ProgressRecorder {
+  private readonly options: ProgressRecorderOptions;
+  private pending: AgentUpdate = {};
+  private pendingTokens = 0;
+  private recentTools: string[];
+  private timer: NodeJS.Timeout | undefined;
+  private writes: Promise<void> = Promise.resolve();
+  sessionConfirmed = false;
+
+  constructor(options: ProgressRecorderOptions, recentTools: readonly string[]) {
+    this.options = options;
+    this.recentTools = [...recentTools];
+  }
+
+  record(event: AgentStreamEvent): void {
+    switch (event.kind) {
+      case "init":
+        this.sessionConfirmed = true;
+        this.enqueueWrite({ sessionStarted: true, lastActivityAt: Date.now() });
+        return;
+      case "tool_call": {
+        const label = `${event.parentToolUseId === null ? "" : "(sub-agent) "}${event.name}: ${event.inputSummary}`;
+        this.recentTools = [...this.recentTools, label].slice(-recentToolCount);
+        this.merge({ recentTools: this.recentTools, currentStep: `running ${label}` });
+        return;
+      }
+      case "assistant_text":
+        if (event.parentToolUseId === null) this.merge({ currentStep: `thinking: ${event.text}` });
+        return;
+      case "subagent":
+        this.merge({ currentStep: `built-in sub-agent ${event.phase}: ${event.description}` });
+        return;
+      case "api_retry":
+        this.merge({
+          currentStep: `model API busy (${event.errorStatus ?? event.error}): retry ${event.attempt} of ${event.maxRetries} in ${Math.round(event.retryDelayMs / 1000)} s`,
+        });
+        return;
+      case "usage":
+        if (this.options.countStreamUsage) {
+          this.pendingTokens +=
+            event.usage.inputTokens + event.usage.outputTokens + event.usage.cacheCreationInputTokens;
+        }
+        this.merge({});
+        return;
+      case "result":
+        this.merge({ turns: event.numTurns, costUsd: event.totalCostUsd });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Writes whatever is pending and waits for all writes. */
+  async flush(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.writePending();
+    await this.writes;
+  }
+
+  private merge(update: AgentUpdate): void {
+    this.pending = { ...this.pending, ...update, lastActivityAt: Date.now() };
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.writePending();
+    }, flushIntervalMs);
+  }
+
+  private writePending(): void {
+    const update = this.pending;
+    const tokens = this.pendingTokens;
+    this.pending = {};
+    this.pendingTokens = 0;
+    if (Object.keys(update).length === 0 && tokens === 0) return;
+    this.enqueueWrite(update, tokens);
+  }
+
+  private enqueueWrite(update: AgentUpdate, tokens = 0): void {
+    const { store, agentId } = this.options;
+    this.writes = this.writes
+      .then(async () => {
+        await store.updateAgent(agentId, update);
+        if (tokens > 0) await store.addSpentTokens(agentId, tokens);
+        this.options.onFlushed();
+      })
+      .catch(this.options.onWriteError);
+  }
+}

@@ -1,0 +1,28 @@
+// What an agent job needs from its process: configuration, records, the reporter, GitHub
+// clients, model access for agents, and the registry of agents running here.
+import type { Logger } from "pino";
+import type { ModelAccess } from "../agent/agent-environment.ts";
+import type { FlotillaConfig } from "../config/env.ts";
+import type { GitHubClient } from "../github/github-app.ts";
+import type { Reporter } from "../reporter/reporter.ts";
+import type { AgentRecord } from "../store/records.ts";
+import type { RunStore } from "../store/run-store.ts";
+import type { RunningAgents } from "./running-agents.ts";
+
+/** Hands each agent a model credential of its own, and takes it back when the agent stops. */
+export interface ModelAccessProvider {
+  grant(agent: AgentRecord): Promise<ModelAccess>;
+  revoke(agent: AgentRecord): Promise<void>;
+  /** True when spend is charged exactly outside the agent (then the stream's usage is not counted). */
+  readonly chargesSpend: boolean;
+}
+
+export interface WorkerDependencies {
+  config: FlotillaConfig;
+  store: RunStore;
+  reporter: Reporter;
+  clientFor: (installationId: number) => Promise<GitHubClient>;
+  modelAccess: ModelAccessProvider;
+  runningAgents: RunningAgents;
+  log: Logger;
+}

@@ -1,0 +1,49 @@
+// One bare mirror per repository per host, shared by every agent's worktree there. Fetched from
+// the payload's clone URL (https, file:// or a plain path); credentials are passed per command
+// and never stored in the mirror's config.
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import { credentialEnvironment, git } from "./git.ts";
+import { withMirrorLock } from "./mirror-lock.ts";
+
+export interface RepositorySource {
+  cloneUrl: string;
+  /** An installation token for http(s) remotes; unused for local ones. */
+  token?: string | undefined;
+}
+
+export async function syncMirror(mirrorDir: string, source: RepositorySource): Promise<void> {
+  await withMirrorLock(mirrorDir, async () => {
+    if (!(await exists(join(mirrorDir, "HEAD")))) {
+      await git(["init", "--quiet", "--bare", mirrorDir], { cwd: "/" });
+    }
+    await git(
+      ["fetch", "--quiet", "--prune", "--no-tags", source.cloneUrl, "+refs/heads/*:refs/remotes/origin/*"],
+      {
+        cwd: mirrorDir,
+        env: credentialEnvironment(source.cloneUrl, source.token),
+      },
+    );
+  });
+}
+
+/** Resolves a branch name or commit to a commit id in the mirror, or undefined. */
+export async function resolveCommit(mirrorDir: string, reference: string): Promise<string | undefined> {
+  try {
+    const output = await git(["rev-parse", "--verify", "--quiet", `${reference}^{commit}`], {
+      cwd: mirrorDir,
+    });
+    return output.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
