@@ -19,6 +19,18 @@ export interface ModelTurn {
   outputTokens?: number;
   /** Milliseconds to wait before answering (to keep an agent busy). @defaultValue 0 */
   delayMs?: number;
+  /** Answer this request with an HTTP error and the API's JSON error body instead of a message. */
+  httpError?: HttpError;
+}
+
+export interface HttpError {
+  status: number;
+  /** The body's `error.type`, e.g. `invalid_request_error`. @defaultValue "api_error" */
+  type?: string;
+  /** @defaultValue "scripted error" */
+  message?: string;
+  /** Extra response headers, e.g. `{ "retry-after": "1" }`. */
+  headers?: Record<string, string>;
 }
 
 export interface ScriptContext {
@@ -144,6 +156,12 @@ export class ScriptedModel {
       request: recorded,
     });
     if (turn.delayMs) await new Promise((resolve) => setTimeout(resolve, turn.delayMs));
+    if (turn.httpError !== undefined) {
+      const { status, type = "api_error", message = "scripted error", headers = {} } = turn.httpError;
+      response.writeHead(status, { "content-type": "application/json", ...headers });
+      response.end(JSON.stringify({ type: "error", error: { type, message } }));
+      return;
+    }
     this.streamTurn(response, turn);
   }
 
@@ -151,7 +169,8 @@ export class ScriptedModel {
     this.messageCounter += 1;
     const messageId = `msg_scripted_${this.messageCounter}`;
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-    const send = (event: string, data: unknown) => response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (event: string, data: unknown) =>
+      response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     send("message_start", {
       type: "message_start",
       message: {
@@ -167,8 +186,16 @@ export class ScriptedModel {
     });
     let index = 0;
     if (turn.text !== undefined) {
-      send("content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } });
-      send("content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: turn.text } });
+      send("content_block_start", {
+        type: "content_block_start",
+        index,
+        content_block: { type: "text", text: "" },
+      });
+      send("content_block_delta", {
+        type: "content_block_delta",
+        index,
+        delta: { type: "text_delta", text: turn.text },
+      });
       send("content_block_stop", { type: "content_block_stop", index });
       index += 1;
     }
@@ -221,6 +248,7 @@ function textOf(content: string | ContentBlock[] | undefined): string {
 }
 
 function workingDirectoryOf(system: MessagesBody["system"]): string {
-  const text = typeof system === "string" ? system : (system ?? []).map((block) => block.text ?? "").join("\n");
+  const text =
+    typeof system === "string" ? system : (system ?? []).map((block) => block.text ?? "").join("\n");
   return /Primary working directory: (.+)/.exec(text)?.[1]?.trim() ?? "";
 }
