@@ -19,6 +19,18 @@ export interface ModelTurn {
   outputTokens?: number;
   /** Milliseconds to wait before answering (to keep an agent busy). @defaultValue 0 */
   delayMs?: number;
+  /** Answer this request with an HTTP error and the API's JSON error body instead of a message. */
+  httpError?: HttpError;
+}
+
+export interface HttpError {
+  status: number;
+  /** The body's `error.type`, e.g. `invalid_request_error`. @defaultValue "api_error" */
+  type?: string;
+  /** @defaultValue "scripted error" */
+  message?: string;
+  /** Extra response headers, e.g. `{ "retry-after": "1" }`. */
+  headers?: Record<string, string>;
 }
 
 export interface ScriptContext {
@@ -144,6 +156,12 @@ export class ScriptedModel {
       request: recorded,
     });
     if (turn.delayMs) await new Promise((resolve) => setTimeout(resolve, turn.delayMs));
+    if (turn.httpError !== undefined) {
+      const { status, type = "api_error", message = "scripted error", headers = {} } = turn.httpError;
+      response.writeHead(status, { "content-type": "application/json", ...headers });
+      response.end(JSON.stringify({ type: "error", error: { type, message } }));
+      return;
+    }
     this.streamTurn(response, turn);
   }
 
