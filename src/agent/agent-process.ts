@@ -1,10 +1,11 @@
 // One running `claude` process: started in its own process group, its stdout parsed line by line
 // as it arrives (every raw line appended to the transcript file), and stopped with SIGKILL, which
-// also reaches the commands its Bash tool started in sessions of their own.
+// also reaches the commands its Bash tool started in sessions of their own. Leftovers of an
+// earlier run of the same agent on this host (a worker killed mid-run) are killed before start.
 
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { killSessionProcesses } from "../process/kill-session-processes.ts";
+import { killAgentProcesses } from "../process/kill-agent-processes.ts";
 import { signalProcessGroup, startProcess } from "../process/run-command.ts";
 import { splitLines } from "./line-splitter.ts";
 import type { AgentStreamEvent } from "./stream-events.ts";
@@ -31,6 +32,7 @@ export interface AgentProcessOptions {
   cwd: string;
   env: Record<string, string>;
   sessionId: string;
+  claudeConfigDir: string;
   transcriptPath: string;
   onEvent: (event: AgentStreamEvent) => void;
 }
@@ -40,11 +42,17 @@ const stderrTailChars = 4000;
 export class AgentProcess {
   readonly exited: Promise<AgentExit>;
   private readonly subprocess: ReturnType<typeof startProcess>;
-  private readonly sessionId: string;
+  private readonly markers: { sessionId: string; claudeConfigDir: string };
   private stopReason: StopReason | undefined;
 
-  constructor(options: AgentProcessOptions) {
-    this.sessionId = options.sessionId;
+  /** Kills what an earlier run of this agent left behind on this host, then starts the CLI. */
+  static async start(options: AgentProcessOptions): Promise<AgentProcess> {
+    await killAgentProcesses({ sessionId: options.sessionId, claudeConfigDir: options.claudeConfigDir });
+    return new AgentProcess(options);
+  }
+
+  private constructor(options: AgentProcessOptions) {
+    this.markers = { sessionId: options.sessionId, claudeConfigDir: options.claudeConfigDir };
     this.subprocess = startProcess(options.claudePath, options.args, { cwd: options.cwd, env: options.env });
     this.exited = this.watch(options);
   }
@@ -57,7 +65,7 @@ export class AgentProcess {
   async stop(reason: StopReason): Promise<void> {
     this.stopReason ??= reason;
     signalProcessGroup(this.subprocess.pid, "SIGKILL");
-    await killSessionProcesses(this.sessionId);
+    await killAgentProcesses(this.markers);
   }
 
   private async watch(options: AgentProcessOptions): Promise<AgentExit> {
@@ -82,7 +90,7 @@ export class AgentProcess {
     transcript.end();
     await once(transcript, "close");
     // Background commands the agent left running (servers, watchers) must not outlive it.
-    await killSessionProcesses(this.sessionId);
+    await killAgentProcesses(this.markers);
     return {
       exitCode: finished.exitCode,
       signal: finished.signal,

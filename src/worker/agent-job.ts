@@ -94,7 +94,7 @@ async function runSession(
   );
   await deps.store.updateAgent(agent.id, { state: "running", currentStep: "starting claude" });
   await deps.reporter.changed(targetsShowingAgent(agent));
-  const agentProcess = new AgentProcess({
+  const agentProcess = await AgentProcess.start({
     claudePath: deps.config.claudePath,
     args: buildClaudeArguments({
       message,
@@ -112,6 +112,7 @@ async function runSession(
       modelAccess,
     }),
     sessionId: agent.sessionId,
+    claudeConfigDir: workspace.paths.claudeConfigDir,
     transcriptPath: workspace.paths.transcript,
     onEvent: (event) => recorder.record(event),
   });

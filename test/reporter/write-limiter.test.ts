@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WriteLimiter } from "../../src/reporter/write-limiter.ts";
+import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+
+let testRedis: TestRedis;
+
+beforeAll(() => {
+  testRedis = createTestRedis();
+});
+afterAll(() => testRedis.cleanup());
+
+describe("WriteLimiter", () => {
+  it("allows at most the per-minute number of writes, per installation", async () => {
+    const limiter = new WriteLimiter(testRedis.redis, testRedis.keys, { perMinute: 5, perHour: 100 });
+    const waits: number[] = [];
+    for (let i = 0; i < 7; i += 1) waits.push(await limiter.tryAcquire(1, "final"));
+    expect(waits.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    expect(waits[5]).toBeGreaterThan(55_000);
+    expect(waits[6]).toBeGreaterThan(55_000);
+    expect(await limiter.tryAcquire(2, "final")).toBe(0);
+  });
+
+  it("keeps a fifth of the hourly allowance for final states", async () => {
+    const limiter = new WriteLimiter(testRedis.redis, testRedis.keys, { perMinute: 1000, perHour: 10 });
+    for (let i = 0; i < 8; i += 1) expect(await limiter.tryAcquire(3, "progress")).toBe(0);
+    expect(await limiter.tryAcquire(3, "progress")).toBeGreaterThan(0);
+    expect(await limiter.tryAcquire(3, "final")).toBe(0);
+    expect(await limiter.tryAcquire(3, "final")).toBe(0);
+    expect(await limiter.tryAcquire(3, "final")).toBeGreaterThan(0);
+  });
+
+  it("pauses an installation after GitHub says so", async () => {
+    const limiter = new WriteLimiter(testRedis.redis, testRedis.keys, { perMinute: 1000, perHour: 1000 });
+    await limiter.pause(4, 30_000);
+    const wait = await limiter.tryAcquire(4, "final");
+    expect(wait).toBeGreaterThan(25_000);
+    expect(wait).toBeLessThanOrEqual(30_000);
+  });
+});

@@ -1,0 +1,39 @@
+// A Redis connection for one test file, with its own key prefix, and removal of every key under
+// that prefix afterwards (BullMQ's keys included, since they share the prefix).
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import { createRedisConnection } from "../../src/queue/redis-connection.ts";
+import { createKeySpace, type KeySpace } from "../../src/store/keys.ts";
+
+export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export interface TestRedis {
+  redis: Redis;
+  keys: KeySpace;
+  prefix: string;
+  cleanup(): Promise<void>;
+}
+
+export function createTestRedis(): TestRedis {
+  const prefix = `{flotilla-test-${randomBytes(4).toString("hex")}}`;
+  const redis = createRedisConnection(testRedisUrl, "commands");
+  return {
+    redis,
+    keys: createKeySpace(prefix),
+    prefix,
+    cleanup: async () => {
+      await deleteKeysWithPrefix(redis, prefix);
+      redis.disconnect();
+    },
+  };
+}
+
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  const pattern = `${prefix.replace(/[[\]{}*?\\]/g, "\\$&")}*`;
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+}
