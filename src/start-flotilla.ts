@@ -33,6 +33,7 @@ export async function startFlotilla(
 ): Promise<FlotillaProcess> {
   const config = loadConfig(env);
   const probot = createProbot({ env, overrides: { Octokit: FlotillaOctokit, redisConfig: undefined } });
+  await probot.ready();
   const log = probot.log.child({ name: "flotilla", role });
   const embeddedRedis = config.redisUrl === undefined ? await startEmbeddedRedis(config.dataDir) : undefined;
   const redisUrl = config.redisUrl ?? embeddedRedis?.url ?? "";

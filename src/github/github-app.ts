@@ -7,10 +7,13 @@ import { Probot, ProbotOctokit } from "probot";
 
 export type GitHubClient = InstanceType<typeof ProbotOctokit>;
 
-export const FlotillaOctokit = ProbotOctokit.defaults({
-  throttle: { enabled: false },
+// The function form is needed: Probot always passes throttle options of its own, which would
+// replace a plain object default (and switch throttling back on).
+export const FlotillaOctokit = ProbotOctokit.defaults((options: ConstructorParameters<typeof ProbotOctokit>[0]) => ({
+  ...options,
   retry: { enabled: false },
-});
+  throttle: { ...options?.throttle, enabled: false },
+}));
 
 export interface GitHubAppOptions {
   appId: number | string;

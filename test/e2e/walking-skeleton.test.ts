@@ -126,7 +126,7 @@ describe("walking skeleton: /agents run → agent → pull request", () => {
 
     // The agent's branch holds exactly its change on top of the PR head.
     const branch = (await remote.branches()).find((name) => name.startsWith("agents/"));
-    expect(branch).toMatch(/^agents\/r[0-9a-f]{12}\/add-a-greeting-file$/);
+    expect(branch).toMatch(/^agents\/r[0-9a-f]{12}\/script-write-greeting-add-a-greeting/);
     expect(await remote.readFile(branch!, "GREETING.md")).toBe(greeting);
     expect((await remote.listFiles(branch!)).sort()).toEqual(["GREETING.md", "README.md", "src/login.ts"]);
 
@@ -166,7 +166,7 @@ describe("walking skeleton: /agents run → agent → pull request", () => {
     });
     expect(github.checkRuns(owner, repo)).toHaveLength(before + 1);
     const jobs = await queue.getJobs(["completed", "active", "waiting", "delayed", "failed"]);
-    expect(jobs.filter((job) => job.id?.includes("add-another-greeting"))).toHaveLength(1);
+    expect(jobs.filter((job) => job.id?.includes("add-another"))).toHaveLength(1);
   });
 
   it("refuses a commenter without write access, with a reply and no job", async () => {
