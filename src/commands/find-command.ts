@@ -24,8 +24,8 @@ export function findCommand(text: string): FoundCommand | null {
       if (closesFence(line, fence)) fence = null;
       continue;
     }
+    // A block-quote line starts with `>`, so it never starts with the command word.
     const trimmed = line.trimStart();
-    if (trimmed.startsWith(">")) continue;
     fence = openingFence(line);
     if (fence || !COMMAND_START.test(trimmed)) continue;
     return {

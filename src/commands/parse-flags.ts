@@ -75,24 +75,19 @@ export function parseFlags(
 }
 
 /** Stores the checked value of one flag; returns the problem when the value is missing or not allowed. */
-function setFlagValue(values: FlagValues, name: FlagName, raw: string | undefined): string | undefined {
-  if (
-    raw === undefined ||
-    raw === "" ||
-    FLAG_NAMES.some((flag) => raw === `--${flag}` || raw.startsWith(`--${flag}=`))
-  ) {
-    return `${inlineCode(`--${name}`)} needs a value: ${FLAGS[name].allowed}, as in ${inlineCode(FLAGS[name].example)}`;
+function setFlagValue<K extends FlagName>(
+  values: FlagValues,
+  name: K,
+  raw: string | undefined,
+): string | undefined {
+  const flag = FLAGS[name];
+  const looksLikeAFlag = (word: string): boolean =>
+    FLAG_NAMES.some((known) => word === `--${known}` || word.startsWith(`--${known}=`));
+  if (raw === undefined || raw === "" || looksLikeAFlag(raw)) {
+    return `${inlineCode(`--${name}`)} needs a value: ${flag.allowed}, as in ${inlineCode(flag.example)}`;
   }
-  const invalid = (problem: string): string =>
-    `${inlineCode(`--${name}`)} ${problem}; you wrote ${inlineCode(raw)}`;
-  if (name === "model") {
-    const checked = FLAGS.model.check(raw);
-    if (!checked.ok) return invalid(checked.problem);
-    values.model = checked.value;
-    return undefined;
-  }
-  const checked = FLAGS[name].check(raw);
-  if (!checked.ok) return invalid(checked.problem);
+  const checked = flag.check(raw);
+  if (!checked.ok) return `${inlineCode(`--${name}`)} ${checked.problem}; you wrote ${inlineCode(raw)}`;
   values[name] = checked.value;
   return undefined;
 }

@@ -68,6 +68,22 @@ describe("/agents run", () => {
     });
   });
 
+  it("reads Windows line ends", () => {
+    expect(command("hi\r\n/agents run --count 2 fix it\r\nin core\r\n")).toEqual({
+      verb: "run",
+      tasks: ["fix it\nin core"],
+      count: 2,
+    });
+  });
+
+  it("keeps a model name that starts with a dash as the flag's value", () => {
+    expect(command("/agents run --model -preview go")).toMatchObject({ model: "-preview", tasks: ["go"] });
+  });
+
+  it("quotes flags as they were written", () => {
+    expect(problem(`/agents run --max-turns  "0" go`).quoted).toBe(`--max-turns  "0"`);
+  });
+
   it("takes the lines below as the task when the command line has only flags", () => {
     expect(command("/agents run --budget 10k\nrefactor the queue\ninto two files")).toEqual({
       verb: "run",

@@ -88,7 +88,7 @@ describe("agentBranchName", () => {
       fc.string({ unit: fc.constantFrom(..."./\\~^:?*[@{}-_ .lock..aZ9"), maxLength: 40 }),
     );
     const samples = fc.sample(fc.tuple(runId, task, fc.integer({ min: 1, max: 60 })), {
-      numRuns: 250,
+      numRuns: 150,
       seed: 42,
     });
     const names = samples.map(([id, text, max]) => agentBranchName(id, slugForTask(text, max)));
