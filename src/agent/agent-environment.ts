@@ -49,6 +49,10 @@ export function buildAgentEnvironment(options: AgentEnvironmentOptions): Record<
     ANTHROPIC_API_KEY: options.modelAccess.apiKey,
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     DISABLE_AUTOUPDATER: "1",
+    // In -p mode the CLI does not wait for MCP servers by default, so under load the first turn
+    // would lack Flotilla's tools (docs/cli-facts.md §4): wait for them, up to 20 s.
+    MCP_CONNECTION_NONBLOCKING: "0",
+    MCP_CONNECT_TIMEOUT_MS: "20000",
     // Agents commit nothing themselves, but tools like `git stash` want an identity.
     GIT_AUTHOR_NAME: "flotilla-agent",
     GIT_AUTHOR_EMAIL: "flotilla-agent@users.noreply.github.com",

@@ -8,6 +8,7 @@ export interface KeySpace {
   deliveryReply(deliveryId: string): string;
   run(runId: string): string;
   runAgents(runId: string): string;
+  runSpawnLock(runId: string): string;
   issueRuns(owner: string, repo: string, issueNumber: number): string;
   agent(agentId: string): string;
   agentChildren(agentId: string): string;
@@ -32,6 +33,7 @@ export function createKeySpace(prefix: string): KeySpace {
     deliveryReply: (deliveryId) => `${prefix}:delivery:${deliveryId}:reply`,
     run: (runId) => `${prefix}:run:${runId}`,
     runAgents: (runId) => `${prefix}:run:${runId}:agents`,
+    runSpawnLock: (runId) => `${prefix}:run:${runId}:spawn-lock`,
     issueRuns: (owner, repo, issueNumber) => `${prefix}:issue:${owner}/${repo}#${issueNumber}:runs`,
     agent: (agentId) => `${prefix}:agent:${agentId}`,
     agentChildren: (agentId) => `${prefix}:agent:${agentId}:children`,

@@ -106,6 +106,11 @@ export const agentRecordSchema = z.object({
   summary: z.string().optional(),
   error: z.string().optional(),
   pendingMessage: z.string().optional(),
+  /** The children a parked agent waits for, and why it waits. */
+  waitingFor: jsonList,
+  waitKind: z.enum(["asked", "ended-early"]).optional(),
+  /** Time spent running (not waiting), for the wall-clock limit. */
+  activeMs: z.coerce.number().default(0),
   cancelRequested: flag,
   createdAt: z.coerce.number(),
   startedAt: optionalNumber,

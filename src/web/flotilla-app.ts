@@ -2,6 +2,7 @@
 // enqueue; they answer well within GitHub's 10 s delivery timeout and never run an agent.
 import type { Probot } from "probot";
 import { requestFromIssueComment, requestFromReviewComment } from "./command-request.ts";
+import { handleCheckRunAction } from "./handle-check-run-action.ts";
 import { handleCommandRequest } from "./handle-command.ts";
 import type { WebDependencies } from "./web-dependencies.ts";
 
@@ -15,5 +16,6 @@ export function createFlotillaApp(deps: WebDependencies) {
       const request = requestFromReviewComment(context);
       if (request !== undefined) await handleCommandRequest(deps, context.octokit, request);
     });
+    app.on("check_run.requested_action", (context) => handleCheckRunAction(deps, context));
   };
 }

@@ -6,6 +6,7 @@ import { helpText } from "../commands/help-text.ts";
 import { parseComment } from "../commands/parse-comment.ts";
 import type { GitHubClient } from "../github/github-app.ts";
 import { getPermissionLevel, meetsPermission } from "../github/permissions.ts";
+import { runControlCommand } from "./agent-commands.ts";
 import type { CommandRequest } from "./command-request.ts";
 import { replyOnce } from "./reply.ts";
 import { startRun } from "./start-run.ts";
@@ -53,12 +54,7 @@ export async function handleCommandRequest(
     case "cancel":
     case "retry":
     case "continue":
-      await replyOnce(
-        deps,
-        client,
-        request,
-        `\`/agents ${command.verb}\` is not available in this version of Flotilla yet. \`/agents status\` shows the agents of this ${request.isPullRequest ? "pull request" : "issue"}.`,
-      );
+      await replyOnce(deps, client, request, await runControlCommand(deps, request, command));
       return;
   }
 }

@@ -6,6 +6,7 @@ import type { FlotillaConfig } from "../config/env.ts";
 import type { AgentJobData } from "../queue/agent-queue.ts";
 import type { Reporter } from "../reporter/reporter.ts";
 import type { WriteLimiter } from "../reporter/write-limiter.ts";
+import type { BudgetStore } from "../store/budget-store.ts";
 import type { RunStore } from "../store/run-store.ts";
 
 export interface WebDependencies {
@@ -14,5 +15,6 @@ export interface WebDependencies {
   queue: Queue<AgentJobData>;
   reporter: Reporter;
   limiter: WriteLimiter;
+  budgets: BudgetStore;
   log: Logger;
 }

@@ -1,18 +1,16 @@
 // One BullMQ job = one agent's next stretch of work: prepare its worktree, run `claude` (a new
-// session, or the same session resumed), then finish it or hand it back. The job is resumable
-// from the top: everything it needs to continue is in the agent's record and on its branch.
-import { DelayedError, type Job } from "bullmq";
-import { buildAgentEnvironment } from "../agent/agent-environment.ts";
-import { AgentProcess } from "../agent/agent-process.ts";
-import { firstPrompt, resumeAfterInterruptionMessage } from "../agent/agent-prompt.ts";
-import { buildClaudeArguments } from "../agent/claude-arguments.ts";
+// session, or the same session resumed), then finish it, park it while its children work, or
+// hand it back. The job is resumable from the top: everything it needs to continue is in the
+// agent's record and on its branch.
+import { DelayedError, type Job, WaitingChildrenError } from "bullmq";
 import type { AgentJobData } from "../queue/agent-queue.ts";
 import { targetsShowingAgent } from "../reporter/report-targets.ts";
-import { type AgentRecord, isTerminal, type RunRecord } from "../store/records.ts";
+import { childOutcomes } from "../spawn/child-outcomes.ts";
+import { childrenReport } from "../spawn/children-report.ts";
+import { type AgentRecord, isTerminal } from "../store/records.ts";
 import { type AgentWorkspace, checkpointWorkspace, prepareAgentWorkspace } from "./agent-workspace.ts";
-import { classifyExit, type ExitMeaning } from "./classify-exit.ts";
 import { finishAgent } from "./finish-agent.ts";
-import { ProgressRecorder } from "./progress-recorder.ts";
+import { runAgentSession } from "./run-agent-session.ts";
 import type { WorkerDependencies } from "./worker-dependencies.ts";
 
 export async function processAgentJob(
@@ -21,19 +19,21 @@ export async function processAgentJob(
   token: string | undefined,
 ): Promise<string> {
   const { agentId, generation } = job.data;
-  const agent = await deps.store.requireAgent(agentId);
-  if (isTerminal(agent.state) || generation < agent.generation) return `agent already ${agent.state}`;
+  let agent = await deps.store.requireAgent(agentId);
+  if (isTerminal(agent.state) || generation < agent.generation) {
+    // An agent that ended while its children still worked keeps its job open until they end.
+    await waitForPendingChildren(job, token);
+    return `agent already ${agent.state}`;
+  }
   const run = await deps.store.requireRun(agent.runId);
   const log = deps.log.child({ runId: run.id, agentId });
 
   if (agent.cancelRequested) {
-    await finishAgent(deps, agent, undefined, {
-      state: "cancelled",
-      resultText: "",
-      error: "cancelled on request",
-    });
+    await finishAgent(deps, agent, undefined, { state: "cancelled", resultText: "", error: "cancelled on request" });
+    await waitForPendingChildren(job, token);
     return "cancelled";
   }
+  if (agent.state === "waiting") agent = await prepareResumeAfterWaiting(deps, agent);
 
   await deps.store.updateAgent(agentId, {
     state: "preparing",
@@ -44,94 +44,75 @@ export async function processAgentJob(
   const workspace = await prepareAgentWorkspace(deps, run, agent);
   log.info({ origin: workspace.origin, worktree: workspace.paths.worktree }, "agent workspace ready");
 
-  const meaning = await runSession(deps, run, await deps.store.requireAgent(agentId), workspace);
-  const current = await deps.store.requireAgent(agentId);
-  switch (meaning.kind) {
-    case "ended":
-      await finishAgent(deps, current, workspace, meaning);
-      log.info({ state: meaning.state }, "agent ended");
-      return meaning.state;
-    case "shutdown":
+  for (;;) {
+    const outcome = await runAgentSession(deps, job, run, await deps.store.requireAgent(agentId), workspace);
+    const current = await deps.store.requireAgent(agentId);
+    const { meaning } = outcome;
+    if (meaning.kind === "shutdown") {
       // This worker is stopping: keep the work on the branch and let another worker resume.
       await checkpointWorkspace(workspace, current, `${current.name}: work in progress`);
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
-    case "parked":
-      throw new Error("Parking an agent needs the spawn tools, which this worker does not offer yet.");
+    }
+    if (meaning.kind === "parked") {
+      await park(deps, workspace, current, outcome.waitingFor ?? [], "asked");
+    } else {
+      const unfinished = (await deps.store.listChildren(agentId)).filter((child) => !isTerminal(child.state));
+      if (meaning.state !== "succeeded" || unfinished.length === 0) {
+        await finishAgent(deps, current, workspace, meaning);
+        log.info({ state: meaning.state }, "agent ended");
+        await waitForPendingChildren(job, token);
+        return meaning.state;
+      }
+      // It answered while sub-agents still work: let them finish, then show it their results.
+      await park(
+        deps,
+        workspace,
+        current,
+        unfinished.map((child) => child.id),
+        "ended-early",
+      );
+    }
+    if (await job.moveToWaitingChildren(token ?? "")) throw new WaitingChildrenError();
+    // Its children were already done: resume it at once, in this same job.
+    await prepareResumeAfterWaiting(deps, await deps.store.requireAgent(agentId));
   }
 }
 
-async function runSession(
+/** Commits the agent's work, records what it waits for, and shows it as waiting. */
+async function park(
   deps: WorkerDependencies,
-  run: RunRecord,
-  agent: AgentRecord,
   workspace: AgentWorkspace,
-): Promise<ExitMeaning> {
-  const message = agent.sessionStarted
-    ? (agent.pendingMessage ?? resumeAfterInterruptionMessage)
-    : firstPrompt({
-        agentName: agent.name,
-        agentId: agent.id,
-        repositoryFullName: `${run.owner}/${run.repo}`,
-        worktree: workspace.paths.worktree,
-        branch: agent.branch,
-        task: agent.task,
-        requestedBy: run.commenter,
-        requestUrl: run.commentUrl,
-        canSpawn: false,
-        extraInstructions: run.limits.extraInstructions,
-      });
-  const modelAccess = await deps.modelAccess.grant(agent);
-  const recorder = new ProgressRecorder(
-    {
-      store: deps.store,
-      agentId: agent.id,
-      countStreamUsage: !deps.modelAccess.chargesSpend,
-      onFlushed: () => void deps.reporter.changed(targetsShowingAgent(agent)),
-      onWriteError: (error) => deps.log.error({ err: error, agentId: agent.id }, "could not record progress"),
-    },
-    agent.recentTools,
-  );
-  await deps.store.updateAgent(agent.id, { state: "running", currentStep: "starting claude" });
-  await deps.reporter.changed(targetsShowingAgent(agent));
-  const agentProcess = await AgentProcess.start({
-    claudePath: deps.config.claudePath,
-    args: buildClaudeArguments({
-      message,
-      sessionId: agent.sessionId,
-      resume: agent.sessionStarted,
-      allowedTools: run.limits.allowedTools,
-      maxTurns: agent.maxTurns,
-      model: agent.model ?? run.limits.model,
-    }),
-    cwd: workspace.paths.worktree,
-    env: buildAgentEnvironment({
-      home: workspace.paths.home,
-      claudeConfigDir: workspace.paths.claudeConfigDir,
-      tmpDir: workspace.paths.tmpDir,
-      modelAccess,
-    }),
-    sessionId: agent.sessionId,
-    claudeConfigDir: workspace.paths.claudeConfigDir,
-    transcriptPath: workspace.paths.transcript,
-    onEvent: (event) => recorder.record(event),
+  agent: AgentRecord,
+  waitingFor: string[],
+  waitKind: "asked" | "ended-early",
+): Promise<void> {
+  const checkpoint = await checkpointWorkspace(workspace, agent, `${agent.name}: work in progress while waiting`);
+  await deps.store.updateAgent(agent.id, {
+    state: "waiting",
+    waitingFor,
+    waitKind,
+    pushedSha: checkpoint.pushedSha,
+    currentStep: `waiting for ${waitingFor.length} sub-agent${waitingFor.length === 1 ? "" : "s"}`,
   });
-  deps.runningAgents.add(agent.id, agentProcess);
-  const elapsedMs = agent.startedAt === undefined ? 0 : Date.now() - agent.startedAt;
-  const timeout = setTimeout(
-    () => void agentProcess.stop("timed_out"),
-    Math.max(1_000, run.limits.timeoutMs - elapsedMs),
-  );
-  try {
-    const exit = await agentProcess.exited;
-    await recorder.flush();
-    if (agent.pendingMessage !== undefined && recorder.sessionConfirmed) {
-      await deps.store.clearAgentFields(agent.id, ["pendingMessage"]);
-    }
-    return classifyExit(exit, agent.maxTurns);
-  } finally {
-    clearTimeout(timeout);
-    deps.runningAgents.remove(agent.id, agentProcess);
-    await deps.modelAccess.revoke(agent);
-  }
+  await deps.reporter.changed(targetsShowingAgent(agent));
+  deps.log.info({ agentId: agent.id, waitingFor, waitKind }, "agent parked while its sub-agents work");
+}
+
+/** Builds the message the agent is resumed with: a bounded report of the children it waited for. */
+async function prepareResumeAfterWaiting(deps: WorkerDependencies, agent: AgentRecord): Promise<AgentRecord> {
+  const children = await deps.store.listChildren(agent.id);
+  const awaited = agent.waitingFor.length === 0 ? children : children.filter((c) => agent.waitingFor.includes(c.id));
+  const intro =
+    agent.waitKind === "ended-early"
+      ? "You gave your final answer while some of your sub-agents were still working. They have finished now. Review their outcomes below, integrate what is needed on your branch, and end with your final summary again."
+      : "Your sub-agents have finished. Here is what each did; continue your task.";
+  const message = childrenReport(intro, await childOutcomes(deps.store, awaited));
+  await deps.store.updateAgent(agent.id, { pendingMessage: message, state: "running" });
+  return deps.store.requireAgent(agent.id);
+}
+
+/** A job cannot complete while children it started are unfinished; wait for them without a slot. */
+async function waitForPendingChildren(job: Job<AgentJobData>, token: string | undefined): Promise<void> {
+  if (await job.moveToWaitingChildren(token ?? "")) throw new WaitingChildrenError();
 }

@@ -33,6 +33,8 @@ export async function finishAgent(
     error: ending.error,
   });
   if (ending.error === undefined) await deps.store.clearAgentFields(agent.id, ["error"]);
+  // What a child did not spend goes back to its parent.
+  if (agent.parentId !== undefined) await deps.budgets.releaseChild(agent.parentId, agent.id);
   await deps.reporter.changed(
     [
       { kind: "pull", agentId: agent.id },

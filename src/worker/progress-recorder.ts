@@ -14,6 +14,8 @@ export interface ProgressRecorderOptions {
   onFlushed: () => void;
   /** Count spend from the stream; off when the model gateway charges spend exactly. */
   countStreamUsage: boolean;
+  /** Turns and cost of the agent's earlier invocations: the CLI counts per invocation only. */
+  earlier: { turns: number; costUsd: number };
   onWriteError: (error: unknown) => void;
 }
 
@@ -61,9 +63,15 @@ export class ProgressRecorder {
         }
         this.merge({});
         return;
-      case "result":
-        this.merge({ turns: event.numTurns, costUsd: event.totalCostUsd });
+      case "result": {
+        const turns = this.options.earlier.turns + event.numTurns;
+        this.merge(
+          this.options.countStreamUsage
+            ? { turns, costUsd: this.options.earlier.costUsd + event.totalCostUsd }
+            : { turns },
+        );
         return;
+      }
       default:
         return;
     }

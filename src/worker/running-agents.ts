@@ -1,29 +1,54 @@
-// The agents running in this worker process, so that a cancel, a spent budget or a shutdown can
-// reach the right `claude` process.
+// The agents running in this worker process, so that a cancel, a spent budget, a park or a
+// shutdown can reach the right `claude` process, and so that the agent's own tools (served by
+// this process) can reach its job and worktree.
+import type { Job } from "bullmq";
 import type { AgentProcess, StopReason } from "../agent/agent-process.ts";
+import type { AgentJobData } from "../queue/agent-queue.ts";
+import type { AgentWorkspace } from "./agent-workspace.ts";
+
+/** What an agent's tools need from the job that runs it. */
+export interface RunningAgentContext {
+  job: Job<AgentJobData>;
+  workspace: AgentWorkspace;
+  /** Runs git work in the agent's worktree one at a time (parallel tool calls commit too). */
+  withWorktree<T>(work: () => Promise<T>): Promise<T>;
+  /** The children the agent asked to wait for, once it asked. */
+  waitingFor?: string[] | undefined;
+}
+
+export function createRunningAgentContext(job: Job<AgentJobData>, workspace: AgentWorkspace): RunningAgentContext {
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    job,
+    workspace,
+    withWorktree: <T>(work: () => Promise<T>): Promise<T> => {
+      const next = chain.then(work, work);
+      chain = next.catch(() => undefined);
+      return next;
+    },
+  };
+}
 
 export class RunningAgents {
   private readonly processes = new Map<string, AgentProcess>();
+  private readonly contexts = new Map<string, RunningAgentContext>();
   private closing = false;
 
   /** Registers a started agent; during shutdown it is handed back at once. */
-  add(agentId: string, agentProcess: AgentProcess): void {
+  add(agentId: string, agentProcess: AgentProcess, context?: RunningAgentContext): void {
     this.processes.set(agentId, agentProcess);
+    if (context !== undefined) this.contexts.set(agentId, context);
     if (this.closing) void agentProcess.stop("shutdown");
   }
 
-  get isClosing(): boolean {
-    return this.closing;
-  }
-
-  /** Hands every running agent back to the queue, and any agent started from now on. */
-  async shutdown(): Promise<void> {
-    this.closing = true;
-    await this.stopAll("shutdown");
-  }
-
   remove(agentId: string, agentProcess: AgentProcess): void {
-    if (this.processes.get(agentId) === agentProcess) this.processes.delete(agentId);
+    if (this.processes.get(agentId) !== agentProcess) return;
+    this.processes.delete(agentId);
+    this.contexts.delete(agentId);
+  }
+
+  context(agentId: string): RunningAgentContext | undefined {
+    return this.contexts.get(agentId);
   }
 
   has(agentId: string): boolean {
@@ -38,6 +63,10 @@ export class RunningAgents {
     return this.processes.size;
   }
 
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
   /** Stops one agent if it runs here; returns whether it did. */
   async stop(agentId: string, reason: StopReason): Promise<boolean> {
     const agentProcess = this.processes.get(agentId);
@@ -48,5 +77,11 @@ export class RunningAgents {
 
   async stopAll(reason: StopReason): Promise<void> {
     await Promise.all([...this.processes.values()].map((agentProcess) => agentProcess.stop(reason)));
+  }
+
+  /** Hands every running agent back to the queue, and any agent started from now on. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    await this.stopAll("shutdown");
   }
 }

@@ -6,6 +6,7 @@ import type { FlotillaConfig } from "../config/env.ts";
 import type { GitHubClient } from "../github/github-app.ts";
 import type { Reporter } from "../reporter/reporter.ts";
 import type { AgentRecord } from "../store/records.ts";
+import type { BudgetStore } from "../store/budget-store.ts";
 import type { RunStore } from "../store/run-store.ts";
 import type { RunningAgents } from "./running-agents.ts";
 
@@ -20,6 +21,7 @@ export interface ModelAccessProvider {
 export interface WorkerDependencies {
   config: FlotillaConfig;
   store: RunStore;
+  budgets: BudgetStore;
   reporter: Reporter;
   clientFor: (installationId: number) => Promise<GitHubClient>;
   modelAccess: ModelAccessProvider;

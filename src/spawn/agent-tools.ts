@@ -1,0 +1,93 @@
+// The worker's side of the tools each agent gets (see mcp-server.ts for the agent's side). The
+// caller is identified by its gateway token, so an agent can only act on its own subtree.
+import { formatTokens } from "../reporter/views/text-limits.ts";
+import { spawnChild } from "./spawn-child.ts";
+import type { SpawnDependencies } from "./spawn-dependencies.ts";
+import {
+  describeInputProblem,
+  readAgentResultInput,
+  spawnAgentInput,
+  type ToolReply,
+  toolError,
+  waitForAgentsInput,
+} from "./tool-inputs.ts";
+import { waitForChildren } from "./wait-for-children.ts";
+
+export function createAgentToolHandler(deps: SpawnDependencies) {
+  return async (agentId: string, tool: string, input: unknown): Promise<{ status: number; body: ToolReply }> => {
+    try {
+      return { status: 200, body: await runTool(deps, agentId, tool, input ?? {}) };
+    } catch (error) {
+      deps.log.error({ err: error, agentId, tool }, "agent tool failed");
+      return { status: 200, body: toolError(`Flotilla could not run ${tool}: ${String(error)}. Try again.`) };
+    }
+  };
+}
+
+async function runTool(deps: SpawnDependencies, agentId: string, tool: string, input: unknown): Promise<ToolReply> {
+  switch (tool) {
+    case "spawn_agent": {
+      const parsed = spawnAgentInput.safeParse(input);
+      if (!parsed.success) return toolError(`spawn_agent: ${describeInputProblem(parsed.error)}`);
+      return spawnChild(deps, agentId, {
+        task: parsed.data.task,
+        name: parsed.data.name,
+        budgetTokens: parsed.data.budget_tokens,
+      });
+    }
+    case "wait_for_agents": {
+      const parsed = waitForAgentsInput.safeParse(input);
+      if (!parsed.success) return toolError(`wait_for_agents: ${describeInputProblem(parsed.error)}`);
+      return waitForChildren(deps, agentId, parsed.data.ids);
+    }
+    case "list_agents":
+      return listChildren(deps, agentId);
+    case "read_agent_result": {
+      const parsed = readAgentResultInput.safeParse(input);
+      if (!parsed.success) return toolError(`read_agent_result: ${describeInputProblem(parsed.error)}`);
+      return readResult(deps, agentId, parsed.data.id, parsed.data.offset, parsed.data.limit);
+    }
+    default:
+      return toolError(`Unknown tool "${tool}".`);
+  }
+}
+
+async function listChildren(deps: SpawnDependencies, agentId: string): Promise<ToolReply> {
+  const children = await deps.store.listChildren(agentId);
+  if (children.length === 0) return { text: "You have not started any sub-agents." };
+  const lines = children.map(
+    (child) =>
+      `- ${child.id} (${child.name}): ${child.state}, spent ${formatTokens(child.spentTokens)} of ${formatTokens(child.budgetTokens)} tokens${
+        child.pullRequestUrl === undefined ? "" : `, pull request ${child.pullRequestUrl}`
+      }${child.error === undefined || child.state === "succeeded" ? "" : `, error: ${child.error.slice(0, 200)}`}`,
+  );
+  return { text: `Your sub-agents:\n${lines.join("\n")}` };
+}
+
+/** Pages through the result of an agent in the caller's subtree. */
+async function readResult(
+  deps: SpawnDependencies,
+  callerId: string,
+  targetId: string,
+  offset: number,
+  limit: number,
+): Promise<ToolReply> {
+  const target = await deps.store.getAgent(targetId);
+  if (target === undefined || !(await isDescendant(deps, callerId, targetId))) {
+    return toolError(`${targetId} is not one of your sub-agents; list_agents shows them.`);
+  }
+  const page = await deps.store.readResult(targetId, offset, limit);
+  if (page === undefined) return { text: `${targetId} has no result yet (it is ${target.state}).` };
+  const end = offset + page.text.length;
+  const more = end < page.totalChars ? ` More: read_agent_result {"id": "${targetId}", "offset": ${end}}.` : " End of result.";
+  return { text: `Characters ${offset}–${end} of ${page.totalChars} of ${targetId}'s result.${more}\n<<<\n${page.text}\n>>>` };
+}
+
+async function isDescendant(deps: SpawnDependencies, ancestorId: string, agentId: string): Promise<boolean> {
+  let current = await deps.store.getAgent(agentId);
+  while (current?.parentId !== undefined) {
+    if (current.parentId === ancestorId) return true;
+    current = await deps.store.getAgent(current.parentId);
+  }
+  return false;
+}

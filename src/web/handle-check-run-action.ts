@@ -1,0 +1,52 @@
+// The buttons on an agent's check run (Cancel, Retry, Continue) arrive as
+// `check_run.requested_action`. The clicker's permission is checked like a commenter's; the
+// agent is the check run's external_id.
+import type { Context } from "probot";
+import { cancelAgents } from "../actions/cancel-agents.ts";
+import { continueAgent, retryAgent } from "../actions/restart-agent.ts";
+import { getPermissionLevel, meetsPermission } from "../github/permissions.ts";
+import { actionIdentifiers } from "../reporter/views/check-run-view.ts";
+import type { WebDependencies } from "./web-dependencies.ts";
+
+export async function handleCheckRunAction(
+  deps: WebDependencies,
+  context: Context<"check_run.requested_action">,
+): Promise<void> {
+  const { payload } = context;
+  const agentId = payload.check_run.external_id ?? "";
+  const identifier = payload.requested_action?.identifier ?? "";
+  const log = deps.log.child({ deliveryId: context.id, agentId, identifier });
+  if (payload.sender.type === "Bot") return;
+  const agent = await deps.store.getAgent(agentId);
+  if (agent === undefined) {
+    log.info("button for an agent Flotilla does not know; ignored");
+    return;
+  }
+  const run = await deps.store.requireRun(agent.runId);
+  if (run.owner !== payload.repository.owner.login || run.repo !== payload.repository.name) {
+    log.warn("button from another repository than the agent's; ignored");
+    return;
+  }
+  const permission = await getPermissionLevel(
+    context.octokit,
+    { owner: run.owner, repo: run.repo },
+    payload.sender.login,
+  );
+  if (!meetsPermission(permission, deps.config.minimumPermission)) {
+    log.info({ user: payload.sender.login, permission }, "button refused: not allowed to control agents");
+    return;
+  }
+  const result =
+    identifier === actionIdentifiers.cancel
+      ? { ok: (await cancelAgents(deps, [agent])).length > 0, message: "cancel requested" }
+      : identifier === actionIdentifiers.retry
+        ? await retryAgent(deps, agent)
+        : identifier === actionIdentifiers.continue
+          ? await continueAgent(deps, agent, undefined)
+          : { ok: false, message: `unknown button "${identifier}"` };
+  log.info({ ok: result.ok, outcome: result.message }, "check run button handled");
+  if (!result.ok) {
+    await deps.store.updateAgent(agent.id, { currentStep: `${identifier}: ${result.message}` });
+    await deps.reporter.changed([{ kind: "check", agentId: agent.id }]);
+  }
+}

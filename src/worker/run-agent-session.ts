@@ -1,0 +1,108 @@
+// Runs one `claude` process for an agent: the first prompt of a new session, or the next message
+// of the same session (after a restart, after its sub-agents finished, after more budget). The
+// process gets its own environment, its own model token and Flotilla's tools, and is stopped at
+// once when its time is up or someone asks (cancel, budget, park, shutdown).
+import type { Job } from "bullmq";
+import { buildAgentEnvironment } from "../agent/agent-environment.ts";
+import { AgentProcess } from "../agent/agent-process.ts";
+import { firstPrompt, resumeAfterInterruptionMessage } from "../agent/agent-prompt.ts";
+import { buildClaudeArguments } from "../agent/claude-arguments.ts";
+import type { AgentJobData } from "../queue/agent-queue.ts";
+import { targetsShowingAgent } from "../reporter/report-targets.ts";
+import { flotillaToolNames, writeMcpConfig } from "../spawn/mcp-config.ts";
+import type { AgentRecord, RunRecord } from "../store/records.ts";
+import type { AgentWorkspace } from "./agent-workspace.ts";
+import { classifyExit, type ExitMeaning } from "./classify-exit.ts";
+import { ProgressRecorder } from "./progress-recorder.ts";
+import { createRunningAgentContext } from "./running-agents.ts";
+import type { WorkerDependencies } from "./worker-dependencies.ts";
+
+export interface SessionOutcome {
+  meaning: ExitMeaning;
+  /** The children the agent asked to wait for, when it parked. */
+  waitingFor: string[] | undefined;
+}
+
+export async function runAgentSession(
+  deps: WorkerDependencies,
+  job: Job<AgentJobData>,
+  run: RunRecord,
+  agent: AgentRecord,
+  workspace: AgentWorkspace,
+): Promise<SessionOutcome> {
+  const message = agent.sessionStarted
+    ? (agent.pendingMessage ?? resumeAfterInterruptionMessage)
+    : firstPrompt({
+        agentName: agent.name,
+        agentId: agent.id,
+        repositoryFullName: `${run.owner}/${run.repo}`,
+        worktree: workspace.paths.worktree,
+        branch: agent.branch,
+        task: agent.task,
+        requestedBy: run.commenter,
+        requestUrl: run.commentUrl,
+        canSpawn: true,
+        extraInstructions: run.limits.extraInstructions,
+      });
+  const modelAccess = await deps.modelAccess.grant(agent);
+  await writeMcpConfig(workspace.paths.mcpConfig, { gatewayUrl: modelAccess.baseUrl, agentToken: modelAccess.apiKey });
+  const recorder = new ProgressRecorder(
+    {
+      store: deps.store,
+      agentId: agent.id,
+      countStreamUsage: !deps.modelAccess.chargesSpend,
+      earlier: { turns: agent.turns, costUsd: agent.costUsd },
+      onFlushed: () => void deps.reporter.changed(targetsShowingAgent(agent)),
+      onWriteError: (error) => deps.log.error({ err: error, agentId: agent.id }, "could not record progress"),
+    },
+    agent.recentTools,
+  );
+  await deps.store.updateAgent(agent.id, { state: "running", currentStep: "starting claude" });
+  await deps.reporter.changed(targetsShowingAgent(agent));
+  const startedAt = Date.now();
+  const agentProcess = await AgentProcess.start({
+    claudePath: deps.config.claudePath,
+    args: buildClaudeArguments({
+      message,
+      sessionId: agent.sessionId,
+      resume: agent.sessionStarted,
+      allowedTools: [...run.limits.allowedTools, ...flotillaToolNames],
+      // The CLI counts turns per invocation; the agent's limit covers all of them.
+      maxTurns: Math.max(1, agent.maxTurns - agent.turns),
+      model: agent.model ?? run.limits.model,
+      mcpConfigPath: workspace.paths.mcpConfig,
+    }),
+    cwd: workspace.paths.worktree,
+    env: buildAgentEnvironment({
+      home: workspace.paths.home,
+      claudeConfigDir: workspace.paths.claudeConfigDir,
+      tmpDir: workspace.paths.tmpDir,
+      modelAccess,
+    }),
+    sessionId: agent.sessionId,
+    claudeConfigDir: workspace.paths.claudeConfigDir,
+    transcriptPath: workspace.paths.transcript,
+    onEvent: (event) => recorder.record(event),
+  });
+  const context = createRunningAgentContext(job, workspace);
+  deps.runningAgents.add(agent.id, agentProcess, context);
+  // A cancel published while the agent was being prepared found no process to stop.
+  if ((await deps.store.requireAgent(agent.id)).cancelRequested) await agentProcess.stop("cancelled");
+  const timeout = setTimeout(
+    () => void agentProcess.stop("timed_out"),
+    Math.max(1_000, run.limits.timeoutMs - agent.activeMs),
+  );
+  try {
+    const exit = await agentProcess.exited;
+    await recorder.flush();
+    if (agent.pendingMessage !== undefined && recorder.sessionConfirmed) {
+      await deps.store.clearAgentFields(agent.id, ["pendingMessage"]);
+    }
+    return { meaning: classifyExit(exit, agent.maxTurns), waitingFor: context.waitingFor };
+  } finally {
+    clearTimeout(timeout);
+    deps.runningAgents.remove(agent.id, agentProcess);
+    await deps.modelAccess.revoke(agent);
+    await deps.store.updateAgent(agent.id, { activeMs: agent.activeMs + (Date.now() - startedAt) });
+  }
+}
