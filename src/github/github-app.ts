@@ -9,11 +9,13 @@ export type GitHubClient = InstanceType<typeof ProbotOctokit>;
 
 // The function form is needed: Probot always passes throttle options of its own, which would
 // replace a plain object default (and switch throttling back on).
-export const FlotillaOctokit = ProbotOctokit.defaults((options: ConstructorParameters<typeof ProbotOctokit>[0]) => ({
-  ...options,
-  retry: { enabled: false },
-  throttle: { ...options?.throttle, enabled: false },
-}));
+export const FlotillaOctokit = ProbotOctokit.defaults(
+  (options: ConstructorParameters<typeof ProbotOctokit>[0]) => ({
+    ...options,
+    retry: { enabled: false },
+    throttle: { ...options?.throttle, enabled: false },
+  }),
+);
 
 export interface GitHubAppOptions {
   appId: number | string;

@@ -52,7 +52,15 @@ describe("buildAgentEnvironment", () => {
       expect(environment).not.toHaveProperty(name);
     }
     const values = Object.values(environment).join("\n");
-    for (const secret of ["ghs_secret", "ghp_secret", "BEGIN RSA", "hook-secret", "redis://", "sk-ant-real-key", "oauth-real"]) {
+    for (const secret of [
+      "ghs_secret",
+      "ghp_secret",
+      "BEGIN RSA",
+      "hook-secret",
+      "redis://",
+      "sk-ant-real-key",
+      "oauth-real",
+    ]) {
       expect(values).not.toContain(secret);
     }
   });

@@ -37,7 +37,13 @@ beforeAll(async () => {
   github = new FakeGitHub({ appId: credentials.appId, privateKey: credentials.privateKey, installationId });
   await github.start();
   github.addRepository({ owner, repo, cloneUrl: remote.cloneUrl, gitDir: remote.bareDir, installationId });
-  await github.addPullRequest({ owner, repo, number: 7, head: { ref: "feature/login" }, base: { ref: "main" } });
+  await github.addPullRequest({
+    owner,
+    repo,
+    number: 7,
+    head: { ref: "feature/login" },
+    base: { ref: "main" },
+  });
   await github.addPullRequest({
     owner,
     repo,
@@ -58,7 +64,11 @@ beforeAll(async () => {
 
   flotilla = await startFlotillaProcess({
     env: {
-      ...probotEnvFor(github, { appId: credentials.appId, privateKey: credentials.privateKey, webhookSecret }),
+      ...probotEnvFor(github, {
+        appId: credentials.appId,
+        privateKey: credentials.privateKey,
+        webhookSecret,
+      }),
       REDIS_URL: testRedisUrl,
       FLOTILLA_REDIS_PREFIX: prefix,
       ANTHROPIC_BASE_URL: model.url,
@@ -80,7 +90,10 @@ afterAll(async () => {
   if (flotilla !== undefined) await removeDataDir(flotilla.dataDir);
 });
 
-function comment(body: string, options: { login?: string; userType?: "User" | "Bot"; issueNumber?: number } = {}) {
+function comment(
+  body: string,
+  options: { login?: string; userType?: "User" | "Bot"; issueNumber?: number } = {},
+) {
   return issueCommentCreated({
     owner,
     repo,
@@ -144,9 +157,12 @@ describe("walking skeleton: /agents run → agent → pull request", () => {
     expect(pulls[0]?.body).toContain(delivery.payload.comment.html_url);
 
     // The check run ends up linking the PR; the tracking comment is one comment.
-    await waitFor(() => github.checkRuns(owner, repo)[0]?.output.summary?.includes(`#${pulls[0]?.number}`) || undefined, {
-      what: "the check run to link the pull request",
-    });
+    await waitFor(
+      () => github.checkRuns(owner, repo)[0]?.output.summary?.includes(`#${pulls[0]?.number}`) || undefined,
+      {
+        what: "the check run to link the pull request",
+      },
+    );
     const tracking = github.comments(owner, repo, 7).filter((c) => c.body?.includes("flotilla:run:"));
     expect(tracking).toHaveLength(1);
     await waitFor(() => github.comments(owner, repo, 7).find((c) => c.body?.includes("✅ succeeded")), {
@@ -160,10 +176,15 @@ describe("walking skeleton: /agents run → agent → pull request", () => {
     const first = await postWebhook(`${flotilla.url}/api/github/webhooks`, delivery, webhookSecret);
     const second = await postWebhook(`${flotilla.url}/api/github/webhooks`, delivery, webhookSecret);
     expect([first.status, second.status]).toEqual([200, 200]);
-    await waitFor(() => github.checkRuns(owner, repo).filter((run) => run.status === "completed").length === before + 1 || undefined, {
-      timeoutMs: 90_000,
-      what: "the one new agent to finish",
-    });
+    await waitFor(
+      () =>
+        github.checkRuns(owner, repo).filter((run) => run.status === "completed").length === before + 1 ||
+        undefined,
+      {
+        timeoutMs: 90_000,
+        what: "the one new agent to finish",
+      },
+    );
     expect(github.checkRuns(owner, repo)).toHaveLength(before + 1);
     const jobs = await queue.getJobs(["completed", "active", "waiting", "delayed", "failed"]);
     expect(jobs.filter((job) => job.id?.includes("add-another"))).toHaveLength(1);
@@ -173,7 +194,9 @@ describe("walking skeleton: /agents run → agent → pull request", () => {
     const jobsBefore = await jobCount();
     const checksBefore = github.checkRuns(owner, repo).length;
     const delivery = comment("/agents run do something", { login: "rita" });
-    expect((await postWebhook(`${flotilla.url}/api/github/webhooks`, delivery, webhookSecret)).status).toBe(200);
+    expect((await postWebhook(`${flotilla.url}/api/github/webhooks`, delivery, webhookSecret)).status).toBe(
+      200,
+    );
     const reply = github.comments(owner, repo, 7).find((c) => c.body?.includes("@rita"));
     expect(reply?.body).toMatch(/only people with \*\*write\*\* access/);
     expect(reply?.body).toContain("your access is **read**");
@@ -185,7 +208,9 @@ describe("walking skeleton: /agents run → agent → pull request", () => {
     const requestsBefore = github.requestLog.length;
     const jobsBefore = await jobCount();
     const delivery = comment("/agents run do something", { login: "some-app[bot]", userType: "Bot" });
-    expect((await postWebhook(`${flotilla.url}/api/github/webhooks`, delivery, webhookSecret)).status).toBe(200);
+    expect((await postWebhook(`${flotilla.url}/api/github/webhooks`, delivery, webhookSecret)).status).toBe(
+      200,
+    );
     expect(github.requestLog.slice(requestsBefore).filter((entry) => entry.method !== "GET")).toEqual([]);
     expect(await jobCount()).toBe(jobsBefore);
   });
@@ -193,7 +218,9 @@ describe("walking skeleton: /agents run → agent → pull request", () => {
   it("refuses a pull request from a fork, with a reply and no job", async () => {
     const jobsBefore = await jobCount();
     const delivery = comment("/agents run fix it", { issueNumber: 8 });
-    expect((await postWebhook(`${flotilla.url}/api/github/webhooks`, delivery, webhookSecret)).status).toBe(200);
+    expect((await postWebhook(`${flotilla.url}/api/github/webhooks`, delivery, webhookSecret)).status).toBe(
+      200,
+    );
     const reply = github.comments(owner, repo, 8).find((c) => c.body?.includes("fork"));
     expect(reply?.body).toContain("does not run agents on forks");
     expect(await jobCount()).toBe(jobsBefore);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RunStore, type NewAgent, type NewRun } from "../../src/store/run-store.ts";
+import { type NewAgent, type NewRun, RunStore } from "../../src/store/run-store.ts";
 import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
 
 let testRedis: TestRedis;
@@ -59,12 +59,20 @@ function newAgent(runId: string, name: string, parentId?: string): NewAgent {
 describe("RunStore", () => {
   it("creates a run once per delivery, with its agents queued", async () => {
     const first = await store.createRun(newRun("r1", "delivery-1"), [newAgent("r1", "fix-tests")]);
-    const again = await store.createRun(newRun("r1", "delivery-1"), [newAgent("r1", "fix-tests"), newAgent("r1", "x")]);
+    const again = await store.createRun(newRun("r1", "delivery-1"), [
+      newAgent("r1", "fix-tests"),
+      newAgent("r1", "x"),
+    ]);
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     const agents = await store.listRunAgents("r1");
     expect(agents.map((agent) => agent.id)).toEqual(["r1/fix-tests"]);
-    expect(agents[0]).toMatchObject({ state: "queued", budgetTokens: 1000, spentTokens: 0, sessionStarted: false });
+    expect(agents[0]).toMatchObject({
+      state: "queued",
+      budgetTokens: 1000,
+      spentTokens: 0,
+      sessionStarted: false,
+    });
     const run = await store.requireRun("r1");
     expect(run.limits.allowedTools).toEqual(["Read", "Write"]);
     expect(run.isPullRequest).toBe(true);
@@ -78,7 +86,12 @@ describe("RunStore", () => {
     await store.addSpentTokens("r2/a", 50);
     await store.updateAgent("r2/a", { error: "boom" });
     let agent = await store.requireAgent("r2/a");
-    expect(agent).toMatchObject({ state: "running", recentTools: ["Bash: ls"], sessionStarted: true, spentTokens: 200 });
+    expect(agent).toMatchObject({
+      state: "running",
+      recentTools: ["Bash: ls"],
+      sessionStarted: true,
+      spentTokens: 200,
+    });
     expect(agent.error).toBe("boom");
     await store.clearAgentFields("r2/a", ["error"]);
     agent = await store.requireAgent("r2/a");

@@ -98,13 +98,21 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
       waiters.add(waiter);
       const timer = setTimeout(() => {
         waiters.delete(waiter);
-        reject(new Error(`Flotilla (${role}) did not log ${pattern} within ${timeoutMs} ms. Last lines:\n${logs.slice(-30).join("\n")}`));
+        reject(
+          new Error(
+            `Flotilla (${role}) did not log ${pattern} within ${timeoutMs} ms. Last lines:\n${logs.slice(-30).join("\n")}`,
+          ),
+        );
       }, timeoutMs);
       void exitPromise.then(() => {
         if (!waiters.has(waiter)) return;
         clearTimeout(timer);
         waiters.delete(waiter);
-        reject(new Error(`Flotilla (${role}) exited (${exitCode}) before logging ${pattern}:\n${logs.slice(-40).join("\n")}`));
+        reject(
+          new Error(
+            `Flotilla (${role}) exited (${exitCode}) before logging ${pattern}:\n${logs.slice(-40).join("\n")}`,
+          ),
+        );
       });
       const originalResolve = waiter.resolve;
       waiter.resolve = (line) => {

@@ -24,5 +24,7 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
-  throw new Error(`Timed out waiting for ${options.what}${lastError === undefined ? "" : ` (last error: ${String(lastError)})`}`);
+  throw new Error(
+    `Timed out waiting for ${options.what}${lastError === undefined ? "" : ` (last error: ${String(lastError)})`}`,
+  );
 }

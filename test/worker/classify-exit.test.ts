@@ -20,7 +20,14 @@ function result(overrides: Partial<ResultEvent>): ResultEvent {
 }
 
 function exit(overrides: Partial<AgentExit>): AgentExit {
-  return { exitCode: 0, signal: undefined, stopReason: undefined, result: undefined, stderrTail: "", ...overrides };
+  return {
+    exitCode: 0,
+    signal: undefined,
+    stopReason: undefined,
+    result: undefined,
+    stderrTail: "",
+    ...overrides,
+  };
 }
 
 describe("classifyExit", () => {
@@ -28,7 +35,12 @@ describe("classifyExit", () => {
     const meaning = classifyExit(
       exit({
         exitCode: 1,
-        result: result({ isError: true, subtype: "success", text: "Prompt is too long", apiErrorStatus: 400 }),
+        result: result({
+          isError: true,
+          subtype: "success",
+          text: "Prompt is too long",
+          apiErrorStatus: 400,
+        }),
       }),
       30,
     );
@@ -57,14 +69,18 @@ describe("classifyExit", () => {
   });
 
   it("a stop Flotilla asked for wins over the exit code", () => {
-    expect(classifyExit(exit({ exitCode: undefined, signal: "SIGKILL", stopReason: "cancelled" }), 30)).toMatchObject({
+    expect(
+      classifyExit(exit({ exitCode: undefined, signal: "SIGKILL", stopReason: "cancelled" }), 30),
+    ).toMatchObject({
       state: "cancelled",
     });
     expect(classifyExit(exit({ signal: "SIGKILL", stopReason: "out_of_budget" }), 30)).toMatchObject({
       state: "out_of_budget",
     });
     expect(classifyExit(exit({ signal: "SIGKILL", stopReason: "parked" }), 30)).toEqual({ kind: "parked" });
-    expect(classifyExit(exit({ signal: "SIGKILL", stopReason: "shutdown" }), 30)).toEqual({ kind: "shutdown" });
+    expect(classifyExit(exit({ signal: "SIGKILL", stopReason: "shutdown" }), 30)).toEqual({
+      kind: "shutdown",
+    });
   });
 
   it("no result line: failed, with the exit and stderr", () => {
