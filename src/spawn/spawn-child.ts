@@ -28,7 +28,9 @@ export async function spawnChild(deps: SpawnDependencies, parentId: string, requ
     );
   }
   const checkpoint = await context.withWorktree(() =>
-    checkpointWorkspace(context.workspace, parent, `${parent.name}: work in progress before spawning a sub-agent`),
+    checkpointWorkspace(context.workspace, parent, `${parent.name}: work in progress before spawning a sub-agent`, {
+      pushEvenIfUnchanged: true,
+    }),
   );
   const baseSha = checkpoint.pushedSha ?? parent.baseSha;
 

@@ -54,16 +54,18 @@ export async function prepareAgentWorkspace(
 /**
  * Commits the agent's work in progress and pushes its branch, so that another worker (or a
  * child branching from it) sees it. Returns the pushed commit, or undefined if the branch has
- * no commits of its own yet.
+ * no commits of its own yet (unless asked to push anyway: a child's pull request needs its
+ * parent's branch to exist).
  */
 export async function checkpointWorkspace(
   workspace: AgentWorkspace,
   agent: AgentRecord,
   message: string,
+  options: { pushEvenIfUnchanged?: boolean } = {},
 ): Promise<{ pushedSha: string | undefined; commits: number }> {
   await commitAll(workspace.paths.worktree, message);
   const commits = await commitsSince(workspace.paths.worktree, agent.baseSha);
-  if (commits === 0) return { pushedSha: undefined, commits };
+  if (commits === 0 && options.pushEvenIfUnchanged !== true) return { pushedSha: undefined, commits };
   await pushBranch(workspace.paths.worktree, agent.branch, workspace.source);
   return { pushedSha: await headCommit(workspace.paths.worktree), commits };
 }

@@ -2,6 +2,7 @@
 // of the same session (after a restart, after its sub-agents finished, after more budget). The
 // process gets its own environment, its own model token and Flotilla's tools, and is stopped at
 // once when its time is up or someone asks (cancel, budget, park, shutdown).
+import { randomUUID } from "node:crypto";
 import type { Job } from "bullmq";
 import { buildAgentEnvironment } from "../agent/agent-environment.ts";
 import { AgentProcess } from "../agent/agent-process.ts";
@@ -11,10 +12,11 @@ import type { AgentJobData } from "../queue/agent-queue.ts";
 import { targetsShowingAgent } from "../reporter/report-targets.ts";
 import { flotillaToolNames, writeMcpConfig } from "../spawn/mcp-config.ts";
 import type { AgentRecord, RunRecord } from "../store/records.ts";
-import type { AgentWorkspace } from "./agent-workspace.ts";
+import { type AgentWorkspace, checkpointWorkspace } from "./agent-workspace.ts";
 import { classifyExit, type ExitMeaning } from "./classify-exit.ts";
 import { ProgressRecorder } from "./progress-recorder.ts";
-import { createRunningAgentContext } from "./running-agents.ts";
+import { restoreSession, saveSession } from "./session-checkpoint.ts";
+import { createRunningAgentContext, type RunningAgentContext } from "./running-agents.ts";
 import type { WorkerDependencies } from "./worker-dependencies.ts";
 
 export interface SessionOutcome {
@@ -27,9 +29,11 @@ export async function runAgentSession(
   deps: WorkerDependencies,
   job: Job<AgentJobData>,
   run: RunRecord,
-  agent: AgentRecord,
+  startingAgent: AgentRecord,
   workspace: AgentWorkspace,
 ): Promise<SessionOutcome> {
+  let agent = startingAgent;
+  agent = await ensureResumableSession(deps, agent, workspace);
   const message = agent.sessionStarted
     ? (agent.pendingMessage ?? resumeAfterInterruptionMessage)
     : firstPrompt({
@@ -92,6 +96,11 @@ export async function runAgentSession(
     () => void agentProcess.stop("timed_out"),
     Math.max(1_000, run.limits.timeoutMs - agent.activeMs),
   );
+  const checkpoints = setInterval(() => {
+    void checkpointWhileRunning(deps, agent, context).catch((error: unknown) =>
+      deps.log.warn({ err: error, agentId: agent.id }, "periodic checkpoint failed; will try again"),
+    );
+  }, deps.config.checkpointIntervalMs);
   try {
     const exit = await agentProcess.exited;
     await recorder.flush();
@@ -101,8 +110,42 @@ export async function runAgentSession(
     return { meaning: classifyExit(exit, agent.maxTurns), waitingFor: context.waitingFor };
   } finally {
     clearTimeout(timeout);
+    clearInterval(checkpoints);
+    await saveSession(deps.sessions, agent.id, agent.sessionId, workspace.paths);
     deps.runningAgents.remove(agent.id, agentProcess);
     await deps.modelAccess.revoke(agent);
     await deps.store.updateAgent(agent.id, { activeMs: agent.activeMs + (Date.now() - startedAt) });
   }
+}
+
+/**
+ * A session that was started must be resumed from its file. If no copy of it survived (a crash
+ * before its first save), the agent starts a new session on its branch, where its checkpointed
+ * work is.
+ */
+async function ensureResumableSession(
+  deps: WorkerDependencies,
+  agent: AgentRecord,
+  workspace: AgentWorkspace,
+): Promise<AgentRecord> {
+  if (!agent.sessionStarted) return agent;
+  const found = await restoreSession(deps.sessions, agent.id, agent.sessionId, workspace.paths);
+  if (found !== "missing") return agent;
+  deps.log.warn({ agentId: agent.id }, "no copy of the agent's session survived; starting a new session on its branch");
+  await deps.store.updateAgent(agent.id, { sessionId: randomUUID(), sessionStarted: false });
+  await deps.store.clearAgentFields(agent.id, ["pendingMessage"]);
+  return deps.store.requireAgent(agent.id);
+}
+
+/** Commits and pushes work in progress and saves the session, so a crash loses little. */
+async function checkpointWhileRunning(
+  deps: WorkerDependencies,
+  agent: AgentRecord,
+  context: RunningAgentContext,
+): Promise<void> {
+  const checkpoint = await context.withWorktree(() =>
+    checkpointWorkspace(context.workspace, agent, `${agent.name}: work in progress (checkpoint)`),
+  );
+  if (checkpoint.pushedSha !== undefined) await deps.store.updateAgent(agent.id, { pushedSha: checkpoint.pushedSha });
+  await saveSession(deps.sessions, agent.id, agent.sessionId, context.workspace.paths);
 }

@@ -8,6 +8,7 @@ import type { Reporter } from "../reporter/reporter.ts";
 import type { AgentRecord } from "../store/records.ts";
 import type { BudgetStore } from "../store/budget-store.ts";
 import type { RunStore } from "../store/run-store.ts";
+import type { SessionArchive } from "../store/session-archive.ts";
 import type { RunningAgents } from "./running-agents.ts";
 
 /** Hands each agent a model credential of its own, and takes it back when the agent stops. */
@@ -22,6 +23,7 @@ export interface WorkerDependencies {
   config: FlotillaConfig;
   store: RunStore;
   budgets: BudgetStore;
+  sessions: SessionArchive;
   reporter: Reporter;
   clientFor: (installationId: number) => Promise<GitHubClient>;
   modelAccess: ModelAccessProvider;

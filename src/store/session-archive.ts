@@ -1,0 +1,24 @@
+// Copies of agents' CLI session files in Redis (gzip), so that any worker on any host can resume
+// an agent's session even when the worktree and config dir it ran in are gone.
+import { gunzipSync, gzipSync } from "node:zlib";
+import type { Redis } from "ioredis";
+import type { KeySpace } from "./keys.ts";
+
+export class SessionArchive {
+  private readonly redis: Redis;
+  private readonly keys: KeySpace;
+
+  constructor(redis: Redis, keys: KeySpace) {
+    this.redis = redis;
+    this.keys = keys;
+  }
+
+  async save(agentId: string, sessionJsonl: Buffer): Promise<void> {
+    await this.redis.set(this.keys.agentSession(agentId), gzipSync(sessionJsonl));
+  }
+
+  async load(agentId: string): Promise<Buffer | undefined> {
+    const stored = await this.redis.getBuffer(this.keys.agentSession(agentId));
+    return stored === null ? undefined : gunzipSync(stored);
+  }
+}

@@ -1,0 +1,37 @@
+// Removes what ended agents left on this host once their retention has passed: the worktree of
+// a failed agent is kept that long for inspection, then removed with its scratch space and
+// transcript. A worktree with no record at all (a lost run) is removed too.
+import { readdir, rm, rmdir } from "node:fs/promises";
+import { join } from "node:path";
+import { isTerminal } from "../store/records.ts";
+import { agentPaths, mirrorPath } from "../workspace/data-paths.ts";
+import { removeWorktree } from "../workspace/worktree.ts";
+import type { WorkerDependencies } from "./worker-dependencies.ts";
+
+export async function sweepWorktrees(deps: WorkerDependencies, now = Date.now()): Promise<string[]> {
+  const root = join(deps.config.dataDir, "worktrees");
+  const removed: string[] = [];
+  for (const runId of await readdir(root).catch(() => [] as string[])) {
+    for (const name of await readdir(join(root, runId)).catch(() => [] as string[])) {
+      const agentId = `${runId}/${name}`;
+      if (deps.runningAgents.has(agentId)) continue;
+      const agent = await deps.store.getAgent(agentId);
+      const expired =
+        agent === undefined ||
+        (isTerminal(agent.state) && (agent.endedAt ?? 0) + deps.config.worktreeRetentionMs <= now);
+      if (!expired) continue;
+      const paths = agentPaths(deps.config.dataDir, agentId);
+      const run = agent === undefined ? undefined : await deps.store.getRun(agent.runId);
+      if (run !== undefined && agent !== undefined) {
+        await removeWorktree(mirrorPath(deps.config.dataDir, run.owner, run.repo), paths.worktree, agent.branch);
+      } else {
+        await rm(paths.worktree, { recursive: true, force: true });
+      }
+      await rm(join(deps.config.dataDir, "agents", agentId), { recursive: true, force: true });
+      removed.push(agentId);
+    }
+    await rmdir(join(root, runId)).catch(() => undefined);
+  }
+  if (removed.length > 0) deps.log.info({ removed }, "removed expired worktrees");
+  return removed;
+}

@@ -1,0 +1,129 @@
+// One end-to-end world: a bare repository with a pull request, a stand-in GitHub that knows
+// it, a scripted model, and helpers to start Flotilla processes against them and send commands.
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { agentQueueName } from "../../src/queue/agent-queue.ts";
+import { createRedisConnection } from "../../src/queue/redis-connection.ts";
+import { createKeySpace } from "../../src/store/keys.ts";
+import { RunStore } from "../../src/store/run-store.ts";
+import { testAppCredentials } from "./app-credentials.ts";
+import { FakeGitHub, probotEnvFor } from "./fake-github.ts";
+import { type FlotillaProcessOptions, type RunningFlotilla, removeDataDir, startFlotillaProcess } from "./flotilla-process.ts";
+import { type BareRemote, createBareRemote } from "./git-fixtures.ts";
+import { ScriptedModel } from "./scripted-model.ts";
+import { deleteKeysWithPrefix, testRedisUrl } from "./test-redis.ts";
+import { issueCommentCreated, postWebhook } from "./webhooks.ts";
+
+export const e2eOwner = "octo-org";
+export const e2eRepo = "demo";
+export const e2ePullNumber = 7;
+export const e2eHeadBranch = "feature/login";
+const installationId = 4242;
+const webhookSecret = "e2e-webhook-secret";
+const upstreamKey = "sk-ant-e2e-upstream-key-DO-NOT-LEAK";
+
+export interface E2eEnvironment {
+  remote: BareRemote;
+  github: FakeGitHub;
+  model: ScriptedModel;
+  redis: Redis;
+  store: RunStore;
+  queue: Queue;
+  prefix: string;
+  upstreamKey: string;
+  privateKey: string;
+  webhookSecret: string;
+  processes: RunningFlotilla[];
+  /** Environment a Flotilla process needs to run in this world. */
+  flotillaEnv(extra?: Record<string, string>): Record<string, string>;
+  startFlotilla(options?: Partial<FlotillaProcessOptions> & { extraEnv?: Record<string, string> }): Promise<RunningFlotilla>;
+  /** Posts `/agents …` as a signed issue_comment webhook to the given web process. */
+  comment(
+    web: RunningFlotilla,
+    body: string,
+    options?: { login?: string; issueNumber?: number; isPullRequest?: boolean },
+  ): Promise<{ status: number; deliveryId: string; commentId: number }>;
+  cleanup(): Promise<void>;
+}
+
+export async function createE2eEnvironment(name: string): Promise<E2eEnvironment> {
+  const prefix = `{flotilla-e2e-${name}-${process.pid}}`;
+  const remote = await createBareRemote({
+    files: { "README.md": "# demo\n" },
+    branches: { [e2eHeadBranch]: { "src/login.ts": "export const login = () => true;\n" } },
+  });
+  const credentials = testAppCredentials();
+  const github = new FakeGitHub({ appId: credentials.appId, privateKey: credentials.privateKey, installationId });
+  await github.start();
+  github.addRepository({ owner: e2eOwner, repo: e2eRepo, cloneUrl: remote.cloneUrl, gitDir: remote.bareDir, installationId });
+  await github.addPullRequest({
+    owner: e2eOwner,
+    repo: e2eRepo,
+    number: e2ePullNumber,
+    head: { ref: e2eHeadBranch },
+    base: { ref: "main" },
+  });
+  github.setPermission("alice", "write");
+  const model = new ScriptedModel();
+  await model.start();
+  const redis = createRedisConnection(testRedisUrl, "commands");
+  const queue = new Queue(agentQueueName, { connection: redis, prefix });
+  const processes: RunningFlotilla[] = [];
+
+  const flotillaEnv = (extra: Record<string, string> = {}) => ({
+    ...probotEnvFor(github, { appId: credentials.appId, privateKey: credentials.privateKey, webhookSecret }),
+    REDIS_URL: testRedisUrl,
+    FLOTILLA_REDIS_PREFIX: prefix,
+    ANTHROPIC_BASE_URL: model.url,
+    ANTHROPIC_API_KEY: upstreamKey,
+    REPORT_MIN_INTERVAL_MS: "500",
+    ...extra,
+  });
+
+  return {
+    remote,
+    github,
+    model,
+    redis,
+    store: new RunStore(redis, createKeySpace(prefix)),
+    queue,
+    prefix,
+    upstreamKey,
+    privateKey: credentials.privateKey,
+    webhookSecret,
+    processes,
+    flotillaEnv,
+    startFlotilla: async (options = {}) => {
+      const started = await startFlotillaProcess({
+        ...options,
+        env: { ...flotillaEnv(options.extraEnv), ...options.env },
+      });
+      processes.push(started);
+      return started;
+    },
+    comment: async (web, body, options = {}) => {
+      const delivery = issueCommentCreated({
+        owner: e2eOwner,
+        repo: e2eRepo,
+        cloneUrl: remote.cloneUrl,
+        installationId,
+        issueNumber: options.issueNumber ?? e2ePullNumber,
+        isPullRequest: options.isPullRequest ?? true,
+        body,
+        login: options.login ?? "alice",
+      });
+      const response = await postWebhook(`${web.url}/api/github/webhooks`, delivery, webhookSecret);
+      return { status: response.status, deliveryId: delivery.id, commentId: delivery.payload.comment.id };
+    },
+    cleanup: async () => {
+      for (const running of processes) await running.kill();
+      await queue.close();
+      await deleteKeysWithPrefix(redis, prefix);
+      redis.disconnect();
+      await model.stop();
+      await github.stop();
+      await remote.cleanup();
+      for (const running of processes) await removeDataDir(running.dataDir);
+    },
+  };
+}
