@@ -60,7 +60,7 @@ async function requeue(
   changes: Partial<Pick<AgentRecord, "sessionId" | "sessionStarted" | "turns" | "recentTools" | "pendingMessage">>,
 ): Promise<void> {
   const generation = agent.generation + 1;
-  await deps.store.clearAgentFields(agent.id, ["error", "endedAt", "waitingFor", "waitKind", "pendingMessage"]);
+  await deps.store.clearAgentFields(agent.id, ["error", "endedAt", "waitingFor", "waitKind", "pendingMessage", "ending"]);
   await deps.store.updateAgent(agent.id, {
     ...changes,
     generation,

@@ -3,14 +3,8 @@
 import { formatTokens } from "../reporter/views/text-limits.ts";
 import { spawnChild } from "./spawn-child.ts";
 import type { SpawnDependencies } from "./spawn-dependencies.ts";
-import {
-  describeInputProblem,
-  readAgentResultInput,
-  spawnAgentInput,
-  type ToolReply,
-  toolError,
-  waitForAgentsInput,
-} from "./tool-inputs.ts";
+import { toolInputSchemas } from "./flotilla-tools.ts";
+import { describeInputProblem, type ToolReply, toolError } from "./tool-replies.ts";
 import { waitForChildren } from "./wait-for-children.ts";
 
 export function createAgentToolHandler(deps: SpawnDependencies) {
@@ -27,7 +21,7 @@ export function createAgentToolHandler(deps: SpawnDependencies) {
 async function runTool(deps: SpawnDependencies, agentId: string, tool: string, input: unknown): Promise<ToolReply> {
   switch (tool) {
     case "spawn_agent": {
-      const parsed = spawnAgentInput.safeParse(input);
+      const parsed = toolInputSchemas.spawn_agent.safeParse(input);
       if (!parsed.success) return toolError(`spawn_agent: ${describeInputProblem(parsed.error)}`);
       return spawnChild(deps, agentId, {
         task: parsed.data.task,
@@ -36,14 +30,14 @@ async function runTool(deps: SpawnDependencies, agentId: string, tool: string, i
       });
     }
     case "wait_for_agents": {
-      const parsed = waitForAgentsInput.safeParse(input);
+      const parsed = toolInputSchemas.wait_for_agents.safeParse(input);
       if (!parsed.success) return toolError(`wait_for_agents: ${describeInputProblem(parsed.error)}`);
       return waitForChildren(deps, agentId, parsed.data.ids);
     }
     case "list_agents":
       return listChildren(deps, agentId);
     case "read_agent_result": {
-      const parsed = readAgentResultInput.safeParse(input);
+      const parsed = toolInputSchemas.read_agent_result.safeParse(input);
       if (!parsed.success) return toolError(`read_agent_result: ${describeInputProblem(parsed.error)}`);
       return readResult(deps, agentId, parsed.data.id, parsed.data.offset, parsed.data.limit);
     }

@@ -8,7 +8,7 @@ import { withRedisLock } from "../store/redis-lock.ts";
 import { agentBranchName, slugForTask } from "../workspace/branch-name.ts";
 import { checkpointWorkspace } from "../worker/agent-workspace.ts";
 import type { SpawnDependencies } from "./spawn-dependencies.ts";
-import { type ToolReply, toolError } from "./tool-inputs.ts";
+import { type ToolReply, toolError } from "./tool-replies.ts";
 
 export interface SpawnRequest {
   task: string;

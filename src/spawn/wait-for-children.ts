@@ -5,7 +5,7 @@ import { isTerminal } from "../store/records.ts";
 import { childOutcomes } from "./child-outcomes.ts";
 import { childrenReport } from "./children-report.ts";
 import type { SpawnDependencies } from "./spawn-dependencies.ts";
-import { type ToolReply, toolError } from "./tool-inputs.ts";
+import { type ToolReply, toolError } from "./tool-replies.ts";
 
 const parkGraceMs = 500;
 
@@ -29,7 +29,8 @@ export async function waitForChildren(
   if (awaited.every((child) => isTerminal(child.state))) {
     return { text: childrenReport("Your sub-agents have finished.", await childOutcomes(deps.store, awaited)) };
   }
-  context.waitingFor = awaited.map((child) => child.id);
+  // Without ids the agent waits for every child, including any a parallel call is still starting.
+  context.waitingFor = ids === undefined ? [] : awaited.map((child) => child.id);
   // The CLI writes the assistant message to its session file ~0.1 s after the stream shows it;
   // killing before that loses the agent's words before the call (docs/cli-facts.md §2).
   setTimeout(() => void deps.runningAgents.stop(parentId, "parked"), parkGraceMs);

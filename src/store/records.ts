@@ -109,6 +109,13 @@ export const agentRecordSchema = z.object({
   /** The children a parked agent waits for, and why it waits. */
   waitingFor: jsonList,
   waitKind: z.enum(["asked", "ended-early"]).optional(),
+  /** How the agent ended, recorded before finishing starts, so a crash mid-finish can finish it. */
+  ending: z
+    .string()
+    .optional()
+    .transform((text) =>
+      text === undefined ? undefined : (JSON.parse(text) as { state: string; resultText: string; error?: string }),
+    ),
   /** Time spent running (not waiting), for the wall-clock limit. */
   activeMs: z.coerce.number().default(0),
   cancelRequested: flag,

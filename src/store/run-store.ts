@@ -111,6 +111,12 @@ export class RunStore {
     if (Object.keys(fields).length > 0) await this.redis.hset(this.keys.agent(agentId), fields);
   }
 
+  /** Records how an agent ended before finishing it (its result is saved separately). */
+  async recordEnding(agentId: string, ending: { state: string; error?: string | undefined }): Promise<void> {
+    const stored = { state: ending.state, resultText: "", ...(ending.error === undefined ? {} : { error: ending.error }) };
+    await this.redis.hset(this.keys.agent(agentId), "ending", JSON.stringify(stored));
+  }
+
   async addSpentTokens(agentId: string, tokens: number): Promise<void> {
     await this.redis.hincrby(this.keys.agent(agentId), "spentTokens", tokens);
   }

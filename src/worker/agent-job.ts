@@ -9,7 +9,7 @@ import { childOutcomes } from "../spawn/child-outcomes.ts";
 import { childrenReport } from "../spawn/children-report.ts";
 import { type AgentRecord, isTerminal } from "../store/records.ts";
 import { type AgentWorkspace, checkpointWorkspace, prepareAgentWorkspace } from "./agent-workspace.ts";
-import { finishAgent } from "./finish-agent.ts";
+import { type Ending, finishAgent } from "./finish-agent.ts";
 import { runAgentSession } from "./run-agent-session.ts";
 import type { WorkerDependencies } from "./worker-dependencies.ts";
 
@@ -43,6 +43,15 @@ export async function processAgentJob(
   await deps.reporter.changed(targetsShowingAgent(agent), { urgent: agent.state === "queued" });
   const workspace = await prepareAgentWorkspace(deps, run, agent);
   log.info({ origin: workspace.origin, worktree: workspace.paths.worktree }, "agent workspace ready");
+
+  if (agent.state === "finishing" && agent.ending !== undefined) {
+    // A worker died while finishing this agent: finish it again (every step is idempotent).
+    const result = await deps.store.readResult(agentId, 0, Number.MAX_SAFE_INTEGER);
+    const ending = { ...agent.ending, resultText: result?.text ?? "" } as Ending;
+    await finishAgent(deps, agent, workspace, ending);
+    await waitForPendingChildren(job, token);
+    return ending.state;
+  }
 
   for (;;) {
     const outcome = await runAgentSession(deps, job, run, await deps.store.requireAgent(agentId), workspace);

@@ -17,13 +17,14 @@ export async function finishAgent(
   workspace: AgentWorkspace | undefined,
   ending: Ending,
 ): Promise<void> {
+  await deps.store.saveResult(agent.id, ending.resultText);
+  await deps.store.recordEnding(agent.id, { state: ending.state, error: ending.error });
   await deps.store.updateAgent(agent.id, { state: "finishing", currentStep: "committing and pushing" });
   await deps.reporter.changed([{ kind: "check", agentId: agent.id }]);
   const checkpoint =
     workspace === undefined
       ? { pushedSha: agent.pushedSha, commits: agent.hasChanges ? 1 : 0 }
       : await checkpointWorkspace(workspace, agent, `${agent.name}: ${firstLine(agent.task)}`);
-  await deps.store.saveResult(agent.id, ending.resultText);
   await deps.store.updateAgent(agent.id, {
     state: ending.state,
     endedAt: Date.now(),
