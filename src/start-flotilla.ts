@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, createProbot } from "probot";
 import { type FlotillaConfig, loadConfig } from "./config/env.ts";
+import { AgentGateway } from "./gateway/agent-gateway.ts";
 import { FlotillaOctokit, type GitHubClient } from "./github/github-app.ts";
 import { createAgentQueue } from "./queue/agent-queue.ts";
 import { startEmbeddedRedis } from "./queue/embedded-redis.ts";
@@ -11,11 +12,12 @@ import { createRedisConnection } from "./queue/redis-connection.ts";
 import { DirtyTargets } from "./reporter/dirty-targets.ts";
 import { Reporter } from "./reporter/reporter.ts";
 import { WriteLimiter } from "./reporter/write-limiter.ts";
+import { BudgetStore } from "./store/budget-store.ts";
 import { createKeySpace } from "./store/keys.ts";
 import { RunStore } from "./store/run-store.ts";
 import { createFlotillaApp } from "./web/flotilla-app.ts";
 import { startAgentWorker } from "./worker/agent-worker.ts";
-import { DirectModelAccess } from "./worker/direct-model-access.ts";
+import { GatewayModelAccess } from "./worker/gateway-model-access.ts";
 import { RunningAgents } from "./worker/running-agents.ts";
 
 export type ProcessRole = "all" | "web" | "worker";
@@ -86,21 +88,30 @@ export async function startFlotilla(
 
   if (role === "all" || role === "worker") {
     const workerConnection = createRedisConnection(redisUrl, "blocking");
+    const runningAgents = new RunningAgents();
+    // Agents reach the model only through this gateway; the real credential stays here.
+    const gateway = new AgentGateway({
+      upstream: config.modelUpstream,
+      ledger: new BudgetStore(redis, keys),
+      log: log.child({ name: "gateway" }),
+    });
+    await gateway.start();
+    if (config.modelUpstream.apiKey === undefined && config.modelUpstream.oauthToken === undefined) {
+      log.warn(
+        "neither ANTHROPIC_API_KEY nor CLAUDE_CODE_OAUTH_TOKEN is set: model calls will be refused upstream",
+      );
+    }
+    const modelAccess = new GatewayModelAccess(gateway, store, (agentId) => {
+      void runningAgents.stop(agentId, "out_of_budget");
+    });
     const agentWorker = startAgentWorker(
-      {
-        config,
-        store,
-        reporter,
-        clientFor,
-        modelAccess: new DirectModelAccess(config.modelUpstream),
-        runningAgents: new RunningAgents(),
-        log: log.child({ name: "worker" }),
-      },
+      { config, store, reporter, clientFor, modelAccess, runningAgents, log: log.child({ name: "worker" }) },
       workerConnection,
     );
-    log.info({ concurrency: config.workerConcurrency }, "agent worker started");
+    log.info({ concurrency: config.workerConcurrency, gateway: gateway.baseUrl }, "agent worker started");
     stops.unshift(async () => {
       await agentWorker.close();
+      await gateway.stop();
       workerConnection.disconnect();
     });
   }

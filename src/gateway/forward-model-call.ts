@@ -3,11 +3,13 @@
 // chunk by chunk as it arrives while reading its usage, then charge the agent exactly (before the
 // answer's last byte, so the agent's next call already sees the charge).
 //
-// Why the refusal is a 400 invalid_request_error: tried against the real CLI (2.1.197), a 400
-// ends the run at once, without retries, with `result: "API Error: 400 <our message>"` and
-// `is_error: true`. A 401 is retried ten times with backoff, 429 and 529 likewise (minutes of
-// retries), and a 403 is reported as "Failed to authenticate. API Error: 403 …", which
-// misleads. (Probe: a ScriptedModel turn with `httpError`, see test/e2e/model-gateway.test.ts.)
+// Why the refusal is a 400 invalid_request_error: probed against the real CLI (2.1.197) with a
+// ScriptedModel turn answering each status, a 400 ends the run at once, without retries, with
+// `result: "API Error: 400 <our message>"`, `is_error: true`, exit 1 (test/gateway/
+// cli-refusal.test.ts keeps checking this). A 401 was retried ten times with growing delays,
+// 429 and 529 likewise (minutes of retries); a 403 ended at once but read "Failed to
+// authenticate. API Error: 403 …", which misleads; a 402 also ended at once but is not a status
+// the API documents for this.
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Registration } from "./agent-tokens.ts";

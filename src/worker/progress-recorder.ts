@@ -62,7 +62,12 @@ export class ProgressRecorder {
         this.merge({});
         return;
       case "result":
-        this.merge({ turns: event.numTurns, costUsd: event.totalCostUsd });
+        // The CLI's own cost estimate covers one process run; the gateway's charges are exact.
+        this.merge(
+          this.options.countStreamUsage
+            ? { turns: event.numTurns, costUsd: event.totalCostUsd }
+            : { turns: event.numTurns },
+        );
         return;
       default:
         return;
