@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisConnection } from "../../src/queue/redis-connection.ts";
 import { BudgetStore } from "../../src/store/budget-store.ts";
 import { createKeySpace } from "../../src/store/keys.ts";
+import { RunStore } from "../../src/store/run-store.ts";
 import { testAppCredentials } from "../support/app-credentials.ts";
 import { FakeGitHub, probotEnvFor } from "../support/fake-github.ts";
 import { type RunningFlotilla, removeDataDir, startFlotillaProcess } from "../support/flotilla-process.ts";
@@ -29,7 +30,9 @@ let model: ScriptedModel;
 let flotilla: RunningFlotilla;
 const credentials = testAppCredentials();
 const redis = createRedisConnection(testRedisUrl, "commands");
-const budgets = new BudgetStore(redis, createKeySpace(prefix));
+const keys = createKeySpace(prefix);
+const budgets = new BudgetStore(redis, keys);
+const runs = new RunStore(redis, keys);
 
 beforeAll(async () => {
   remote = await createBareRemote({ files: { "README.md": "# gateway demo\n" } });
@@ -177,13 +180,13 @@ describe("model gateway: budgets", () => {
     const calls = model.requestsFor("budget-hog");
     const charges = calls.map(chargeOf);
     const total = charges.reduce((sum, charge) => sum + charge, 0);
-    const agentId = (await redis.lrange(`${prefix}:run:${await runIdOf("hogger")}:agents`, 0, -1))[0]!;
-    const snapshot = (await budgets.snapshot(agentId))!;
+    const [agent] = await runs.listRunAgents((await branchOf("hogger")).split("/")[1]!);
+    const snapshot = (await budgets.snapshot(agent!.id))!;
     expect(snapshot.budgetTokens).toBe(budget);
     expect(snapshot.spentTokens).toBe(total);
     expect(total).toBeGreaterThanOrEqual(budget);
     expect(total - charges.at(-1)!).toBeLessThan(budget);
-    expect(await redis.hget(`${prefix}:agent:${agentId}`, "state")).toBe("out_of_budget");
+    expect((await runs.requireAgent(agent!.id)).state).toBe("out_of_budget");
 
     // Each call's max_tokens (the CLI asks for tens of thousands) was lowered to what was left.
     let spentBefore = 0;
@@ -202,8 +205,3 @@ describe("model gateway: budgets", () => {
     expect(model.requestsFor("budget-hog")).toHaveLength(calls.length);
   });
 });
-
-async function runIdOf(taskWord: string): Promise<string> {
-  const branch = await branchOf(taskWord);
-  return branch.split("/")[1]!;
-}
