@@ -1,11 +1,8 @@
 // Wires Flotilla's parts together for one process: the web server (webhooks and pages), the
 // agent worker, or both, around one Redis, and takes them down in order on shutdown.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { createNodeMiddleware, createProbot } from "probot";
+import { createProbot } from "probot";
 import { type FlotillaConfig, loadConfig } from "./config/env.ts";
 import { FlotillaOctokit, type GitHubClient } from "./github/github-app.ts";
-import { createAgentQueue } from "./queue/agent-queue.ts";
 import { startEmbeddedRedis } from "./queue/embedded-redis.ts";
 import { createRedisConnection } from "./queue/redis-connection.ts";
 import { DirtyTargets } from "./reporter/dirty-targets.ts";
@@ -13,10 +10,8 @@ import { Reporter } from "./reporter/reporter.ts";
 import { WriteLimiter } from "./reporter/write-limiter.ts";
 import { createKeySpace } from "./store/keys.ts";
 import { RunStore } from "./store/run-store.ts";
-import { createFlotillaApp } from "./web/flotilla-app.ts";
-import { startAgentWorker } from "./worker/agent-worker.ts";
-import { DirectModelAccess } from "./worker/direct-model-access.ts";
-import { RunningAgents } from "./worker/running-agents.ts";
+import { startWebRole } from "./web/start-web-role.ts";
+import { startWorkerRole } from "./worker/start-worker-role.ts";
 
 export type ProcessRole = "all" | "web" | "worker";
 
@@ -57,52 +52,14 @@ export async function startFlotilla(
 
   const stops: (() => Promise<void>)[] = [];
   let port: number | undefined;
-
   if (role === "all" || role === "web") {
-    const queueConnection = createRedisConnection(redisUrl, "commands");
-    const queue = createAgentQueue(queueConnection, config.redisPrefix);
-    const middleware = await createNodeMiddleware(
-      createFlotillaApp({ config, store, queue, reporter, limiter, log: log.child({ name: "web" }) }),
-      { probot },
-    );
-    const server: Server = createServer((request, response) => {
-      void middleware(request, response, () => {
-        response.writeHead(404, { "content-type": "text/plain" }).end("Not found\n");
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(config.port, config.host ?? "0.0.0.0", () => resolve());
-    });
-    port = (server.address() as AddressInfo).port;
-    log.info({ port }, "web server listening");
-    stops.push(async () => {
-      server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await queue.close();
-      queueConnection.disconnect();
-    });
+    const web = await startWebRole({ config, redisUrl, probot, store, reporter, limiter, log });
+    port = web.port;
+    stops.push(web.stop);
   }
-
   if (role === "all" || role === "worker") {
-    const workerConnection = createRedisConnection(redisUrl, "blocking");
-    const agentWorker = startAgentWorker(
-      {
-        config,
-        store,
-        reporter,
-        clientFor,
-        modelAccess: new DirectModelAccess(config.modelUpstream),
-        runningAgents: new RunningAgents(),
-        log: log.child({ name: "worker" }),
-      },
-      workerConnection,
-    );
-    log.info({ concurrency: config.workerConcurrency }, "agent worker started");
-    stops.unshift(async () => {
-      await agentWorker.close();
-      workerConnection.disconnect();
-    });
+    // Workers stop first: their agents are handed back while the web still answers.
+    stops.unshift(await startWorkerRole({ config, redisUrl, store, reporter, clientFor, log }));
   }
 
   return {

@@ -9,7 +9,10 @@ import type { ActionDependencies, ActionResult } from "./action-dependencies.ts"
 
 export async function retryAgent(deps: ActionDependencies, agent: AgentRecord): Promise<ActionResult> {
   if (!isTerminal(agent.state)) {
-    return { ok: false, message: `\`${agent.name}\` is still ${agent.state}; only an agent that has ended can be retried.` };
+    return {
+      ok: false,
+      message: `\`${agent.name}\` is still ${agent.state}; only an agent that has ended can be retried.`,
+    };
   }
   if (agent.state === "out_of_budget") {
     return {
@@ -18,14 +21,18 @@ export async function retryAgent(deps: ActionDependencies, agent: AgentRecord): 
     };
   }
   const reopened = await deps.budgets.addBudget(agent.id, 0);
-  if ("refused" in reopened) return { ok: false, message: `\`${agent.name}\` cannot be retried: ${reopened.refused}` };
+  if ("refused" in reopened)
+    return { ok: false, message: `\`${agent.name}\` cannot be retried: ${reopened.refused}` };
   await requeue(deps, agent, {
     sessionId: randomUUID(),
     sessionStarted: false,
     turns: 0,
     recentTools: [],
   });
-  return { ok: true, message: `retrying \`${agent.name}\` in a fresh session on its branch \`${agent.branch}\`.` };
+  return {
+    ok: true,
+    message: `retrying \`${agent.name}\` in a fresh session on its branch \`${agent.branch}\`.`,
+  };
 }
 
 export async function continueAgent(
@@ -41,7 +48,8 @@ export async function continueAgent(
   }
   const extra = extraTokens ?? Math.ceil(agent.budgetTokens / 2);
   const raised = await deps.budgets.addBudget(agent.id, extra);
-  if ("refused" in raised) return { ok: false, message: `\`${agent.name}\` cannot continue: ${raised.refused}` };
+  if ("refused" in raised)
+    return { ok: false, message: `\`${agent.name}\` cannot continue: ${raised.refused}` };
   await requeue(deps, agent, {
     pendingMessage: agent.sessionStarted
       ? `Flotilla gave you ${extra} more tokens (your budget is now ${raised.budgetTokens}). Continue your task where you left off.`
@@ -57,10 +65,19 @@ export async function continueAgent(
 async function requeue(
   deps: ActionDependencies,
   agent: AgentRecord,
-  changes: Partial<Pick<AgentRecord, "sessionId" | "sessionStarted" | "turns" | "recentTools" | "pendingMessage">>,
+  changes: Partial<
+    Pick<AgentRecord, "sessionId" | "sessionStarted" | "turns" | "recentTools" | "pendingMessage">
+  >,
 ): Promise<void> {
   const generation = agent.generation + 1;
-  await deps.store.clearAgentFields(agent.id, ["error", "endedAt", "waitingFor", "waitKind", "pendingMessage", "ending"]);
+  await deps.store.clearAgentFields(agent.id, [
+    "error",
+    "endedAt",
+    "waitingFor",
+    "waitKind",
+    "pendingMessage",
+    "ending",
+  ]);
   await deps.store.updateAgent(agent.id, {
     ...changes,
     generation,
@@ -76,7 +93,11 @@ async function requeue(
     ],
     { urgent: true },
   );
-  await enqueueAgent(deps.queue, { agentId: agent.id, runId: agent.runId, generation }, await parentJob(deps, agent));
+  await enqueueAgent(
+    deps.queue,
+    { agentId: agent.id, runId: agent.runId, generation },
+    await parentJob(deps, agent),
+  );
 }
 
 /** A restarted child of a parent that still works is waited for by the parent's current job. */

@@ -1,14 +1,18 @@
 // The worker's side of the tools each agent gets (see mcp-server.ts for the agent's side). The
 // caller is identified by its gateway token, so an agent can only act on its own subtree.
 import { formatTokens } from "../reporter/views/text-limits.ts";
+import { toolInputSchemas } from "./flotilla-tools.ts";
 import { spawnChild } from "./spawn-child.ts";
 import type { SpawnDependencies } from "./spawn-dependencies.ts";
-import { toolInputSchemas } from "./flotilla-tools.ts";
 import { describeInputProblem, type ToolReply, toolError } from "./tool-replies.ts";
 import { waitForChildren } from "./wait-for-children.ts";
 
 export function createAgentToolHandler(deps: SpawnDependencies) {
-  return async (agentId: string, tool: string, input: unknown): Promise<{ status: number; body: ToolReply }> => {
+  return async (
+    agentId: string,
+    tool: string,
+    input: unknown,
+  ): Promise<{ status: number; body: ToolReply }> => {
     try {
       return { status: 200, body: await runTool(deps, agentId, tool, input ?? {}) };
     } catch (error) {
@@ -18,7 +22,12 @@ export function createAgentToolHandler(deps: SpawnDependencies) {
   };
 }
 
-async function runTool(deps: SpawnDependencies, agentId: string, tool: string, input: unknown): Promise<ToolReply> {
+async function runTool(
+  deps: SpawnDependencies,
+  agentId: string,
+  tool: string,
+  input: unknown,
+): Promise<ToolReply> {
   switch (tool) {
     case "spawn_agent": {
       const parsed = toolInputSchemas.spawn_agent.safeParse(input);
@@ -73,8 +82,13 @@ async function readResult(
   const page = await deps.store.readResult(targetId, offset, limit);
   if (page === undefined) return { text: `${targetId} has no result yet (it is ${target.state}).` };
   const end = offset + page.text.length;
-  const more = end < page.totalChars ? ` More: read_agent_result {"id": "${targetId}", "offset": ${end}}.` : " End of result.";
-  return { text: `Characters ${offset}–${end} of ${page.totalChars} of ${targetId}'s result.${more}\n<<<\n${page.text}\n>>>` };
+  const more =
+    end < page.totalChars
+      ? ` More: read_agent_result {"id": "${targetId}", "offset": ${end}}.`
+      : " End of result.";
+  return {
+    text: `Characters ${offset}–${end} of ${page.totalChars} of ${targetId}'s result.${more}\n<<<\n${page.text}\n>>>`,
+  };
 }
 
 async function isDescendant(deps: SpawnDependencies, ancestorId: string, agentId: string): Promise<boolean> {

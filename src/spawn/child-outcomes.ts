@@ -3,7 +3,10 @@ import type { RunStore } from "../store/run-store.ts";
 import { type ChildOutcome, excerptLength } from "./children-report.ts";
 
 /** Reads what the report needs of each child: its record and the start of its result. */
-export async function childOutcomes(store: RunStore, children: readonly AgentRecord[]): Promise<ChildOutcome[]> {
+export async function childOutcomes(
+  store: RunStore,
+  children: readonly AgentRecord[],
+): Promise<ChildOutcome[]> {
   const length = excerptLength(children.length);
   return Promise.all(
     children.map(async (agent) => {

@@ -33,13 +33,18 @@ export function excerptLength(childCount: number, options: ChildrenReportOptions
   return Math.max(0, Math.min(options.maxExcerptChars ?? 2_000, share));
 }
 
-export function childrenReport(intro: string, children: readonly ChildOutcome[], options: ChildrenReportOptions = {}): string {
+export function childrenReport(
+  intro: string,
+  children: readonly ChildOutcome[],
+  options: ChildrenReportOptions = {},
+): string {
   const maxChars = options.maxChars ?? 16_000;
   const excerptChars = excerptLength(children.length, options);
   const sections = children.map(({ agent, resultStart, resultChars }) => {
     const outcome = outcomeWords[agent.state] ?? agent.state;
     const lines = [`## ${agent.name} (id ${agent.id}) ${outcome}`];
-    if (agent.error !== undefined && agent.state !== "succeeded") lines.push(`Why: ${agent.error.slice(0, 300)}`);
+    if (agent.error !== undefined && agent.state !== "succeeded")
+      lines.push(`Why: ${agent.error.slice(0, 300)}`);
     lines.push(
       `Pull request: ${agent.pullRequestUrl ?? (agent.hasChanges ? "being opened" : "none (no changes)")} · branch ${agent.branch} · spent ${agent.spentTokens} of ${agent.budgetTokens} tokens`,
     );
@@ -60,5 +65,7 @@ export function childrenReport(intro: string, children: readonly ChildOutcome[],
   });
   const message = [intro, "", ...sections].join("\n\n");
   // The per-child share already bounds the message; this guards against long names and errors.
-  return message.length <= maxChars ? message : `${message.slice(0, maxChars - 80)}\n… (report cut to ${maxChars} characters)`;
+  return message.length <= maxChars
+    ? message
+    : `${message.slice(0, maxChars - 80)}\n… (report cut to ${maxChars} characters)`;
 }

@@ -5,8 +5,8 @@ import { randomUUID } from "node:crypto";
 import { enqueueAgent } from "../queue/agent-queue.ts";
 import { agentIdFor, uniqueName } from "../store/identifiers.ts";
 import { withRedisLock } from "../store/redis-lock.ts";
-import { agentBranchName, slugForTask } from "../workspace/branch-name.ts";
 import { checkpointWorkspace } from "../worker/agent-workspace.ts";
+import { agentBranchName, slugForTask } from "../workspace/branch-name.ts";
 import type { SpawnDependencies } from "./spawn-dependencies.ts";
 import { type ToolReply, toolError } from "./tool-replies.ts";
 
@@ -16,7 +16,11 @@ export interface SpawnRequest {
   budgetTokens?: number | undefined;
 }
 
-export async function spawnChild(deps: SpawnDependencies, parentId: string, request: SpawnRequest): Promise<ToolReply> {
+export async function spawnChild(
+  deps: SpawnDependencies,
+  parentId: string,
+  request: SpawnRequest,
+): Promise<ToolReply> {
   const context = deps.runningAgents.context(parentId);
   if (context === undefined) return toolError("Flotilla does not see you running on this worker; try again.");
   const parent = await deps.store.requireAgent(parentId);
@@ -28,57 +32,73 @@ export async function spawnChild(deps: SpawnDependencies, parentId: string, requ
     );
   }
   const checkpoint = await context.withWorktree(() =>
-    checkpointWorkspace(context.workspace, parent, `${parent.name}: work in progress before spawning a sub-agent`, {
-      pushEvenIfUnchanged: true,
-    }),
+    checkpointWorkspace(
+      context.workspace,
+      parent,
+      `${parent.name}: work in progress before spawning a sub-agent`,
+      {
+        pushEvenIfUnchanged: true,
+      },
+    ),
   );
   const baseSha = checkpoint.pushedSha ?? parent.baseSha;
 
-  const created = await withRedisLock(deps.store.redis, deps.store.keys.runSpawnLock(run.id), 10_000, async () => {
-    const agents = await deps.store.listRunAgents(run.id);
-    const siblings = agents.filter((agent) => agent.parentId === parentId);
-    if (siblings.length >= limits.maxChildrenPerAgent) {
-      return toolError(
-        `Not spawned: an agent may start at most ${limits.maxChildrenPerAgent} sub-agents and you already started ${siblings.length}. Wait for them, or do the work yourself.`,
+  const created = await withRedisLock(
+    deps.store.redis,
+    deps.store.keys.runSpawnLock(run.id),
+    10_000,
+    async () => {
+      const agents = await deps.store.listRunAgents(run.id);
+      const siblings = agents.filter((agent) => agent.parentId === parentId);
+      if (siblings.length >= limits.maxChildrenPerAgent) {
+        return toolError(
+          `Not spawned: an agent may start at most ${limits.maxChildrenPerAgent} sub-agents and you already started ${siblings.length}. Wait for them, or do the work yourself.`,
+        );
+      }
+      if (agents.length >= limits.maxAgentsPerRun) {
+        return toolError(
+          `Not spawned: this run already has ${agents.length} agents, the most a run may have (${limits.maxAgentsPerRun}). Do the work yourself.`,
+        );
+      }
+      const name = uniqueName(
+        slugForTask(request.name ?? request.task),
+        new Set(agents.map((agent) => agent.name)),
       );
-    }
-    if (agents.length >= limits.maxAgentsPerRun) {
-      return toolError(
-        `Not spawned: this run already has ${agents.length} agents, the most a run may have (${limits.maxAgentsPerRun}). Do the work yourself.`,
+      const childId = agentIdFor(run.id, name);
+      const reservation = await deps.budgets.reserveForChild(
+        parentId,
+        childId,
+        request.budgetTokens,
+        limits.defaultChildBudgetShare,
       );
-    }
-    const name = uniqueName(slugForTask(request.name ?? request.task), new Set(agents.map((agent) => agent.name)));
-    const childId = agentIdFor(run.id, name);
-    const reservation = await deps.budgets.reserveForChild(
-      parentId,
-      childId,
-      request.budgetTokens,
-      limits.defaultChildBudgetShare,
-    );
-    if ("refused" in reservation) return toolError(`Not spawned: ${reservation.refused}`);
-    await deps.store.addAgent({
-      id: childId,
-      runId: run.id,
-      name,
-      parentId,
-      depth: parent.depth + 1,
-      task: request.task,
-      branch: agentBranchName(run.id, name),
-      baseSha,
-      sessionId: randomUUID(),
-      budgetTokens: reservation.granted,
-      maxTurns: parent.maxTurns,
-      createdAt: Date.now(),
-      ...(parent.model === undefined ? {} : { model: parent.model }),
-    });
-    return { childId, name, budgetTokens: reservation.granted };
-  });
+      if ("refused" in reservation) return toolError(`Not spawned: ${reservation.refused}`);
+      await deps.store.addAgent({
+        id: childId,
+        runId: run.id,
+        name,
+        parentId,
+        depth: parent.depth + 1,
+        task: request.task,
+        branch: agentBranchName(run.id, name),
+        baseSha,
+        sessionId: randomUUID(),
+        budgetTokens: reservation.granted,
+        maxTurns: parent.maxTurns,
+        createdAt: Date.now(),
+        ...(parent.model === undefined ? {} : { model: parent.model }),
+      });
+      return { childId, name, budgetTokens: reservation.granted };
+    },
+  );
   if (!("childId" in created)) {
     deps.log.info({ agentId: parentId, refusal: "text" in created ? created.text : "" }, "spawn refused");
     await deps.store.updateAgent(parentId, {
       currentStep: `spawn refused: ${"text" in created ? created.text.slice(0, 200) : ""}`,
     });
-    await deps.reporter.changed([{ kind: "check", agentId: parentId }, { kind: "comment", runId: run.id }]);
+    await deps.reporter.changed([
+      { kind: "check", agentId: parentId },
+      { kind: "comment", runId: run.id },
+    ]);
     return created;
   }
 
@@ -97,7 +117,10 @@ export async function spawnChild(deps: SpawnDependencies, parentId: string, requ
     ],
     { urgent: true },
   );
-  deps.log.info({ agentId: parentId, childId: created.childId, budgetTokens: created.budgetTokens }, "sub-agent spawned");
+  deps.log.info(
+    { agentId: parentId, childId: created.childId, budgetTokens: created.budgetTokens },
+    "sub-agent spawned",
+  );
   return {
     text: [
       `Started sub-agent "${created.name}" with id ${created.childId} and a budget of ${created.budgetTokens} tokens.`,

@@ -17,7 +17,8 @@ export async function waitForChildren(
   const context = deps.runningAgents.context(parentId);
   if (context === undefined) return toolError("Flotilla does not see you running on this worker; try again.");
   const children = await deps.store.listChildren(parentId);
-  if (children.length === 0) return toolError("You have no sub-agents to wait for. Start one with spawn_agent.");
+  if (children.length === 0)
+    return toolError("You have no sub-agents to wait for. Start one with spawn_agent.");
   const byId = new Map(children.map((child) => [child.id, child]));
   const unknown = (ids ?? []).filter((id) => !byId.has(id));
   if (unknown.length > 0) {
@@ -25,9 +26,12 @@ export async function waitForChildren(
       `These are not your sub-agents: ${unknown.join(", ")}. Your sub-agents are: ${children.map((c) => c.id).join(", ")}.`,
     );
   }
-  const awaited = ids === undefined || ids.length === 0 ? children : children.filter((child) => ids.includes(child.id));
+  const awaited =
+    ids === undefined || ids.length === 0 ? children : children.filter((child) => ids.includes(child.id));
   if (awaited.every((child) => isTerminal(child.state))) {
-    return { text: childrenReport("Your sub-agents have finished.", await childOutcomes(deps.store, awaited)) };
+    return {
+      text: childrenReport("Your sub-agents have finished.", await childOutcomes(deps.store, awaited)),
+    };
   }
   // Without ids the agent waits for every child, including any a parallel call is still starting.
   context.waitingFor = ids === undefined ? [] : awaited.map((child) => child.id);

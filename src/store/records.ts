@@ -114,7 +114,9 @@ export const agentRecordSchema = z.object({
     .string()
     .optional()
     .transform((text) =>
-      text === undefined ? undefined : (JSON.parse(text) as { state: string; resultText: string; error?: string }),
+      text === undefined
+        ? undefined
+        : (JSON.parse(text) as { state: string; resultText: string; error?: string }),
     ),
   /** Time spent running (not waiting), for the wall-clock limit. */
   activeMs: z.coerce.number().default(0),

@@ -3,13 +3,20 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 
-const releaseScript = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+const releaseScript =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
-export async function withRedisLock<T>(redis: Redis, key: string, ttlMs: number, work: () => Promise<T>): Promise<T> {
+export async function withRedisLock<T>(
+  redis: Redis,
+  key: string,
+  ttlMs: number,
+  work: () => Promise<T>,
+): Promise<T> {
   const owner = randomUUID();
   const deadline = Date.now() + ttlMs * 2;
   while ((await redis.set(key, owner, "PX", ttlMs, "NX")) !== "OK") {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for the lock ${key}; another process holds it.`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for the lock ${key}; another process holds it.`);
     await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 30));
   }
   try {

@@ -113,7 +113,11 @@ export class RunStore {
 
   /** Records how an agent ended before finishing it (its result is saved separately). */
   async recordEnding(agentId: string, ending: { state: string; error?: string | undefined }): Promise<void> {
-    const stored = { state: ending.state, resultText: "", ...(ending.error === undefined ? {} : { error: ending.error }) };
+    const stored = {
+      state: ending.state,
+      resultText: "",
+      ...(ending.error === undefined ? {} : { error: ending.error }),
+    };
     await this.redis.hset(this.keys.agent(agentId), "ending", JSON.stringify(stored));
   }
 

@@ -10,7 +10,11 @@ import type { WebDependencies } from "./web-dependencies.ts";
 
 type ControlCommand = Extract<AgentCommand, { verb: "cancel" | "retry" | "continue" }>;
 
-export async function runControlCommand(deps: WebDependencies, request: CommandRequest, command: ControlCommand): Promise<string> {
+export async function runControlCommand(
+  deps: WebDependencies,
+  request: CommandRequest,
+  command: ControlCommand,
+): Promise<string> {
   const conversation = { owner: request.owner, repo: request.repo, issueNumber: request.issueNumber };
   if (command.verb === "cancel" && command.target === "all") {
     const running = (await allAgents(deps.store, conversation)).filter((agent) => !isTerminal(agent.state));

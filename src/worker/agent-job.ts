@@ -29,7 +29,11 @@ export async function processAgentJob(
   const log = deps.log.child({ runId: run.id, agentId });
 
   if (agent.cancelRequested) {
-    await finishAgent(deps, agent, undefined, { state: "cancelled", resultText: "", error: "cancelled on request" });
+    await finishAgent(deps, agent, undefined, {
+      state: "cancelled",
+      resultText: "",
+      error: "cancelled on request",
+    });
     await waitForPendingChildren(job, token);
     return "cancelled";
   }
@@ -96,7 +100,11 @@ async function park(
   waitingFor: string[],
   waitKind: "asked" | "ended-early",
 ): Promise<void> {
-  const checkpoint = await checkpointWorkspace(workspace, agent, `${agent.name}: work in progress while waiting`);
+  const checkpoint = await checkpointWorkspace(
+    workspace,
+    agent,
+    `${agent.name}: work in progress while waiting`,
+  );
   await deps.store.updateAgent(agent.id, {
     state: "waiting",
     waitingFor,
@@ -111,7 +119,8 @@ async function park(
 /** Builds the message the agent is resumed with: a bounded report of the children it waited for. */
 async function prepareResumeAfterWaiting(deps: WorkerDependencies, agent: AgentRecord): Promise<AgentRecord> {
   const children = await deps.store.listChildren(agent.id);
-  const awaited = agent.waitingFor.length === 0 ? children : children.filter((c) => agent.waitingFor.includes(c.id));
+  const awaited =
+    agent.waitingFor.length === 0 ? children : children.filter((c) => agent.waitingFor.includes(c.id));
   const intro =
     agent.waitKind === "ended-early"
       ? "You gave your final answer while some of your sub-agents were still working. They have finished now. Review their outcomes below, integrate what is needed on your branch, and end with your final summary again."

@@ -64,6 +64,8 @@ export class ProgressRecorder {
         this.merge({});
         return;
       case "result": {
+        // Per-invocation figures (the CLI's own): add the agent's earlier invocations. The
+        // CLI's cost estimate is used only without the gateway, whose charges are exact.
         const turns = this.options.earlier.turns + event.numTurns;
         this.merge(
           this.options.countStreamUsage

@@ -15,8 +15,8 @@ import type { AgentRecord, RunRecord } from "../store/records.ts";
 import { type AgentWorkspace, checkpointWorkspace } from "./agent-workspace.ts";
 import { classifyExit, type ExitMeaning } from "./classify-exit.ts";
 import { ProgressRecorder } from "./progress-recorder.ts";
-import { restoreSession, saveSession } from "./session-checkpoint.ts";
 import { createRunningAgentContext, type RunningAgentContext } from "./running-agents.ts";
+import { restoreSession, saveSession } from "./session-checkpoint.ts";
 import type { WorkerDependencies } from "./worker-dependencies.ts";
 
 export interface SessionOutcome {
@@ -49,7 +49,10 @@ export async function runAgentSession(
         extraInstructions: run.limits.extraInstructions,
       });
   const modelAccess = await deps.modelAccess.grant(agent);
-  await writeMcpConfig(workspace.paths.mcpConfig, { gatewayUrl: modelAccess.baseUrl, agentToken: modelAccess.apiKey });
+  await writeMcpConfig(workspace.paths.mcpConfig, {
+    gatewayUrl: modelAccess.baseUrl,
+    agentToken: modelAccess.apiKey,
+  });
   const recorder = new ProgressRecorder(
     {
       store: deps.store,
@@ -131,7 +134,10 @@ async function ensureResumableSession(
   if (!agent.sessionStarted) return agent;
   const found = await restoreSession(deps.sessions, agent.id, agent.sessionId, workspace.paths);
   if (found !== "missing") return agent;
-  deps.log.warn({ agentId: agent.id }, "no copy of the agent's session survived; starting a new session on its branch");
+  deps.log.warn(
+    { agentId: agent.id },
+    "no copy of the agent's session survived; starting a new session on its branch",
+  );
   await deps.store.updateAgent(agent.id, { sessionId: randomUUID(), sessionStarted: false });
   await deps.store.clearAgentFields(agent.id, ["pendingMessage"]);
   return deps.store.requireAgent(agent.id);
@@ -146,6 +152,7 @@ async function checkpointWhileRunning(
   const checkpoint = await context.withWorktree(() =>
     checkpointWorkspace(context.workspace, agent, `${agent.name}: work in progress (checkpoint)`),
   );
-  if (checkpoint.pushedSha !== undefined) await deps.store.updateAgent(agent.id, { pushedSha: checkpoint.pushedSha });
+  if (checkpoint.pushedSha !== undefined)
+    await deps.store.updateAgent(agent.id, { pushedSha: checkpoint.pushedSha });
   await saveSession(deps.sessions, agent.id, agent.sessionId, context.workspace.paths);
 }

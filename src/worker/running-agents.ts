@@ -16,7 +16,10 @@ export interface RunningAgentContext {
   waitingFor?: string[] | undefined;
 }
 
-export function createRunningAgentContext(job: Job<AgentJobData>, workspace: AgentWorkspace): RunningAgentContext {
+export function createRunningAgentContext(
+  job: Job<AgentJobData>,
+  workspace: AgentWorkspace,
+): RunningAgentContext {
   let chain: Promise<unknown> = Promise.resolve();
   return {
     job,

@@ -7,7 +7,12 @@ import type { SessionArchive } from "../store/session-archive.ts";
 import type { AgentPaths } from "../workspace/data-paths.ts";
 import { exists } from "../workspace/mirror.ts";
 
-export async function saveSession(archive: SessionArchive, agentId: string, sessionId: string, paths: AgentPaths): Promise<boolean> {
+export async function saveSession(
+  archive: SessionArchive,
+  agentId: string,
+  sessionId: string,
+  paths: AgentPaths,
+): Promise<boolean> {
   const file = sessionFilePath(paths.claudeConfigDir, paths.worktree, sessionId);
   const content = await readFile(file).catch(() => undefined);
   if (content === undefined) return false;

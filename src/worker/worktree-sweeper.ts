@@ -23,7 +23,11 @@ export async function sweepWorktrees(deps: WorkerDependencies, now = Date.now())
       const paths = agentPaths(deps.config.dataDir, agentId);
       const run = agent === undefined ? undefined : await deps.store.getRun(agent.runId);
       if (run !== undefined && agent !== undefined) {
-        await removeWorktree(mirrorPath(deps.config.dataDir, run.owner, run.repo), paths.worktree, agent.branch);
+        await removeWorktree(
+          mirrorPath(deps.config.dataDir, run.owner, run.repo),
+          paths.worktree,
+          agent.branch,
+        );
       } else {
         await rm(paths.worktree, { recursive: true, force: true });
       }

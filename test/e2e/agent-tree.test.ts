@@ -2,8 +2,21 @@
 // MCP tools, out of process, with a worker concurrency of 2 — a parent that kept its slot while
 // waiting would deadlock here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentNameOf, justWrote, resumedWithReport, spawn, waitForAll, writeFile } from "../support/agent-scripts.ts";
-import { createE2eEnvironment, type E2eEnvironment, e2eHeadBranch, e2eOwner, e2eRepo } from "../support/e2e-environment.ts";
+import {
+  agentNameOf,
+  justWrote,
+  resumedWithReport,
+  spawn,
+  waitForAll,
+  writeFile,
+} from "../support/agent-scripts.ts";
+import {
+  createE2eEnvironment,
+  type E2eEnvironment,
+  e2eHeadBranch,
+  e2eOwner,
+  e2eRepo,
+} from "../support/e2e-environment.ts";
 import type { RunningFlotilla } from "../support/flotilla-process.ts";
 import { waitFor } from "../support/wait-for.ts";
 
@@ -48,7 +61,10 @@ afterAll(() => world?.cleanup());
 
 describe("agent trees", () => {
   it("finishes a tree of 6 agents with 2 worker slots; PRs stack on their parents' branches", async () => {
-    const { status } = await world.comment(flotilla, "/agents run --budget 1m [[script:tree-root]] build the feature");
+    const { status } = await world.comment(
+      flotilla,
+      "/agents run --budget 1m [[script:tree-root]] build the feature",
+    );
     expect(status).toBe(200);
 
     const checkRuns = await waitFor(
@@ -71,7 +87,9 @@ describe("agent trees", () => {
       ].sort(),
     );
 
-    const agents = await world.store.listRunAgents((await world.store.runIdsForIssue(e2eOwner, e2eRepo, 7))[0] ?? "");
+    const agents = await world.store.listRunAgents(
+      (await world.store.runIdsForIssue(e2eOwner, e2eRepo, 7))[0] ?? "",
+    );
     const branchOf = (name: string) => agents.find((agent) => agent.name === name)?.branch ?? "";
     const root = agents.find((agent) => agent.parentId === undefined);
     expect(root).toBeDefined();
@@ -100,7 +118,9 @@ describe("agent trees", () => {
 
     // Parents were resumed in their own sessions with their children's results.
     const rootRequests = world.model.requestsFor("tree-root");
-    const resumed = rootRequests.find((request) => JSON.stringify(request.body.messages).includes("Your sub-agents have finished"));
+    const resumed = rootRequests.find((request) =>
+      JSON.stringify(request.body.messages).includes("Your sub-agents have finished"),
+    );
     expect(resumed).toBeDefined();
     expect(new Set(rootRequests.map((request) => request.sessionId)).size).toBe(1);
     const report = JSON.stringify(resumed?.body.messages);
@@ -111,9 +131,14 @@ describe("agent trees", () => {
       () =>
         world.github
           .comments(e2eOwner, e2eRepo, 7)
-          .find((comment) => comment.body?.includes("flotilla:run:") && (comment.body.match(/✅ succeeded/g) ?? []).length === 6),
+          .find(
+            (comment) =>
+              comment.body?.includes("flotilla:run:") &&
+              (comment.body.match(/✅ succeeded/g) ?? []).length === 6,
+          ),
       { timeoutMs: 30_000, what: "the tracking comment to show six succeeded agents" },
     );
-    for (const name of ["leaf-a", "mid-b", "leaf-c", "grand-1", "grand-2"]) expect(tracking.body).toContain(`↳ \`${name}\``);
+    for (const name of ["leaf-a", "mid-b", "leaf-c", "grand-1", "grand-2"])
+      expect(tracking.body).toContain(`↳ \`${name}\``);
   });
 });

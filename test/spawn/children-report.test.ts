@@ -31,6 +31,7 @@ function child(name: string, overrides: Partial<AgentRecord> = {}): AgentRecord 
     createdAt: 1,
     waitingFor: [],
     activeMs: 0,
+    ending: undefined,
     ...overrides,
   };
 }
@@ -55,7 +56,12 @@ describe("childrenReport", () => {
     const report = childrenReport("Done.", [
       { agent: child("ok"), resultStart: "All tests pass.", resultChars: 15 },
       {
-        agent: child("broken", { state: "failed", error: "API Error: 402 budget", hasChanges: false, pullRequestUrl: undefined }),
+        agent: child("broken", {
+          state: "failed",
+          error: "API Error: 402 budget",
+          hasChanges: false,
+          pullRequestUrl: undefined,
+        }),
         resultStart: "",
         resultChars: 0,
       },

@@ -8,7 +8,12 @@ import { createKeySpace } from "../../src/store/keys.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import { testAppCredentials } from "./app-credentials.ts";
 import { FakeGitHub, probotEnvFor } from "./fake-github.ts";
-import { type FlotillaProcessOptions, type RunningFlotilla, removeDataDir, startFlotillaProcess } from "./flotilla-process.ts";
+import {
+  type FlotillaProcessOptions,
+  type RunningFlotilla,
+  removeDataDir,
+  startFlotillaProcess,
+} from "./flotilla-process.ts";
 import { type BareRemote, createBareRemote } from "./git-fixtures.ts";
 import { ScriptedModel } from "./scripted-model.ts";
 import { deleteKeysWithPrefix, testRedisUrl } from "./test-redis.ts";
@@ -36,7 +41,9 @@ export interface E2eEnvironment {
   processes: RunningFlotilla[];
   /** Environment a Flotilla process needs to run in this world. */
   flotillaEnv(extra?: Record<string, string>): Record<string, string>;
-  startFlotilla(options?: Partial<FlotillaProcessOptions> & { extraEnv?: Record<string, string> }): Promise<RunningFlotilla>;
+  startFlotilla(
+    options?: Partial<FlotillaProcessOptions> & { extraEnv?: Record<string, string> },
+  ): Promise<RunningFlotilla>;
   /** Posts `/agents …` as a signed issue_comment webhook to the given web process. */
   comment(
     web: RunningFlotilla,
@@ -53,9 +60,19 @@ export async function createE2eEnvironment(name: string): Promise<E2eEnvironment
     branches: { [e2eHeadBranch]: { "src/login.ts": "export const login = () => true;\n" } },
   });
   const credentials = testAppCredentials();
-  const github = new FakeGitHub({ appId: credentials.appId, privateKey: credentials.privateKey, installationId });
+  const github = new FakeGitHub({
+    appId: credentials.appId,
+    privateKey: credentials.privateKey,
+    installationId,
+  });
   await github.start();
-  github.addRepository({ owner: e2eOwner, repo: e2eRepo, cloneUrl: remote.cloneUrl, gitDir: remote.bareDir, installationId });
+  github.addRepository({
+    owner: e2eOwner,
+    repo: e2eRepo,
+    cloneUrl: remote.cloneUrl,
+    gitDir: remote.bareDir,
+    installationId,
+  });
   await github.addPullRequest({
     owner: e2eOwner,
     repo: e2eRepo,

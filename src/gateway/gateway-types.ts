@@ -1,0 +1,57 @@
+// What the gateway needs from the rest of Flotilla (a budget ledger) and what it reports back
+// (charges and traffic, for metrics). BudgetStore is the ledger in production.
+import type { Logger } from "pino";
+import type { BudgetSnapshot, ChargeResult } from "../store/budget-store.ts";
+import type { MessageUsage } from "./message-usage.ts";
+import type { UpstreamConfig } from "./upstream.ts";
+
+export interface GatewayLedger {
+  snapshot(agentId: string): Promise<BudgetSnapshot | undefined>;
+  charge(agentId: string, tokens: number, costUsd: number): Promise<ChargeResult>;
+  chargeDaily(installationId: number, tokens: number): Promise<number>;
+}
+
+export interface ChargeEvent {
+  agentId: string;
+  installationId: number;
+  model: string;
+  usage: MessageUsage;
+  /** Tokens charged against the budget: input + cache writes + output. */
+  tokens: number;
+  costUsd: number;
+  /** False when the model was not in the price table and was priced as the most expensive. */
+  priceKnown: boolean;
+  /** True when the answer carried no usage (cut short, unreadable) and the charge is an estimate. */
+  estimated: boolean;
+  remainingTokens: number;
+}
+
+export interface TrafficEvent {
+  agentId: string;
+  installationId: number;
+  endpoint: "messages" | "count_tokens";
+  /** The status the agent received (the gateway's own refusals included). */
+  status: number;
+  requestBytes: number;
+  responseBytes: number;
+  durationMs: number;
+}
+
+export interface ToolReply {
+  status: number;
+  body: unknown;
+}
+
+export type ToolHandler = (agentId: string, tool: string, input: unknown) => Promise<ToolReply>;
+
+export interface AgentGatewayOptions {
+  upstream: UpstreamConfig;
+  ledger: GatewayLedger;
+  /** Serves `POST /flotilla/tools/<tool>` for authenticated agents; absent → 404. */
+  toolHandler?: ToolHandler;
+  onCharge?: (event: ChargeEvent) => void;
+  onTraffic?: (event: TrafficEvent) => void;
+  log?: Logger;
+  /** @defaultValue 32 MiB, the Messages API's own request limit */
+  maxRequestBytes?: number;
+}
