@@ -36,7 +36,7 @@ const envSchema = z.object({
   WORKTREE_RETENTION_HOURS: z.coerce.number().min(0).default(24),
   GITHUB_WRITES_PER_MINUTE: positiveInteger.default(80),
   GITHUB_WRITES_PER_HOUR: positiveInteger.default(500),
-  REPORT_MIN_INTERVAL_MS: positiveInteger.default(3000),
+  REPORT_MIN_INTERVAL_MS: positiveInteger.default(10_000),
   ANTHROPIC_API_KEY: z.string().optional(),
   CLAUDE_CODE_OAUTH_TOKEN: z.string().optional(),
   ANTHROPIC_BASE_URL: z.url().optional(),

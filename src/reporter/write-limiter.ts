@@ -1,21 +1,23 @@
 // Paces GitHub writes per installation under its secondary rate limits (about 80
 // content-creating requests a minute and 500 an hour), across all Flotilla processes: a sliding
-// log of recent writes in Redis. Progress updates leave headroom for final states.
+// log of recent writes in Redis. Progress updates leave headroom for final states (and for new
+// check runs and comments), so those are not held up behind a stream of progress.
 import type { Redis } from "ioredis";
 import type { KeySpace } from "../store/keys.ts";
 
-// KEYS: minute log, hour log, pause key. ARGV: now, per minute, per hour, member, reserve.
-// Returns 0 when the write may go now, else the milliseconds to wait.
+// KEYS: minute log, hour log, pause key. ARGV: now, per minute, per hour, member, minute
+// reserve, hour reserve. Returns 0 when the write may go now, else the milliseconds to wait.
 const acquireScript = `
 local now = tonumber(ARGV[1])
 local pausedUntil = tonumber(redis.call('GET', KEYS[3]) or '0')
 if pausedUntil > now then return pausedUntil - now end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60000)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 3600000)
-local perMinute = tonumber(ARGV[2])
-local perHour = tonumber(ARGV[3]) - tonumber(ARGV[5])
-if redis.call('ZCARD', KEYS[1]) >= perMinute then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local perMinute = tonumber(ARGV[2]) - tonumber(ARGV[5])
+local perHour = tonumber(ARGV[3]) - tonumber(ARGV[6])
+local inMinute = redis.call('ZCARD', KEYS[1])
+if inMinute >= perMinute then
+  local oldest = redis.call('ZRANGE', KEYS[1], inMinute - perMinute, inMinute - perMinute, 'WITHSCORES')
   return math.max(1, tonumber(oldest[2]) + 60000 - now)
 end
 local inHour = redis.call('ZCARD', KEYS[2])
@@ -53,7 +55,9 @@ export class WriteLimiter {
   async tryAcquire(installationId: number, priority: WritePriority): Promise<number> {
     this.counter += 1;
     const member = `${Date.now()}-${process.pid}-${this.counter}-${Math.random().toString(36).slice(2)}`;
-    const reserve = priority === "final" ? 0 : Math.floor(this.limits.perHour / 5);
+    // Progress leaves a quarter of each minute and a fifth of each hour to final states.
+    const minuteReserve = priority === "final" ? 0 : Math.floor(this.limits.perMinute / 4);
+    const hourReserve = priority === "final" ? 0 : Math.floor(this.limits.perHour / 5);
     const wait = await this.redis.eval(
       acquireScript,
       3,
@@ -64,7 +68,8 @@ export class WriteLimiter {
       this.limits.perMinute,
       this.limits.perHour,
       member,
-      reserve,
+      minuteReserve,
+      hourReserve,
     );
     return Number(wait);
   }

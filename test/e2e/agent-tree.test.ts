@@ -95,7 +95,9 @@ describe("agent trees", () => {
     expect(root).toBeDefined();
     const pulls = await waitFor(
       () => {
-        const found = world.github.pullRequests(e2eOwner, e2eRepo);
+        const found = world.github
+          .pullRequests(e2eOwner, e2eRepo)
+          .filter((pull) => pull.head.ref.startsWith("agents/"));
         return found.length === 6 ? found : undefined;
       },
       { timeoutMs: 30_000, what: "six pull requests" },

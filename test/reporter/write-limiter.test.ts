@@ -20,6 +20,15 @@ describe("WriteLimiter", () => {
     expect(await limiter.tryAcquire(2, "final")).toBe(0);
   });
 
+  it("keeps a quarter of each minute for final states", async () => {
+    const limiter = new WriteLimiter(testRedis.redis, testRedis.keys, { perMinute: 8, perHour: 1000 });
+    for (let i = 0; i < 6; i += 1) expect(await limiter.tryAcquire(5, "progress")).toBe(0);
+    expect(await limiter.tryAcquire(5, "progress")).toBeGreaterThan(55_000);
+    expect(await limiter.tryAcquire(5, "final")).toBe(0);
+    expect(await limiter.tryAcquire(5, "final")).toBe(0);
+    expect(await limiter.tryAcquire(5, "final")).toBeGreaterThan(55_000);
+  });
+
   it("keeps a fifth of the hourly allowance for final states", async () => {
     const limiter = new WriteLimiter(testRedis.redis, testRedis.keys, { perMinute: 1000, perHour: 10 });
     for (let i = 0; i < 8; i += 1) expect(await limiter.tryAcquire(3, "progress")).toBe(0);

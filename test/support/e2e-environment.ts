@@ -94,6 +94,9 @@ export async function createE2eEnvironment(name: string): Promise<E2eEnvironment
     ANTHROPIC_BASE_URL: model.url,
     ANTHROPIC_API_KEY: upstreamKey,
     REPORT_MIN_INTERVAL_MS: "500",
+    // GitHub's pace is tested on its own (test/reporter); here it would only slow the runs down.
+    GITHUB_WRITES_PER_MINUTE: "2000",
+    GITHUB_WRITES_PER_HOUR: "100000",
     ...extra,
   });
 
