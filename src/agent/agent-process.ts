@@ -1,13 +1,15 @@
-// One running `claude` process: started in its own process group, its stdout parsed line by line
-// as it arrives (every raw line appended to the transcript file), and stopped with SIGKILL, which
+// One running `claude` process: started in its own process group, its stdout appended to the
+// agent's transcript file and parsed line by line from there as it grows, and stopped with SIGKILL, which
 // also reaches the commands its Bash tool started in sessions of their own. Leftovers of an
 // earlier run of the same agent on this host (a worker killed mid-run) are killed before start.
 
-import { once } from "node:events";
-import { createWriteStream } from "node:fs";
+import { appendFile, mkdir, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { followFile } from "../process/follow-file.ts";
 import { killAgentProcesses } from "../process/kill-agent-processes.ts";
-import { signalProcessGroup, startProcess } from "../process/run-command.ts";
+import { signalProcessGroup, startProcessWritingTo } from "../process/run-command.ts";
 import { splitLines } from "./line-splitter.ts";
+import { readFinalAnswer, sessionFilePath } from "./session-file.ts";
 import type { AgentStreamEvent } from "./stream-events.ts";
 import { StreamParser } from "./stream-parser.ts";
 
@@ -41,20 +43,25 @@ const stderrTailChars = 4000;
 
 export class AgentProcess {
   readonly exited: Promise<AgentExit>;
-  private readonly subprocess: ReturnType<typeof startProcess>;
+  private readonly subprocess: ReturnType<typeof startProcessWritingTo>;
   private readonly markers: { sessionId: string; claudeConfigDir: string };
   private stopReason: StopReason | undefined;
 
   /** Kills what an earlier run of this agent left behind on this host, then starts the CLI. */
   static async start(options: AgentProcessOptions): Promise<AgentProcess> {
     await killAgentProcesses({ sessionId: options.sessionId, claudeConfigDir: options.claudeConfigDir });
-    return new AgentProcess(options);
+    await mkdir(dirname(options.transcriptPath), { recursive: true });
+    await appendFile(options.transcriptPath, "");
+    return new AgentProcess(options, (await stat(options.transcriptPath)).size);
   }
 
-  private constructor(options: AgentProcessOptions) {
+  private constructor(options: AgentProcessOptions, transcriptOffset: number) {
     this.markers = { sessionId: options.sessionId, claudeConfigDir: options.claudeConfigDir };
-    this.subprocess = startProcess(options.claudePath, options.args, { cwd: options.cwd, env: options.env });
-    this.exited = this.watch(options);
+    this.subprocess = startProcessWritingTo(options.transcriptPath, options.claudePath, options.args, {
+      cwd: options.cwd,
+      env: options.env,
+    });
+    this.exited = this.watch(options, transcriptOffset);
   }
 
   get pid(): number | undefined {
@@ -68,27 +75,34 @@ export class AgentProcess {
     await killAgentProcesses(this.markers);
   }
 
-  private async watch(options: AgentProcessOptions): Promise<AgentExit> {
-    const transcript = createWriteStream(options.transcriptPath, { flags: "a" });
+  private async watch(options: AgentProcessOptions, transcriptOffset: number): Promise<AgentExit> {
     const parser = new StreamParser();
     let result: ResultEvent | undefined;
     let stderrTail = "";
+    let writerDone = false;
     this.subprocess.stderr.setEncoding("utf8");
     this.subprocess.stderr.on("data", (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-stderrTailChars);
     });
-    for await (const line of splitLines(this.subprocess.stdout)) {
-      const text = typeof line === "string" ? line : line.prefix;
-      if (!transcript.write(`${text}\n`)) await once(transcript, "drain");
+    const ended = this.subprocess.then((outcome) => {
+      writerDone = true;
+      return outcome;
+    });
+    const output = followFile(options.transcriptPath, {
+      startOffset: transcriptOffset,
+      writerDone: () => writerDone,
+    });
+    for await (const line of splitLines(output)) {
       if (typeof line !== "string") continue;
       for (const event of parser.parse(line)) {
         if (event.kind === "result") result = event;
         options.onEvent(event);
       }
     }
-    const finished = await this.subprocess;
-    transcript.end();
-    await once(transcript, "close");
+    const finished = await ended;
+    if (result === undefined && finished.exitCode === 0 && this.stopReason === undefined) {
+      result = await recoverResult(options);
+    }
     // Background commands the agent left running (servers, watchers) must not outlive it.
     await killAgentProcesses(this.markers);
     return {
@@ -99,4 +113,25 @@ export class AgentProcess {
       stderrTail,
     };
   }
+}
+
+/** A clean exit whose `result` line the CLI did not finish writing: take the answer from its session. */
+async function recoverResult(options: AgentProcessOptions): Promise<ResultEvent | undefined> {
+  const text = await readFinalAnswer(
+    sessionFilePath(options.claudeConfigDir, options.cwd, options.sessionId),
+  );
+  if (text === undefined) return undefined;
+  return {
+    kind: "result",
+    isError: false,
+    subtype: "success",
+    text,
+    numTurns: 0,
+    totalCostUsd: 0,
+    usage: { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
+    apiErrorStatus: null,
+    errors: [],
+    permissionDenials: 0,
+    sessionId: options.sessionId,
+  };
 }

@@ -87,6 +87,29 @@ export function startProcess(file: string, args: readonly string[], options: Sta
   });
 }
 
+/**
+ * Like startProcess, but stdout is appended to a file (read it with followFile): the process
+ * never waits for a reader, and nothing it wrote is lost if it exits at once.
+ */
+export function startProcessWritingTo(
+  stdoutFile: string,
+  file: string,
+  args: readonly string[],
+  options: StartProcessOptions,
+) {
+  return execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    detached: true,
+    stdin: "ignore",
+    stdout: { file: stdoutFile, append: true },
+    stderr: "pipe",
+    buffer: false,
+    reject: false,
+  });
+}
+
 export type StartedProcess = ReturnType<typeof startProcess>;
 
 /** Sends a signal to a whole process group; a group that is already gone is not an error. */

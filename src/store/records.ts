@@ -103,6 +103,8 @@ export const agentRecordSchema = z.object({
   pushedSha: z.string().optional(),
   currentStep: z.string().default(""),
   recentTools: jsonList,
+  /** Why recent spawn requests of this agent were refused (budget, limits), newest last. */
+  spawnRefusals: jsonList,
   summary: z.string().optional(),
   error: z.string().optional(),
   pendingMessage: z.string().optional(),

@@ -1,39 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { childrenReport } from "../../src/spawn/children-report.ts";
 import type { AgentRecord } from "../../src/store/records.ts";
+import { makeAgentRecord } from "../support/agent-record.ts";
 
 function child(name: string, overrides: Partial<AgentRecord> = {}): AgentRecord {
-  return {
-    id: `r1/${name}`,
-    runId: "r1",
+  return makeAgentRecord({
     name,
     parentId: "r1/root",
     depth: 1,
-    task: `task ${name}`,
     state: "succeeded",
-    branch: `agents/r1/${name}`,
-    baseSha: "a".repeat(40),
-    generation: 0,
-    sessionId: "s",
     sessionStarted: true,
-    budgetTokens: 1000,
     spentTokens: 500,
-    childCommittedTokens: 0,
-    costUsd: 0,
-    turns: 3,
-    maxTurns: 30,
     hasChanges: true,
     pullRequestNumber: 12,
     pullRequestUrl: "https://github.com/o/r/pull/12",
-    currentStep: "",
-    recentTools: [],
-    cancelRequested: false,
-    createdAt: 1,
-    waitingFor: [],
-    activeMs: 0,
-    ending: undefined,
     ...overrides,
-  };
+  });
 }
 
 describe("childrenReport", () => {

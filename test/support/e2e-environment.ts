@@ -17,7 +17,7 @@ import {
 import { type BareRemote, createBareRemote } from "./git-fixtures.ts";
 import { ScriptedModel } from "./scripted-model.ts";
 import { deleteKeysWithPrefix, testRedisUrl } from "./test-redis.ts";
-import { issueCommentCreated, postWebhook } from "./webhooks.ts";
+import { checkRunRequestedAction, issueCommentCreated, postWebhook } from "./webhooks.ts";
 
 export const e2eOwner = "octo-org";
 export const e2eRepo = "demo";
@@ -50,6 +50,11 @@ export interface E2eEnvironment {
     body: string,
     options?: { login?: string; issueNumber?: number; isPullRequest?: boolean },
   ): Promise<{ status: number; deliveryId: string; commentId: number }>;
+  /** Clicks a check run's button: a signed check_run.requested_action webhook. */
+  clickCheckRunButton(
+    web: RunningFlotilla,
+    button: { checkRunId: number; agentId: string; identifier: string; headSha: string; login?: string },
+  ): Promise<number>;
   cleanup(): Promise<void>;
 }
 
@@ -135,6 +140,20 @@ export async function createE2eEnvironment(name: string): Promise<E2eEnvironment
       const response = await postWebhook(`${web.url}/api/github/webhooks`, delivery, webhookSecret);
       return { status: response.status, deliveryId: delivery.id, commentId: delivery.payload.comment.id };
     },
+    clickCheckRunButton: async (web, button) => {
+      const delivery = checkRunRequestedAction({
+        owner: e2eOwner,
+        repo: e2eRepo,
+        cloneUrl: remote.cloneUrl,
+        installationId,
+        checkRunId: button.checkRunId,
+        externalId: button.agentId,
+        identifier: button.identifier,
+        headSha: button.headSha,
+        login: button.login ?? "alice",
+      });
+      return (await postWebhook(`${web.url}/api/github/webhooks`, delivery, webhookSecret)).status;
+    },
     cleanup: async () => {
       for (const running of processes) await running.kill();
       await queue.close();
@@ -143,7 +162,13 @@ export async function createE2eEnvironment(name: string): Promise<E2eEnvironment
       await model.stop();
       await github.stop();
       await remote.cleanup();
-      for (const running of processes) await removeDataDir(running.dataDir);
+      // FLOTILLA_KEEP_TEST_DATA=1 keeps worktrees and transcripts for a look after a failure.
+      if (process.env.FLOTILLA_KEEP_TEST_DATA === "1")
+        console.info(
+          "kept:",
+          processes.map((p) => p.dataDir),
+        );
+      else for (const running of processes) await removeDataDir(running.dataDir);
     },
   };
 }

@@ -44,6 +44,7 @@ export function renderTrackingComment(input: TrackingCommentInput): string {
     "| agent | state | tokens (spent / budget) | check | pull request | now |",
     "|---|---|---|---|---|---|",
     ...rows,
+    ...refusalNotes(agents),
     "",
     `**Total:** ${formatTokens(spent)} of ${formatTokens(rootBudget)} tokens · $${cost.toFixed(4)}`,
     "",
@@ -68,4 +69,12 @@ function orderAsTree(agents: readonly AgentRecord[]): { agent: AgentRecord; dept
   };
   visit(undefined, 0);
   return ordered;
+}
+
+/** Spawn requests that were refused stay visible after the agent has moved on. */
+function refusalNotes(agents: readonly AgentRecord[]): string[] {
+  const notes = agents.flatMap((agent) =>
+    agent.spawnRefusals.map((refusal) => `- \`${agent.name}\`: spawn refused — ${oneLine(refusal, 300)}`),
+  );
+  return notes.length === 0 ? [] : ["", "**Refused spawns:**", ...notes];
 }
