@@ -23,6 +23,8 @@ interface CreatedChild {
   childId: string;
   name: string;
   budgetTokens: number;
+  /** The parent had already started this child (same name). */
+  existed?: boolean;
 }
 
 export async function spawnChild(
@@ -55,6 +57,11 @@ export async function spawnChild(
     createChild(deps, run, parent, request, checkpoint.pushedSha ?? parent.baseSha),
   );
   if (typeof created === "string") return refuse(deps, parent, created);
+  if (created.existed === true) {
+    return {
+      text: `You already started sub-agent "${created.name}" (id ${created.childId}); it was not started twice. Call wait_for_agents to collect its result.`,
+    };
+  }
   await startChild(deps, context, run, parentId, created);
   return {
     text: [
@@ -76,6 +83,12 @@ async function createChild(
   const { limits } = run;
   const agents = await deps.store.listRunAgents(run.id);
   const siblings = agents.filter((agent) => agent.parentId === parent.id);
+  // A parent resumed after a crash may ask again for a child it already started: same name,
+  // same child (not a second one).
+  const requestedName = request.name === undefined ? undefined : slugForTask(request.name);
+  const existing = siblings.find((sibling) => sibling.name === requestedName);
+  if (existing !== undefined)
+    return { childId: existing.id, name: existing.name, budgetTokens: existing.budgetTokens, existed: true };
   if (siblings.length >= limits.maxChildrenPerAgent) {
     return `Not spawned: an agent may start at most ${limits.maxChildrenPerAgent} sub-agents and you already started ${siblings.length}. Wait for them, or do the work yourself.`;
   }

@@ -37,7 +37,11 @@ export async function processAgentJob(
     await waitForPendingChildren(job, token);
     return "cancelled";
   }
-  if (agent.state === "waiting") agent = await prepareResumeAfterWaiting(deps, agent);
+  if (agent.state === "waiting") {
+    // A worker may have died between parking the agent and handing its job to BullMQ.
+    await waitForPendingChildren(job, token);
+    agent = await prepareResumeAfterWaiting(deps, agent);
+  }
 
   await deps.store.updateAgent(agentId, {
     state: "preparing",

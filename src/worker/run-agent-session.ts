@@ -122,20 +122,24 @@ export async function runAgentSession(
 }
 
 /**
- * A session that was started must be resumed from its file. If no copy of it survived (a crash
- * before its first save), the agent starts a new session on its branch, where its checkpointed
- * work is.
+ * A session that was started must be resumed from its file; one the CLI created before a crash
+ * let Flotilla record it must be resumed too (`--session-id` would fail: "already in use"). If
+ * no copy of a started session survived, the agent starts a new session on its branch, where
+ * its checkpointed work is.
  */
 async function ensureResumableSession(
   deps: WorkerDependencies,
   agent: AgentRecord,
   workspace: AgentWorkspace,
 ): Promise<AgentRecord> {
-  if (!agent.sessionStarted) return agent;
   const found = await restoreSession(deps.sessions, agent.id, agent.sessionId, workspace.paths);
-  if (found !== "missing") return agent;
+  if (found !== "missing") {
+    if (!agent.sessionStarted) await deps.store.updateAgent(agent.id, { sessionStarted: true });
+    return agent.sessionStarted ? agent : deps.store.requireAgent(agent.id);
+  }
+  if (!agent.sessionStarted) return agent;
   deps.log.warn(
-    { agentId: agent.id },
+    { runId: agent.runId, agentId: agent.id },
     "no copy of the agent's session survived; starting a new session on its branch",
   );
   await deps.store.updateAgent(agent.id, { sessionId: randomUUID(), sessionStarted: false });

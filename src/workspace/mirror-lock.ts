@@ -9,8 +9,9 @@ export async function withMirrorLock<T>(mirrorDir: string, work: () => Promise<T
   const release = await lockfile.lock(mirrorDir, {
     realpath: false,
     lockfilePath: `${mirrorDir}.lock`,
-    stale: 30_000,
-    update: 5_000,
+    // A holder killed with SIGKILL leaves its lock behind: it counts as stale after 10 s.
+    stale: 10_000,
+    update: 2_000,
     retries: { retries: 1_000, factor: 1.2, minTimeout: 20, maxTimeout: 500 },
   });
   try {

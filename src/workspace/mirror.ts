@@ -5,6 +5,7 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { credentialEnvironment, git } from "./git.ts";
 import { withMirrorLock } from "./mirror-lock.ts";
+import { removeFetchLocks } from "./stale-git-locks.ts";
 
 export interface RepositorySource {
   cloneUrl: string;
@@ -17,6 +18,7 @@ export async function syncMirror(mirrorDir: string, source: RepositorySource): P
     if (!(await exists(join(mirrorDir, "HEAD")))) {
       await git(["init", "--quiet", "--bare", mirrorDir], { cwd: "/" });
     }
+    await removeFetchLocks(mirrorDir);
     await git(
       ["fetch", "--quiet", "--prune", "--no-tags", source.cloneUrl, "+refs/heads/*:refs/remotes/origin/*"],
       {

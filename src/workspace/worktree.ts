@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { credentialEnvironment, git } from "./git.ts";
 import { exists, type RepositorySource, resolveCommit } from "./mirror.ts";
 import { withMirrorLock } from "./mirror-lock.ts";
+import { removeWorktreeLocks } from "./stale-git-locks.ts";
 
 export type WorktreeOrigin = "reused" | "restored" | "created";
 
@@ -18,6 +19,7 @@ export interface WorktreeSpec {
 }
 
 export async function prepareWorktree(spec: WorktreeSpec): Promise<WorktreeOrigin> {
+  await removeWorktreeLocks(spec.mirrorDir, spec.worktreeDir, spec.branch);
   if (await isWorktreeOn(spec.worktreeDir, spec.branch)) return "reused";
   return withMirrorLock(spec.mirrorDir, async () => {
     await git(["worktree", "prune"], { cwd: spec.mirrorDir });

@@ -7,6 +7,8 @@ export interface WaitOptions {
   /** @defaultValue 100 */
   intervalMs?: number;
   what: string;
+  /** Adds the state of things to the timeout message. */
+  describe?: () => Promise<string> | string;
 }
 
 export async function waitFor<T>(
@@ -24,7 +26,8 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
+  const state = options.describe === undefined ? "" : `; state: ${await options.describe()}`;
   throw new Error(
-    `Timed out waiting for ${options.what}${lastError === undefined ? "" : ` (last error: ${String(lastError)})`}`,
+    `Timed out waiting for ${options.what}${lastError === undefined ? "" : ` (last error: ${String(lastError)})`}${state}`,
   );
 }
