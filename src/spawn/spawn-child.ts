@@ -3,7 +3,7 @@
 // parent has left; limits on depth, fan-out and agents per run refuse with a readable error.
 import { randomUUID } from "node:crypto";
 import { enqueueAgent } from "../queue/agent-queue.ts";
-import { agentIdFor, uniqueName } from "../store/identifiers.ts";
+import { agentIdFor, runIdOfAgent, uniqueName } from "../store/identifiers.ts";
 import { withRedisLock } from "../store/redis-lock.ts";
 import { checkpointWorkspace } from "../worker/agent-workspace.ts";
 import { agentBranchName, slugForTask } from "../workspace/branch-name.ts";
@@ -91,7 +91,10 @@ export async function spawnChild(
     },
   );
   if (!("childId" in created)) {
-    deps.log.info({ agentId: parentId, refusal: "text" in created ? created.text : "" }, "spawn refused");
+    deps.log.info(
+      { runId: runIdOfAgent(parentId), agentId: parentId, refusal: "text" in created ? created.text : "" },
+      "spawn refused",
+    );
     await deps.store.updateAgent(parentId, {
       currentStep: `spawn refused: ${"text" in created ? created.text.slice(0, 200) : ""}`,
     });
@@ -118,7 +121,12 @@ export async function spawnChild(
     { urgent: true },
   );
   deps.log.info(
-    { agentId: parentId, childId: created.childId, budgetTokens: created.budgetTokens },
+    {
+      runId: runIdOfAgent(parentId),
+      agentId: parentId,
+      childId: created.childId,
+      budgetTokens: created.budgetTokens,
+    },
     "sub-agent spawned",
   );
   return {
