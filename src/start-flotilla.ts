@@ -1,8 +1,15 @@
-// Wires Flotilla's parts together for one process: the web server (webhooks and pages), the
-// agent worker, or both, around one Redis, and takes them down in order on shutdown.
+// Wires Flotilla's parts together for one process: the web server (webhooks, pages and the
+// operator's endpoints), the agent worker, or both, around one Redis, and takes them down in
+// order on shutdown. A worker-only process serves /metrics, /healthz and /readyz on a port of
+// its own (WORKER_METRICS_PORT).
 import { createProbot } from "probot";
 import { type FlotillaConfig, loadConfig } from "./config/env.ts";
 import { FlotillaOctokit, type GitHubClient } from "./github/github-app.ts";
+import { PageLinks } from "./links/page-links.ts";
+import { pageLinkKey } from "./links/page-signature.ts";
+import { FlotillaMetrics } from "./ops/metrics.ts";
+import { startOpsServer } from "./ops/ops-server.ts";
+import { Readiness, redisReachable } from "./ops/readiness.ts";
 import { startEmbeddedRedis } from "./queue/embedded-redis.ts";
 import { createRedisConnection } from "./queue/redis-connection.ts";
 import { DirtyTargets } from "./reporter/dirty-targets.ts";
@@ -19,6 +26,8 @@ export interface FlotillaProcess {
   config: FlotillaConfig;
   /** The web server's port, when this process serves the web. */
   port: number | undefined;
+  /** Where a worker-only process serves /metrics, /healthz and /readyz. */
+  opsPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -35,36 +44,78 @@ export async function startFlotilla(
   const redis = createRedisConnection(redisUrl, "commands");
   const keys = createKeySpace(config.redisPrefix);
   const store = new RunStore(redis, keys);
+  const metrics = new FlotillaMetrics(role);
+  const readiness = new Readiness();
+  readiness.add("redis", redisReachable(redis));
   const clientFor = (installationId: number): Promise<GitHubClient> => probot.auth(installationId);
-  const limiter = new WriteLimiter(redis, keys, {
-    perMinute: config.githubWritesPerMinute,
-    perHour: config.githubWritesPerHour,
-  });
+  // Every process writes check runs and comments, so every process signs their page links.
+  const linkKey = pageLinkKey(config);
+  const links =
+    linkKey === undefined
+      ? undefined
+      : new PageLinks({ publicUrl: config.publicUrl, key: linkKey, ttlMs: config.linkTtlMs });
+  if (links === undefined) {
+    log.warn("neither FLOTILLA_PAGE_SECRET nor WEBHOOK_SECRET is set: check runs get no agent page links");
+  }
   const reporter = new Reporter({
     store,
     dirty: new DirtyTargets(redis, keys, config.reportMinIntervalMs),
-    limiter,
+    limiter: new WriteLimiter(redis, keys, {
+      perMinute: config.githubWritesPerMinute,
+      perHour: config.githubWritesPerHour,
+    }),
     clientFor,
-    links: { agentPage: () => undefined, runPage: () => undefined },
+    links: {
+      agentPage: (agent) => links?.agentPage(agent),
+      runPage: (run) => links?.runPage(run),
+    },
+    onWrite: (outcome, target) => {
+      metrics.githubWrite(outcome, target);
+      if (outcome === "dropped" || outcome === "retry") metrics.error("reporter");
+    },
     log: log.child({ name: "reporter" }),
   });
   reporter.start();
 
   const stops: (() => Promise<void>)[] = [];
   let port: number | undefined;
+  let opsPort: number | undefined;
   if (role === "all" || role === "web") {
-    const web = await startWebRole({ config, redisUrl, probot, store, reporter, limiter, log });
+    const web = await startWebRole({
+      config,
+      redisUrl,
+      probot,
+      store,
+      reporter,
+      metrics,
+      readiness,
+      links,
+      linkKey,
+      log,
+    });
     port = web.port;
     stops.push(web.stop);
   }
   if (role === "all" || role === "worker") {
     // Workers stop first: their agents are handed back while the web still answers.
-    stops.unshift(await startWorkerRole({ config, redisUrl, store, reporter, clientFor, log }));
+    stops.unshift(
+      await startWorkerRole({ config, redisUrl, store, reporter, clientFor, metrics, readiness, log }),
+    );
+  }
+  if (role === "worker") {
+    const ops = await startOpsServer(
+      { metrics, readiness },
+      { port: config.workerMetricsPort, host: config.host },
+    );
+    opsPort = ops.port;
+    stops.push(ops.stop);
+    log.info({ port: ops.port }, "metrics and health endpoints listening");
   }
 
   return {
     config,
     port,
+    opsPort,
     stop: async () => {
       for (const stop of stops) await stop();
       await reporter.drain(5_000);

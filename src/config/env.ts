@@ -37,6 +37,10 @@ const envSchema = z.object({
   GITHUB_WRITES_PER_MINUTE: positiveInteger.default(80),
   GITHUB_WRITES_PER_HOUR: positiveInteger.default(500),
   REPORT_MIN_INTERVAL_MS: positiveInteger.default(10_000),
+  WEBHOOK_SECRET: z.string().optional(),
+  FLOTILLA_PAGE_SECRET: z.string().min(16).optional(),
+  FLOTILLA_LINK_TTL_HOURS: positiveInteger.default(168),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   ANTHROPIC_API_KEY: z.string().optional(),
   CLAUDE_CODE_OAUTH_TOKEN: z.string().optional(),
   ANTHROPIC_BASE_URL: z.url().optional(),
@@ -72,6 +76,13 @@ export interface FlotillaConfig {
   githubWritesPerMinute: number;
   githubWritesPerHour: number;
   reportMinIntervalMs: number;
+  /** Keys for signing agent page links: FLOTILLA_PAGE_SECRET, else one derived from WEBHOOK_SECRET. */
+  pageSecret: string | undefined;
+  webhookSecret: string | undefined;
+  /** How long a link to an agent page stays valid after the link was written. */
+  linkTtlMs: number;
+  /** Where a worker-only process serves /metrics, /healthz and /readyz (0: any free port). */
+  workerMetricsPort: number;
   /** Upstream model credentials: only the worker's gateway ever holds them. */
   modelUpstream: { apiKey: string | undefined; oauthToken: string | undefined; baseUrl: string };
 }
@@ -88,7 +99,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = issue.path.join(".");
-      return `  ${name}=${JSON.stringify(env[name] ?? "")}: ${issue.message}`;
+      // Secrets are named, never echoed: this message ends up in logs.
+      const shown = /SECRET|KEY|TOKEN/.test(name) ? "(hidden)" : JSON.stringify(env[name] ?? "");
+      return `  ${name}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(
       `Flotilla's environment is invalid; fix these variables (see .env.example):\n${problems.join("\n")}`,
@@ -125,6 +138,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
     githubWritesPerMinute: e.GITHUB_WRITES_PER_MINUTE,
     githubWritesPerHour: e.GITHUB_WRITES_PER_HOUR,
     reportMinIntervalMs: e.REPORT_MIN_INTERVAL_MS,
+    pageSecret: e.FLOTILLA_PAGE_SECRET,
+    webhookSecret: e.WEBHOOK_SECRET,
+    linkTtlMs: e.FLOTILLA_LINK_TTL_HOURS * 3_600_000,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
     modelUpstream: {
       apiKey: e.ANTHROPIC_API_KEY,
       oauthToken: e.CLAUDE_CODE_OAUTH_TOKEN,

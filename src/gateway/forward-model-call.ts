@@ -12,6 +12,7 @@
 // the API documents for this.
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { runIdOfAgent } from "../store/identifiers.ts";
 import type { Registration } from "./agent-tokens.ts";
 import { sendApiError } from "./api-error.ts";
 import { capMaxTokens, type MessagesRequestBody } from "./cap-max-tokens.ts";
@@ -84,7 +85,7 @@ export async function forwardModelCall(options: AgentGatewayOptions, call: Model
       const headers = upstreamRequestHeaders(call.request.headers, options.upstream, body.length);
       upstream = await sendUpstream(url, call.request.method ?? "POST", headers, body, abort.signal);
     } catch (error) {
-      options.log?.warn({ err: error, agentId: registration.agent.id }, "model API unreachable");
+      options.log?.warn({ err: error, ...agentFields(registration.agent.id) }, "model API unreachable");
       sendApiError(response, 502, "api_error", `Flotilla could not reach the model API: ${String(error)}`);
       return { status: 502, responseBytes: 0 };
     }
@@ -109,7 +110,7 @@ export async function forwardModelCall(options: AgentGatewayOptions, call: Model
       }
       complete = true;
     } catch (error) {
-      options.log?.info({ err: error, agentId: registration.agent.id }, "model call cut short");
+      options.log?.info({ err: error, ...agentFields(registration.agent.id) }, "model call cut short");
     }
     if (reader !== undefined) {
       reader.end();
@@ -161,23 +162,23 @@ async function chargeCall(
     options.onCharge?.(event);
     if (!priceKnown)
       options.log?.warn(
-        { agentId: agent.id, model },
+        { ...agentFields(agent.id), model },
         "model not in the price table: priced as the most expensive",
       );
     if (result.exhausted) reportExhausted(options, registration);
   } catch (error) {
-    options.log?.error({ err: error, agentId: agent.id, tokens }, "could not charge a model call");
+    options.log?.error({ err: error, ...agentFields(agent.id), tokens }, "could not charge a model call");
   }
 }
 
 function reportExhausted(options: AgentGatewayOptions, registration: Registration): void {
   if (registration.exhaustionReported) return;
   registration.exhaustionReported = true;
-  options.log?.info({ agentId: registration.agent.id }, "agent out of budget");
+  options.log?.info({ ...agentFields(registration.agent.id) }, "agent out of budget");
   try {
     registration.hooks.onBudgetExhausted(registration.agent.id);
   } catch (error) {
-    options.log?.error({ err: error, agentId: registration.agent.id }, "onBudgetExhausted failed");
+    options.log?.error({ err: error, ...agentFields(registration.agent.id) }, "onBudgetExhausted failed");
   }
 }
 
@@ -194,4 +195,9 @@ function parseBody(body: Buffer): MessagesRequestBody | undefined {
 
 function count(tokens: number): string {
   return tokens.toLocaleString("en-US");
+}
+
+/** The ids every log line about an agent carries. */
+function agentFields(agentId: string): { runId: string; agentId: string } {
+  return { runId: runIdOfAgent(agentId), agentId };
 }

@@ -4,12 +4,15 @@
 import type { Redis } from "ioredis";
 import type { KeySpace } from "../store/keys.ts";
 
-// KEYS: dirty zset, versions hash, last-write hash. ARGV: target, now, min interval, urgent.
-// Urgent changes (creation, final states) are due now; progress waits for the interval.
+// KEYS: dirty zset, versions hash, last-write hash, urgent hash. ARGV: target, now, min
+// interval, urgent. Urgent changes (creation, final states) are due now; progress waits for the
+// interval. The urgent hash remembers the newest version that was urgent.
 const markScript = `
-redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+local version = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 local due = tonumber(ARGV[2])
-if ARGV[4] ~= '1' then
+if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[4], ARGV[1], version)
+else
   local last = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
   due = math.max(due, last + tonumber(ARGV[3]))
 end
@@ -17,15 +20,24 @@ redis.call('ZADD', KEYS[1], 'LT', due, ARGV[1])
 return due
 `;
 
-// KEYS: dirty zset, versions hash, last-write hash. ARGV: target, version written, now, interval.
+// KEYS: dirty zset, versions hash, last-write hash, urgent hash. ARGV: target, version written,
+// now, interval. A change that arrived during the write keeps the target dirty: due at once if
+// it was urgent (a final state must not wait behind the progress write it overtook), else after
+// the interval.
 const completeScript = `
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 local current = redis.call('HGET', KEYS[2], ARGV[1])
 if current == ARGV[2] then
   redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[4], ARGV[1])
   return 1
 end
-redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) + tonumber(ARGV[4]), ARGV[1])
+local urgentVersion = tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '0')
+if urgentVersion > tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[1])
+else
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) + tonumber(ARGV[4]), ARGV[1])
+end
 return 0
 `;
 
@@ -46,10 +58,11 @@ export class DirtyTargets {
       targetKeys.map((key) =>
         this.redis.eval(
           markScript,
-          3,
+          4,
           this.keys.reportDirty(),
           this.keys.reportVersions(),
           this.keys.reportLastWrite(),
+          this.keys.reportUrgent(),
           key,
           now,
           this.minIntervalMs,
@@ -79,10 +92,11 @@ export class DirtyTargets {
   async complete(key: string, version: string): Promise<boolean> {
     const cleared = await this.redis.eval(
       completeScript,
-      3,
+      4,
       this.keys.reportDirty(),
       this.keys.reportVersions(),
       this.keys.reportLastWrite(),
+      this.keys.reportUrgent(),
       key,
       version,
       Date.now(),

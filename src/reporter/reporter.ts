@@ -1,13 +1,24 @@
-// The reporter turns record changes into GitHub writes. Changes only mark targets dirty (in
-// Redis); a loop in every Flotilla process writes due targets from the latest records, so
-// updates to one object coalesce, writes stay under the installation's rate limits, failed
-// writes are retried with backoff, and the final state of everything is always written.
+// The reporter turns record changes into GitHub writes: every GitHub write Flotilla makes goes
+// through it. Changes only mark targets dirty (in Redis); a loop in every Flotilla process writes
+// due targets from the latest records, so updates to one object coalesce, writes stay under the
+// installation's rate limits, failed writes are retried with backoff, and the final state of
+// everything is always written.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { GitHubClient } from "../github/github-app.ts";
 import type { RunStore } from "../store/run-store.ts";
+import { type ClaimWrite, WriteThrottledError } from "./claim-write.ts";
+import { classifyWriteFailure } from "./classify-write-failure.ts";
 import type { DirtyTargets } from "./dirty-targets.ts";
-import { parseTargetKey, type ReportTarget, targetKey } from "./report-targets.ts";
+import { Outbox, type ReactionRequest, type ReplyRequest } from "./outbox.ts";
+import type { PreparedWrite } from "./prepared-write.ts";
+import {
+  parseTargetKey,
+  type ReportTarget,
+  type ReportTargetKind,
+  targetKey,
+  targetLogFields,
+} from "./report-targets.ts";
 import type { WriteLimiter } from "./write-limiter.ts";
 import { type Links, prepareWrite } from "./write-target.ts";
 
@@ -22,25 +33,34 @@ export interface ReporterOptions {
   pollIntervalMs?: number;
   /** Targets written at once by this process. @defaultValue 8 */
   concurrency?: number;
-  onWrite?: (outcome: WriteOutcome) => void;
+  /** Told about every attempt, for metrics. */
+  onWrite?: (outcome: WriteOutcome, target: ReportTargetKind) => void;
 }
 
-export type WriteOutcome = "written" | "throttled" | "retry" | "dropped";
+/**
+ * `throttled`: held back by Flotilla's own limiter; `rate_limited`: GitHub said to slow down;
+ * `retry`: GitHub or the network failed and the write will be retried; `dropped`: GitHub refused
+ * this content for good.
+ */
+export type WriteOutcome = "written" | "throttled" | "rate_limited" | "retry" | "dropped";
 
 const lockTtlMs = 60_000;
 const maxBackoffMs = 60_000;
+const unknownTargetDelayMs = 60_000;
 
 export class Reporter {
   private readonly options: ReporterOptions;
+  private readonly outbox: Outbox;
   private readonly owner = randomUUID();
   private readonly attempts = new Map<string, number>();
-  private readonly inFlight = new Set<string>();
+  private readonly inFlight = new Map<string, Promise<WriteOutcome | undefined>>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
 
   constructor(options: ReporterOptions) {
     this.options = options;
+    this.outbox = new Outbox(options.store.redis, options.store.keys);
   }
 
   /** Marks targets as changed. Urgent changes (new objects, final states) skip the coalescing wait. */
@@ -48,9 +68,27 @@ export class Reporter {
     await this.options.dirty.mark(targets.map(targetKey), options.urgent === true);
   }
 
-  /** Writes the targets now if the rate limit allows; otherwise the loop writes them later. */
+  /** Writes the targets now if they are dirty and the rate limit allows; otherwise the loop writes them later. */
   async flushNow(targets: readonly ReportTarget[]): Promise<void> {
-    for (const target of targets) await this.writeOne(targetKey(target));
+    for (const target of targets) {
+      const key = targetKey(target);
+      // A write of this target already under way here may predate the change: let it end first.
+      await this.inFlight.get(key);
+      await this.writeOnce(key);
+    }
+  }
+
+  /** Posts the reply to a command comment (once per delivery); false when it already has one. */
+  async reply(deliveryId: string, reply: ReplyRequest): Promise<boolean> {
+    if (!(await this.outbox.addReply(deliveryId, reply))) return false;
+    await this.changeAndFlush({ kind: "reply", deliveryId });
+    return true;
+  }
+
+  /** Adds 👀 to a command comment (once per delivery). */
+  async react(deliveryId: string, reaction: ReactionRequest): Promise<void> {
+    if (await this.outbox.addReaction(deliveryId, reaction))
+      await this.changeAndFlush({ kind: "reaction", deliveryId });
   }
 
   start(): void {
@@ -84,79 +122,130 @@ export class Reporter {
     return (await this.options.dirty.pendingCount()) === 0;
   }
 
+  private async changeAndFlush(target: ReportTarget): Promise<void> {
+    await this.changed([target], { urgent: true });
+    await this.flushNow([target]).catch((error: unknown) => {
+      this.options.log.warn(
+        { err: error, ...targetLogFields(target) },
+        "could not write to GitHub yet; will retry",
+      );
+    });
+  }
+
   private async writeDue(): Promise<void> {
     const concurrency = this.options.concurrency ?? 8;
     const due = (await this.options.dirty.due(concurrency * 4)).filter((key) => !this.inFlight.has(key));
     const queue = [...due];
     const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-      for (let key = queue.shift(); key !== undefined; key = queue.shift()) await this.writeOne(key);
+      for (let key = queue.shift(); key !== undefined; key = queue.shift()) await this.writeOnce(key);
     });
     await Promise.all(workers);
   }
 
+  /** One write of a target at a time in this process; the lock keeps other processes out. */
+  private writeOnce(key: string): Promise<WriteOutcome | undefined> {
+    const running = this.inFlight.get(key);
+    if (running !== undefined) return running;
+    const write = this.writeOne(key).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, write);
+    return write;
+  }
+
   private async writeOne(key: string): Promise<WriteOutcome | undefined> {
-    const { dirty, limiter, log } = this.options;
+    const { dirty } = this.options;
     const target = parseTargetKey(key);
-    if (target === undefined || this.inFlight.has(key)) return undefined;
+    if (target === undefined) {
+      // Perhaps a newer Flotilla's target kind during a rolling upgrade: leave it to that version.
+      await dirty.postpone(key, unknownTargetDelayMs);
+      return undefined;
+    }
+    const log = this.options.log.child({ target: key, ...targetLogFields(target) });
     if (!(await dirty.lock(key, this.owner, lockTtlMs))) return undefined;
-    this.inFlight.add(key);
-    let outcome: WriteOutcome;
+    let outcome: WriteOutcome | undefined;
     try {
+      if (!(await dirty.isDirty(key))) return undefined;
       const version = await dirty.version(key);
-      const write = await prepareWrite(this.options.store, target, this.options.links);
+      const write = await prepareWrite(
+        { store: this.options.store, outbox: this.outbox, links: this.options.links },
+        target,
+      );
       if (write === undefined) {
         await dirty.complete(key, version);
         return undefined;
       }
-      const waitMs = await limiter.tryAcquire(write.installationId, write.priority);
-      if (waitMs > 0) {
-        await dirty.postpone(key, waitMs);
-        outcome = "throttled";
-      } else {
-        try {
-          const client = await this.options.clientFor(write.installationId);
-          const effect = await write.perform(client);
-          this.attempts.delete(key);
-          await dirty.complete(key, version);
-          if (effect.alsoDirty.length > 0) await this.changed(effect.alsoDirty, { urgent: true });
-          outcome = "written";
-        } catch (error) {
-          outcome = await this.handleFailure(key, write.installationId, error);
-        }
-      }
+      outcome = await this.perform(key, version, write, log);
     } catch (error) {
-      log.error({ err: error, target: key }, "could not prepare a GitHub write; will retry");
+      log.error({ err: error }, "could not prepare a GitHub write; will retry");
       await dirty.postpone(key, this.nextBackoff(key));
       outcome = "retry";
     } finally {
-      this.inFlight.delete(key);
       await dirty.unlock(key, this.owner);
     }
-    this.options.onWrite?.(outcome);
+    this.options.onWrite?.(outcome, target.kind);
     return outcome;
   }
 
-  private async handleFailure(key: string, installationId: number, error: unknown): Promise<WriteOutcome> {
-    const { dirty, limiter, log } = this.options;
-    const status = (error as { status?: number }).status;
-    const message = String((error as { message?: string }).message ?? error);
-    const headers = (error as { response?: { headers?: Record<string, string> } }).response?.headers ?? {};
-    if (status === 429 || (status === 403 && /rate limit/i.test(message))) {
-      const retryAfterMs = Number(headers["retry-after"] ?? 60) * 1000;
-      log.warn({ target: key, installationId, retryAfterMs }, "GitHub rate limit hit; pausing writes");
-      await limiter.pause(installationId, retryAfterMs);
-      await dirty.postpone(key, retryAfterMs);
-      return "throttled";
+  private async perform(
+    key: string,
+    version: string,
+    write: PreparedWrite,
+    log: Logger,
+  ): Promise<WriteOutcome> {
+    const { dirty, limiter } = this.options;
+    const claim: ClaimWrite = async () => {
+      const waitMs = await limiter.tryAcquire(write.installationId, write.priority);
+      if (waitMs > 0) throw new WriteThrottledError(waitMs);
+    };
+    try {
+      const client = await this.options.clientFor(write.installationId);
+      const effect = await write.perform(client, claim);
+      this.attempts.delete(key);
+      await dirty.complete(key, version);
+      if (effect.alsoDirty.length > 0) await this.changed(effect.alsoDirty, { urgent: effect.urgent });
+      return "written";
+    } catch (error) {
+      if (error instanceof WriteThrottledError) {
+        await dirty.postpone(key, error.waitMs);
+        return "throttled";
+      }
+      return this.handleFailure(key, version, write.installationId, error, log);
     }
-    if (status === undefined || status >= 500) {
-      const delayMs = this.nextBackoff(key);
-      log.warn({ target: key, status, delayMs, err: error }, "GitHub write failed; retrying with backoff");
-      await dirty.postpone(key, delayMs);
-      return "retry";
+  }
+
+  private async handleFailure(
+    key: string,
+    version: string,
+    installationId: number,
+    error: unknown,
+    log: Logger,
+  ): Promise<WriteOutcome> {
+    const { dirty, limiter } = this.options;
+    const failure = classifyWriteFailure(error);
+    switch (failure.kind) {
+      case "rate-limited":
+        log.warn(
+          { installationId, retryAfterMs: failure.retryAfterMs, limit: failure.limit },
+          "GitHub rate limit hit; pausing this installation's writes",
+        );
+        await limiter.pause(installationId, failure.retryAfterMs);
+        await dirty.postpone(key, failure.retryAfterMs);
+        return "rate_limited";
+      case "transient": {
+        const delayMs = this.nextBackoff(key);
+        log.warn(
+          { status: failure.status, delayMs, err: error },
+          "GitHub write failed; retrying with backoff",
+        );
+        await dirty.postpone(key, delayMs);
+        return "retry";
+      }
+      case "refused":
+        // Only this version is dropped: a change made since keeps the target dirty.
+        log.error({ status: failure.status, err: error }, "GitHub refused a write; dropping this version");
+        this.attempts.delete(key);
+        await dirty.complete(key, version);
+        return "dropped";
     }
-    log.error({ target: key, status, err: error }, "GitHub refused a write; dropping this version");
-    await dirty.complete(key, await dirty.version(key));
-    return "dropped";
   }
 
   private nextBackoff(key: string): number {

@@ -7,7 +7,6 @@ import {
   findCheckRunByExternalId,
   updateCheckRun,
 } from "../github/check-runs.ts";
-import type { GitHubClient } from "../github/github-app.ts";
 import {
   createIssueComment,
   findIssueCommentWithMarker,
@@ -16,82 +15,98 @@ import {
 import { createPullRequest, findPullRequestByHead, updatePullRequest } from "../github/pull-requests.ts";
 import { type AgentRecord, isTerminal, type RunRecord } from "../store/records.ts";
 import type { RunStore } from "../store/run-store.ts";
+import type { Outbox } from "./outbox.ts";
+import { noEffect, type PreparedWrite } from "./prepared-write.ts";
 import type { ReportTarget } from "./report-targets.ts";
 import { renderCheckRun } from "./views/check-run-view.ts";
 import { renderPullRequest } from "./views/pull-request-view.ts";
 import { renderTrackingComment, trackingCommentMarker } from "./views/tracking-comment-view.ts";
-import type { WritePriority } from "./write-limiter.ts";
+import { prepareReactionWrite, prepareReplyWrite } from "./write-outbox.ts";
 
 export interface Links {
   agentPage(agent: AgentRecord): string | undefined;
   runPage(run: RunRecord): string | undefined;
 }
 
-/** A write ready to go: what it touches, how urgent it is, and how to perform it. */
-export interface PreparedWrite {
-  installationId: number;
-  priority: WritePriority;
-  perform(client: GitHubClient): Promise<WriteEffect>;
-}
+/** More than a check run can hold: the view cuts it to GitHub's limit, with a link to the rest. */
+const resultExcerptChars = 70_000;
 
-/** What a write changed that other targets show (a new PR number shows in the check run). */
-export interface WriteEffect {
-  alsoDirty: ReportTarget[];
+export interface WriteSources {
+  store: RunStore;
+  outbox: Outbox;
+  links: Links;
 }
-
-const noEffect: WriteEffect = { alsoDirty: [] };
-const resultExcerptChars = 3_000;
 
 /** Returns undefined when there is nothing to write (the records are gone, or no PR is due). */
 export async function prepareWrite(
-  store: RunStore,
+  sources: WriteSources,
   target: ReportTarget,
-  links: Links,
-  repoOf: (run: RunRecord) => { owner: string; repo: string } = (run) => ({
-    owner: run.owner,
-    repo: run.repo,
-  }),
 ): Promise<PreparedWrite | undefined> {
-  if (target.kind === "comment") {
-    const run = await store.getRun(target.runId);
-    if (run === undefined) return undefined;
-    const agents = await store.listRunAgents(run.id);
-    const body = renderTrackingComment({
-      run,
-      agents,
-      checkRunUrl: (agent) => checkRunUrl(run, agent),
-      runPageUrl: links.runPage(run),
-    });
-    const final = run.trackingCommentId === undefined || agents.every((agent) => isTerminal(agent.state));
-    return {
-      installationId: run.installationId,
-      priority: final ? "final" : "progress",
-      perform: async (client) => {
-        const repository = repoOf(run);
-        const marker = trackingCommentMarker(run.id);
-        const knownId =
-          run.trackingCommentId ??
-          (await findIssueCommentWithMarker(client, repository, run.issueNumber, marker));
-        if (knownId === undefined) {
-          const created = await createIssueComment(client, repository, run.issueNumber, body);
-          await store.updateRun(run.id, { trackingCommentId: created.id });
-        } else {
-          await updateIssueComment(client, repository, knownId, body);
-          if (run.trackingCommentId === undefined)
-            await store.updateRun(run.id, { trackingCommentId: knownId });
-        }
-        return noEffect;
-      },
-    };
+  switch (target.kind) {
+    case "reply":
+      return prepareReplyWrite(sources.outbox, target.deliveryId);
+    case "reaction":
+      return prepareReactionWrite(sources.outbox, target.deliveryId);
+    case "comment":
+      return prepareTrackingComment(sources, target.runId);
+    default:
+      return prepareAgentWrite(sources, target.kind, target.agentId);
   }
+}
 
-  const agent = await store.getAgent(target.agentId);
+async function prepareTrackingComment(
+  { store, links }: WriteSources,
+  runId: string,
+): Promise<PreparedWrite | undefined> {
+  const run = await store.getRun(runId);
+  if (run === undefined) return undefined;
+  const agents = await store.listRunAgents(run.id);
+  const body = renderTrackingComment({
+    run,
+    agents,
+    checkRunUrl: (agent) => checkRunUrl(run, agent),
+    runPageUrl: links.runPage(run),
+  });
+  const final = run.trackingCommentId === undefined || agents.every((agent) => isTerminal(agent.state));
+  return {
+    installationId: run.installationId,
+    priority: final ? "final" : "progress",
+    perform: async (client, claim) => {
+      const repository = { owner: run.owner, repo: run.repo };
+      const knownId =
+        run.trackingCommentId ??
+        (await findIssueCommentWithMarker(
+          client,
+          repository,
+          run.issueNumber,
+          trackingCommentMarker(run.id),
+        ));
+      await claim();
+      if (knownId === undefined) {
+        const created = await createIssueComment(client, repository, run.issueNumber, body);
+        await store.updateRun(run.id, { trackingCommentId: created.id });
+      } else {
+        await updateIssueComment(client, repository, knownId, body);
+        if (run.trackingCommentId === undefined)
+          await store.updateRun(run.id, { trackingCommentId: knownId });
+      }
+      return noEffect;
+    },
+  };
+}
+
+async function prepareAgentWrite(
+  { store, links }: WriteSources,
+  kind: "check" | "pull",
+  agentId: string,
+): Promise<PreparedWrite | undefined> {
+  const agent = await store.getAgent(agentId);
   if (agent === undefined) return undefined;
   const run = await store.getRun(agent.runId);
   if (run === undefined) return undefined;
-  const repository = repoOf(run);
+  const repository = { owner: run.owner, repo: run.repo };
 
-  if (target.kind === "check") {
+  if (kind === "check") {
     const agents = await store.listRunAgents(run.id);
     const result = isTerminal(agent.state)
       ? await store.readResult(agent.id, 0, resultExcerptChars)
@@ -100,21 +115,23 @@ export async function prepareWrite(
       run,
       agent,
       agentsById: new Map(agents.map((other) => [other.id, other])),
-      resultExcerpt: result === undefined ? undefined : excerpt(result.text, result.totalChars),
+      resultExcerpt: result?.text,
       detailsUrl: links.agentPage(agent),
     });
     const final = agent.checkRunId === undefined || isTerminal(agent.state);
     return {
       installationId: run.installationId,
       priority: final ? "final" : "progress",
-      perform: async (client) => {
+      perform: async (client, claim) => {
         const knownId =
           agent.checkRunId ??
           (await findCheckRunByExternalId(client, repository, run.headSha, content.name, agent.id));
+        await claim();
         if (knownId === undefined) {
           const id = await createCheckRun(client, repository, content);
           await store.updateAgent(agent.id, { checkRunId: id });
-          return { alsoDirty: [{ kind: "comment", runId: run.id }] };
+          // The tracking comment links the new check run; that can wait for the next update.
+          return { alsoDirty: [{ kind: "comment", runId: run.id }], urgent: false };
         }
         await updateCheckRun(client, repository, knownId, content);
         if (agent.checkRunId === undefined) await store.updateAgent(agent.id, { checkRunId: knownId });
@@ -125,26 +142,37 @@ export async function prepareWrite(
 
   if (!isTerminal(agent.state) || !agent.hasChanges || agent.pushedSha === undefined) return undefined;
   const parent = agent.parentId === undefined ? undefined : await store.getAgent(agent.parentId);
-  const summary = (await store.readResult(agent.id, 0, 20_000))?.text ?? "";
-  const content = renderPullRequest({ run, agent, base: parent?.branch ?? run.baseBranch, summary });
+  const summary = (await store.readResult(agent.id, 0, resultExcerptChars))?.text ?? "";
+  const content = renderPullRequest({
+    run,
+    agent,
+    base: parent?.branch ?? run.baseBranch,
+    summary,
+    agentPageUrl: links.agentPage(agent),
+  });
   return {
     installationId: run.installationId,
     priority: "final",
-    perform: async (client) => {
+    perform: async (client, claim) => {
       if (agent.pullRequestNumber !== undefined) {
+        await claim();
         await updatePullRequest(client, repository, agent.pullRequestNumber, content);
         return noEffect;
       }
-      const pull =
-        (await findPullRequestByHead(client, repository, agent.branch)) ??
-        (await createPullRequest(client, repository, content));
+      let pull = await findPullRequestByHead(client, repository, agent.branch);
+      if (pull === undefined) {
+        await claim();
+        pull = await createPullRequest(client, repository, content);
+      }
       await store.updateAgent(agent.id, { pullRequestNumber: pull.number, pullRequestUrl: pull.url });
+      // The agent's final check run, its parent's and the tracking comment name the new PR.
       return {
         alsoDirty: [
           { kind: "check", agentId: agent.id },
           { kind: "comment", runId: run.id },
           ...(agent.parentId === undefined ? [] : [{ kind: "check" as const, agentId: agent.parentId }]),
         ],
+        urgent: true,
       };
     },
   };
@@ -153,10 +181,4 @@ export async function prepareWrite(
 function checkRunUrl(run: RunRecord, agent: AgentRecord): string | undefined {
   if (agent.checkRunId === undefined) return undefined;
   return `https://github.com/${run.owner}/${run.repo}/runs/${agent.checkRunId}`;
-}
-
-function excerpt(text: string, totalChars: number): string {
-  return totalChars > text.length
-    ? `${text}\n\n… (${totalChars.toLocaleString("en-US")} characters in all)`
-    : text;
 }

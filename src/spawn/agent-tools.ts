@@ -1,6 +1,7 @@
 // The worker's side of the tools each agent gets (see mcp-server.ts for the agent's side). The
 // caller is identified by its gateway token, so an agent can only act on its own subtree.
 import { formatTokens } from "../reporter/views/text-limits.ts";
+import { runIdOfAgent } from "../store/identifiers.ts";
 import { toolInputSchemas } from "./flotilla-tools.ts";
 import { spawnChild } from "./spawn-child.ts";
 import type { SpawnDependencies } from "./spawn-dependencies.ts";
@@ -16,7 +17,7 @@ export function createAgentToolHandler(deps: SpawnDependencies) {
     try {
       return { status: 200, body: await runTool(deps, agentId, tool, input ?? {}) };
     } catch (error) {
-      deps.log.error({ err: error, agentId, tool }, "agent tool failed");
+      deps.log.error({ err: error, runId: runIdOfAgent(agentId), agentId, tool }, "agent tool failed");
       return { status: 200, body: toolError(`Flotilla could not run ${tool}: ${String(error)}. Try again.`) };
     }
   };

@@ -10,6 +10,12 @@ export function agentIdFor(runId: string, agentName: string): string {
   return `${runId}/${agentName}`;
 }
 
+/** The run an agent belongs to, read from its id (for log lines that only have the agent id). */
+export function runIdOfAgent(agentId: string): string {
+  const separator = agentId.indexOf("/");
+  return separator < 0 ? agentId : agentId.slice(0, separator);
+}
+
 /** `base`, or `base-2`, `base-3`, … whichever is not taken yet. */
 export function uniqueName(base: string, taken: ReadonlySet<string>): string {
   if (!taken.has(base)) return base;

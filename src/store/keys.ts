@@ -6,6 +6,7 @@ export interface KeySpace {
   readonly prefix: string;
   delivery(deliveryId: string): string;
   deliveryReply(deliveryId: string): string;
+  deliveryReaction(deliveryId: string): string;
   run(runId: string): string;
   runAgents(runId: string): string;
   runSpawnLock(runId: string): string;
@@ -20,6 +21,7 @@ export interface KeySpace {
   reportDirty(): string;
   reportVersions(): string;
   reportLastWrite(): string;
+  reportUrgent(): string;
   reportLock(target: string): string;
   rateWindow(installationId: number, window: string): string;
   dailyTokens(installationId: number, day: string): string;
@@ -31,6 +33,7 @@ export function createKeySpace(prefix: string): KeySpace {
     prefix,
     delivery: (deliveryId) => `${prefix}:delivery:${deliveryId}`,
     deliveryReply: (deliveryId) => `${prefix}:delivery:${deliveryId}:reply`,
+    deliveryReaction: (deliveryId) => `${prefix}:delivery:${deliveryId}:reaction`,
     run: (runId) => `${prefix}:run:${runId}`,
     runAgents: (runId) => `${prefix}:run:${runId}:agents`,
     runSpawnLock: (runId) => `${prefix}:run:${runId}:spawn-lock`,
@@ -45,6 +48,7 @@ export function createKeySpace(prefix: string): KeySpace {
     reportDirty: () => `${prefix}:report:dirty`,
     reportVersions: () => `${prefix}:report:versions`,
     reportLastWrite: () => `${prefix}:report:last-write`,
+    reportUrgent: () => `${prefix}:report:urgent`,
     reportLock: (target) => `${prefix}:report:lock:${target}`,
     rateWindow: (installationId, window) => `${prefix}:rate:${installationId}:${window}`,
     dailyTokens: (installationId, day) => `${prefix}:daily-tokens:${installationId}:${day}`,

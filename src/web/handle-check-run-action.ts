@@ -15,7 +15,7 @@ export async function handleCheckRunAction(
   const { payload } = context;
   const agentId = payload.check_run.external_id ?? "";
   const identifier = payload.requested_action?.identifier ?? "";
-  const log = deps.log.child({ deliveryId: context.id, agentId, identifier });
+  let log = deps.log.child({ deliveryId: context.id, agentId, identifier });
   if (payload.sender.type === "Bot") return;
   const agent = await deps.store.getAgent(agentId);
   if (agent === undefined) {
@@ -23,6 +23,7 @@ export async function handleCheckRunAction(
     return;
   }
   const run = await deps.store.requireRun(agent.runId);
+  log = log.child({ runId: run.id });
   if (run.owner !== payload.repository.owner.login || run.repo !== payload.repository.name) {
     log.warn("button from another repository than the agent's; ignored");
     return;

@@ -24,7 +24,7 @@ export async function handleCommandRequest(
   const log = deps.log.child({ deliveryId: request.deliveryId, issue: request.issueNumber });
   if (parsed.kind === "invalid") {
     log.info({ problem: parsed.error.problem }, "invalid /agents command");
-    await replyOnce(deps, client, request, formatProblemReply(parsed.error));
+    await replyOnce(deps, request, formatProblemReply(parsed.error));
     return;
   }
   const repository = { owner: request.owner, repo: request.repo };
@@ -34,7 +34,6 @@ export async function handleCommandRequest(
     log.info({ user: request.comment.author, permission }, "refused: not allowed to run agents");
     await replyOnce(
       deps,
-      client,
       request,
       `only people with **${required}** access to ${request.owner}/${request.repo} can use \`/agents\` here, and your access is **${permission}**. Ask a maintainer to run the command, or to give you ${required} access.`,
     );
@@ -46,15 +45,15 @@ export async function handleCommandRequest(
       await startRun(deps, client, request, command);
       return;
     case "help":
-      await replyOnce(deps, client, request, `here is what Flotilla understands:\n\n${helpText()}`);
+      await replyOnce(deps, request, `here is what Flotilla understands:\n\n${helpText()}`);
       return;
     case "status":
-      await replyOnce(deps, client, request, await statusReply(deps.store, request));
+      await replyOnce(deps, request, await statusReply(deps.store, request));
       return;
     case "cancel":
     case "retry":
     case "continue":
-      await replyOnce(deps, client, request, await runControlCommand(deps, request, command));
+      await replyOnce(deps, request, await runControlCommand(deps, request, command));
       return;
   }
 }

@@ -6,7 +6,6 @@ import type { AgentCommand } from "../commands/agent-command.ts";
 import { defaultRunLimits } from "../config/run-limits.ts";
 import type { GitHubClient } from "../github/github-app.ts";
 import { getPullRequest } from "../github/pull-requests.ts";
-import { addEyesReaction } from "../github/reactions.ts";
 import { getBranchHead } from "../github/repositories.ts";
 import { enqueueAgent } from "../queue/agent-queue.ts";
 import type { ReportTarget } from "../reporter/report-targets.ts";
@@ -35,7 +34,6 @@ export async function startRun(
     if (pull.isFork) {
       await replyOnce(
         deps,
-        client,
         request,
         "this pull request comes from a fork, and Flotilla does not run agents on forks yet. Push the branch to this repository and open the pull request from there.",
       );
@@ -47,7 +45,12 @@ export async function startRun(
     headSha = await getBranchHead(client, repository, request.defaultBranch);
     baseBranch = request.defaultBranch;
   }
-  await addEyesReaction(client, { ...repository, commentId: request.comment.id, kind: request.comment.kind });
+  await deps.reporter.react(request.deliveryId, {
+    installationId: request.installationId,
+    ...repository,
+    commentId: request.comment.id,
+    commentKind: request.comment.kind,
+  });
 
   const runId = runIdForDelivery(request.deliveryId);
   const budgetTokens = Math.min(

@@ -1,11 +1,10 @@
-// What the web process's handlers need: configuration, records, the agent queue, the reporter
-// and the write limiter. The web process never runs an agent.
+// What the web process's handlers need: configuration, records, the agent queue and the reporter
+// (through which every GitHub write goes). The web process never runs an agent.
 import type { Queue } from "bullmq";
 import type { Logger } from "pino";
 import type { FlotillaConfig } from "../config/env.ts";
 import type { AgentJobData } from "../queue/agent-queue.ts";
 import type { Reporter } from "../reporter/reporter.ts";
-import type { WriteLimiter } from "../reporter/write-limiter.ts";
 import type { BudgetStore } from "../store/budget-store.ts";
 import type { RunStore } from "../store/run-store.ts";
 
@@ -14,7 +13,6 @@ export interface WebDependencies {
   store: RunStore;
   queue: Queue<AgentJobData>;
   reporter: Reporter;
-  limiter: WriteLimiter;
   budgets: BudgetStore;
   log: Logger;
 }

@@ -14,11 +14,13 @@ import { runAgentSession } from "./run-agent-session.ts";
 import type { WorkerDependencies } from "./worker-dependencies.ts";
 
 export async function processAgentJob(
-  deps: WorkerDependencies,
+  workerDeps: WorkerDependencies,
   job: Job<AgentJobData>,
   token: string | undefined,
 ): Promise<string> {
   const { agentId, generation } = job.data;
+  // Every log line about this agent, here and in what it calls, names its run and itself.
+  const deps = { ...workerDeps, log: workerDeps.log.child({ runId: job.data.runId, agentId }) };
   let agent = await deps.store.requireAgent(agentId);
   if (isTerminal(agent.state) || generation < agent.generation) {
     // An agent that ended while its children still worked keeps its job open until they end.
@@ -26,7 +28,7 @@ export async function processAgentJob(
     return `agent already ${agent.state}`;
   }
   const run = await deps.store.requireRun(agent.runId);
-  const log = deps.log.child({ runId: run.id, agentId });
+  const { log } = deps;
 
   if (agent.cancelRequested) {
     await finishAgent(deps, agent, undefined, {

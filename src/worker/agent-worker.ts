@@ -27,7 +27,10 @@ export function startAgentWorker(deps: WorkerDependencies, connection: Redis): A
   worker.on("failed", (job, error) => {
     if (job !== undefined) void markFailedIfFinal(deps, job, error);
   });
-  worker.on("error", (error) => deps.log.error({ err: error }, "agent worker error"));
+  worker.on("error", (error) => {
+    deps.metrics?.error("worker");
+    deps.log.error({ err: error }, "agent worker error");
+  });
 
   return {
     worker,
@@ -49,16 +52,15 @@ async function markFailedIfFinal(
 ): Promise<void> {
   const attempts = job.opts.attempts ?? 1;
   const final = job.attemptsMade >= attempts || error.name === "UnrecoverableError";
-  deps.log.error(
-    { err: error, agentId: job.data.agentId, attempt: job.attemptsMade, final },
-    "agent job failed",
-  );
+  deps.metrics?.error("agent_job");
+  const log = deps.log.child({ runId: job.data.runId, agentId: job.data.agentId });
+  log.error({ err: error, attempt: job.attemptsMade, final }, "agent job failed");
   if (!final) return;
   const agent = await deps.store.getAgent(job.data.agentId);
   if (agent === undefined || isTerminal(agent.state)) return;
-  await finishAgent(deps, agent, undefined, {
+  await finishAgent({ ...deps, log }, agent, undefined, {
     state: "failed",
     resultText: "",
     error: `Flotilla could not run this agent: ${error.message}`,
-  }).catch((finishError: unknown) => deps.log.error({ err: finishError }, "could not record the failure"));
+  }).catch((finishError: unknown) => log.error({ err: finishError }, "could not record the failure"));
 }

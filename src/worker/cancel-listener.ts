@@ -2,6 +2,7 @@
 // a Redis channel, and every worker stops it if it runs there (and the processes its tools started).
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { runIdOfAgent } from "../store/identifiers.ts";
 import type { KeySpace } from "../store/keys.ts";
 import type { RunningAgents } from "./running-agents.ts";
 
@@ -15,7 +16,7 @@ export async function listenForCancels(
   subscriber.on("message", (received: string, agentId: string) => {
     if (received !== channel) return;
     void runningAgents.stop(agentId, "cancelled").then((stopped) => {
-      if (stopped) log.info({ agentId }, "agent stopped on cancel");
+      if (stopped) log.info({ runId: runIdOfAgent(agentId), agentId }, "agent stopped on cancel");
     });
   });
   await subscriber.subscribe(channel);

@@ -45,6 +45,10 @@ export async function finishAgent(
     ],
     { urgent: true },
   );
+  deps.metrics?.agentEnded(
+    ending.state,
+    agent.startedAt === undefined ? undefined : Date.now() - agent.startedAt,
+  );
   // A failed agent's worktree is kept for inspection until the retention sweep removes it.
   if (workspace !== undefined && ending.state === "succeeded") await removeAgentWorkspace(workspace, agent);
 }

@@ -1,8 +1,10 @@
 // Turns a running agent's stream events into its record: session, current step, recent tool
 // calls, turns and spend. Writes are coalesced (at most one a second) because a busy agent emits
-// many events; the session id is written at once, since a crash right after must find it.
+// many events; the session id is written at once, since a crash right after must find it. Each
+// event also goes to the agent's live tail (its page), when a publisher is given.
 import type { AgentStreamEvent } from "../agent/stream-events.ts";
 import type { AgentUpdate, RunStore } from "../store/run-store.ts";
+import type { LiveEventPublisher } from "./live-event-publisher.ts";
 
 const recentToolCount = 6;
 const flushIntervalMs = 1_000;
@@ -17,6 +19,8 @@ export interface ProgressRecorderOptions {
   /** Turns and cost of the agent's earlier invocations: the CLI counts per invocation only. */
   earlier: { turns: number; costUsd: number };
   onWriteError: (error: unknown) => void;
+  /** Publishes each event to the agent's live tail (bounded and coalesced on its own). */
+  live?: LiveEventPublisher | undefined;
 }
 
 export class ProgressRecorder {
@@ -34,6 +38,7 @@ export class ProgressRecorder {
   }
 
   record(event: AgentStreamEvent): void {
+    this.options.live?.record(event);
     switch (event.kind) {
       case "init":
         this.sessionConfirmed = true;
@@ -84,7 +89,7 @@ export class ProgressRecorder {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.writePending();
-    await this.writes;
+    await Promise.all([this.writes, this.options.live?.flush()]);
   }
 
   private merge(update: AgentUpdate): void {

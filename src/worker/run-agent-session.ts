@@ -14,6 +14,7 @@ import { flotillaToolNames, writeMcpConfig } from "../spawn/mcp-config.ts";
 import type { AgentRecord, RunRecord } from "../store/records.ts";
 import { type AgentWorkspace, checkpointWorkspace } from "./agent-workspace.ts";
 import { classifyExit, type ExitMeaning } from "./classify-exit.ts";
+import { LiveEventPublisher } from "./live-event-publisher.ts";
 import { ProgressRecorder } from "./progress-recorder.ts";
 import { createRunningAgentContext, type RunningAgentContext } from "./running-agents.ts";
 import { restoreSession, saveSession } from "./session-checkpoint.ts";
@@ -60,7 +61,19 @@ export async function runAgentSession(
       countStreamUsage: !deps.modelAccess.chargesSpend,
       earlier: { turns: agent.turns, costUsd: agent.costUsd },
       onFlushed: () => void deps.reporter.changed(targetsShowingAgent(agent)),
-      onWriteError: (error) => deps.log.error({ err: error, agentId: agent.id }, "could not record progress"),
+      onWriteError: (error) => {
+        deps.metrics?.error("progress");
+        deps.log.error({ err: error, agentId: agent.id }, "could not record progress");
+      },
+      live:
+        deps.events === undefined
+          ? undefined
+          : new LiveEventPublisher({
+              log: deps.events,
+              agentId: agent.id,
+              onError: (error) =>
+                deps.log.warn({ err: error, agentId: agent.id }, "could not publish live events"),
+            }),
     },
     agent.recentTools,
   );

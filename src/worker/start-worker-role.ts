@@ -1,13 +1,17 @@
 // The worker role of a Flotilla process: the model gateway agents talk to, the agent tools it
-// serves, the BullMQ worker running agent jobs, the cancel listener and the worktree sweep.
+// serves, the BullMQ worker running agent jobs, the cancel listener and the worktree sweep. It
+// reports to the process's metrics and tells /readyz whether its BullMQ worker runs.
 import type { Logger } from "pino";
 import type { FlotillaConfig } from "../config/env.ts";
 import { AgentGateway } from "../gateway/agent-gateway.ts";
 import type { GitHubClient } from "../github/github-app.ts";
+import type { FlotillaMetrics } from "../ops/metrics.ts";
+import type { Readiness } from "../ops/readiness.ts";
 import { createAgentQueue } from "../queue/agent-queue.ts";
 import { createRedisConnection } from "../queue/redis-connection.ts";
 import type { Reporter } from "../reporter/reporter.ts";
 import { createAgentToolHandler } from "../spawn/agent-tools.ts";
+import { AgentEventLog } from "../store/agent-event-log.ts";
 import { BudgetStore } from "../store/budget-store.ts";
 import type { RunStore } from "../store/run-store.ts";
 import { SessionArchive } from "../store/session-archive.ts";
@@ -26,12 +30,14 @@ export interface WorkerRoleOptions {
   store: RunStore;
   reporter: Reporter;
   clientFor: (installationId: number) => Promise<GitHubClient>;
+  metrics: FlotillaMetrics;
+  readiness: Readiness;
   log: Logger;
 }
 
 /** Starts the worker role; returns how to stop it (agents are handed back to the queue). */
 export async function startWorkerRole(options: WorkerRoleOptions): Promise<() => Promise<void>> {
-  const { config, store, log } = options;
+  const { config, store, log, metrics } = options;
   const workerConnection = createRedisConnection(options.redisUrl, "blocking");
   const queueConnection = createRedisConnection(options.redisUrl, "commands");
   const subscriber = createRedisConnection(options.redisUrl, "blocking");
@@ -51,6 +57,8 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
     upstream: config.modelUpstream,
     ledger: budgets,
     toolHandler,
+    onCharge: (event) => metrics.modelCharge(event),
+    onTraffic: (event) => metrics.modelTraffic(event),
     log: log.child({ name: "gateway" }),
   });
   await gateway.start();
@@ -72,9 +80,16 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
     modelAccess,
     runningAgents,
     log: log.child({ name: "worker" }),
+    events: new AgentEventLog(store.redis, store.keys),
+    metrics,
   };
   const stopListening = await listenForCancels(subscriber, store.keys, runningAgents, deps.log);
   const agentWorker = startAgentWorker(deps, workerConnection);
+  metrics.watchQueue(() => queue.getJobCounts());
+  metrics.watchRunningAgents(() => runningAgents.size);
+  options.readiness.add("worker", async () =>
+    agentWorker.worker.isRunning() ? undefined : "the agent worker is not running",
+  );
   const sweep = () =>
     void sweepWorktrees(deps).catch((error: unknown) =>
       deps.log.warn({ err: error }, "worktree sweep failed"),

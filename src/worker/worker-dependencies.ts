@@ -1,10 +1,13 @@
 // What an agent job needs from its process: configuration, records, the reporter, GitHub
-// clients, model access for agents, and the registry of agents running here.
+// clients, model access for agents, the registry of agents running here, and (when the process
+// has them) the agents' live event streams and metrics.
 import type { Logger } from "pino";
 import type { ModelAccess } from "../agent/agent-environment.ts";
 import type { FlotillaConfig } from "../config/env.ts";
 import type { GitHubClient } from "../github/github-app.ts";
+import type { FlotillaMetrics } from "../ops/metrics.ts";
 import type { Reporter } from "../reporter/reporter.ts";
+import type { AgentEventLog } from "../store/agent-event-log.ts";
 import type { BudgetStore } from "../store/budget-store.ts";
 import type { AgentRecord } from "../store/records.ts";
 import type { RunStore } from "../store/run-store.ts";
@@ -29,4 +32,7 @@ export interface WorkerDependencies {
   modelAccess: ModelAccessProvider;
   runningAgents: RunningAgents;
   log: Logger;
+  /** Where running agents' live events go (the agent page's tail); none in some tests. */
+  events?: AgentEventLog | undefined;
+  metrics?: FlotillaMetrics | undefined;
 }

@@ -37,4 +37,26 @@ describe("DirtyTargets", () => {
     await dirty.unlock("comment:r", "one");
     expect(await dirty.lock("comment:r", "two", 10_000)).toBe(true);
   });
+
+  it("keeps an urgent change that arrives during a write due at once", async () => {
+    const dirty = new DirtyTargets(testRedis.redis, testRedis.keys, 60_000);
+    await dirty.mark(["check:r/b"], false);
+    await dirty.mark(["check:r/b"], true);
+    const version = await dirty.version("check:r/b");
+    expect(await dirty.complete("check:r/b", version)).toBe(true);
+    // A progress write is under way when the final state arrives.
+    await dirty.mark(["check:r/b"], false);
+    const progressVersion = await dirty.version("check:r/b");
+    await dirty.mark(["check:r/b"], true);
+    expect(await dirty.complete("check:r/b", progressVersion)).toBe(false);
+    // Not pushed behind the coalescing interval: the final state is due now.
+    expect(await dirty.due(10)).toEqual(["check:r/b"]);
+    // A progress change during a write, by contrast, waits for the interval.
+    expect(await dirty.complete("check:r/b", await dirty.version("check:r/b"))).toBe(true);
+    await dirty.mark(["check:r/b"], false);
+    const next = await dirty.version("check:r/b");
+    await dirty.mark(["check:r/b"], false);
+    expect(await dirty.complete("check:r/b", next)).toBe(false);
+    expect(await dirty.due(10)).toEqual([]);
+  });
 });

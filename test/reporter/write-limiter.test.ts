@@ -45,4 +45,27 @@ describe("WriteLimiter", () => {
     expect(wait).toBeGreaterThan(25_000);
     expect(wait).toBeLessThanOrEqual(30_000);
   });
+
+  it("takes its window lengths from the caller, and frees a slot when the window has passed", async () => {
+    const limiter = new WriteLimiter(testRedis.redis, testRedis.keys, {
+      perMinute: 3,
+      perHour: 100,
+      minuteMs: 400,
+      hourMs: 10_000,
+      slackMs: 100,
+    });
+    for (let i = 0; i < 3; i += 1) expect(await limiter.tryAcquire(6, "final")).toBe(0);
+    const wait = await limiter.tryAcquire(6, "final");
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(500);
+    await new Promise((resolve) => setTimeout(resolve, wait + 20));
+    expect(await limiter.tryAcquire(6, "final")).toBe(0);
+  });
+
+  it("never shortens a pause that is already longer", async () => {
+    const limiter = new WriteLimiter(testRedis.redis, testRedis.keys, { perMinute: 1000, perHour: 1000 });
+    await limiter.pause(7, 30_000);
+    await limiter.pause(7, 1_000);
+    expect(await limiter.tryAcquire(7, "final")).toBeGreaterThan(25_000);
+  });
 });

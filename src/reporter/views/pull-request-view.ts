@@ -1,7 +1,14 @@
 // The pull request an agent's work becomes: titled from its task, described by its own final
 // summary, with its cost and a link back to the comment that started it.
 import type { AgentRecord, RunRecord } from "../../store/records.ts";
-import { commentBodyLimit, formatTokens, oneLine, truncateMarkdown } from "./text-limits.ts";
+import {
+  commentBodyLimit,
+  formatTokens,
+  oneLine,
+  sizeIn,
+  type TextLimit,
+  truncateMarkdown,
+} from "./text-limits.ts";
 
 export interface PullRequestViewInput {
   run: RunRecord;
@@ -9,6 +16,8 @@ export interface PullRequestViewInput {
   /** The branch this pull request merges into. */
   base: string;
   summary: string;
+  /** Where the whole summary is when it is too long for the body. */
+  agentPageUrl?: string | undefined;
 }
 
 export function renderPullRequest(input: PullRequestViewInput): {
@@ -19,13 +28,18 @@ export function renderPullRequest(input: PullRequestViewInput): {
 } {
   const { run, agent } = input;
   const title = oneLine(agent.task.split("\n")[0] ?? agent.task, 72) || `Agent ${agent.name}`;
-  const body = [
-    input.summary.trim() === "" ? "_The agent left no summary._" : input.summary.trim(),
-    "",
+  const footer = [
     "---",
     `🚢 Opened by Flotilla agent \`${agent.name}\` (run \`${run.id}\`), started by @${run.commenter} in ${run.commentUrl}.`,
     `Spend: ${formatTokens(agent.spentTokens)} of ${formatTokens(agent.budgetTokens)} tokens · $${agent.costUsd.toFixed(4)} · ${agent.turns} turns.`,
     ...(!run.isPullRequest && agent.parentId === undefined ? ["", `Fixes #${run.issueNumber}`] : []),
   ].join("\n");
-  return { title, body: truncateMarkdown(body, commentBodyLimit), head: agent.branch, base: input.base };
+  const summary = input.summary.trim() === "" ? "_The agent left no summary._" : input.summary.trim();
+  // The summary gives way, not the footer: "Fixes #N" must survive a long summary.
+  const room: TextLimit = {
+    max: commentBodyLimit.max - sizeIn(footer, commentBodyLimit.unit) - 2,
+    unit: commentBodyLimit.unit,
+  };
+  const body = `${truncateMarkdown(summary, room, input.agentPageUrl)}\n\n${footer}`;
+  return { title, body, head: agent.branch, base: input.base };
 }

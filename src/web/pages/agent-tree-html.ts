@@ -1,0 +1,35 @@
+// The run's tree of agents as nested lists: each agent's name (a signed link to its page, with
+// the expiry of the page it is shown on), state, spend vs budget and pull request.
+import type { PageLinks } from "../../links/page-links.ts";
+import { stateLabels } from "../../reporter/views/agent-labels.ts";
+import { formatTokens } from "../../reporter/views/text-limits.ts";
+import type { AgentRecord } from "../../store/records.ts";
+import { html, type SafeHtml, safeUrl } from "./html.ts";
+
+export function agentTreeHtml(
+  agents: readonly AgentRecord[],
+  links: PageLinks,
+  expiresAt: number,
+  currentAgentId?: string,
+): SafeHtml {
+  const childrenOf = new Map<string | undefined, AgentRecord[]>();
+  for (const agent of agents) {
+    // An agent whose parent is not in the run (never expected) is shown at the top.
+    const parent = agents.some((other) => other.id === agent.parentId) ? agent.parentId : undefined;
+    childrenOf.set(parent, [...(childrenOf.get(parent) ?? []), agent]);
+  }
+  const list = (parentId: string | undefined): SafeHtml => {
+    const children = childrenOf.get(parentId) ?? [];
+    if (children.length === 0) return html``;
+    return html`<ul class="tree">${children.map((agent) => {
+      const pull = safeUrl(agent.pullRequestUrl);
+      return html`<li data-agent="${agent.id}"${agent.id === currentAgentId ? html` class="current"` : ""}>
+<a href="${links.agentPage(agent, expiresAt)}">${agent.name}</a>
+· <span data-part="state">${stateLabels[agent.state]}</span>
+· <span data-part="spend">${formatTokens(agent.spentTokens)} / ${formatTokens(agent.budgetTokens)}</span>${
+        pull === undefined ? "" : html` · <a href="${pull}">#${agent.pullRequestNumber}</a>`
+      }${list(agent.id)}</li>`;
+    })}</ul>`;
+  };
+  return list(undefined);
+}
