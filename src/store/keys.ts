@@ -15,7 +15,7 @@ export interface KeySpace {
   agentChildren(agentId: string): string;
   agentResult(agentId: string): string;
   agentEvents(agentId: string): string;
-  agentSession(agentId: string): string;
+  agentSession(agentId: string, sessionId: string): string;
   agentTokens(): string;
   cancelChannel(): string;
   reportDirty(): string;
@@ -42,7 +42,7 @@ export function createKeySpace(prefix: string): KeySpace {
     agentChildren: (agentId) => `${prefix}:agent:${agentId}:children`,
     agentResult: (agentId) => `${prefix}:agent:${agentId}:result`,
     agentEvents: (agentId) => `${prefix}:agent:${agentId}:events`,
-    agentSession: (agentId) => `${prefix}:agent:${agentId}:session`,
+    agentSession: (agentId, sessionId) => `${prefix}:agent:${agentId}:session:${sessionId}`,
     agentTokens: () => `${prefix}:agent-tokens`,
     cancelChannel: () => `${prefix}:cancel`,
     reportDirty: () => `${prefix}:report:dirty`,

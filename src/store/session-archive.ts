@@ -1,8 +1,11 @@
 // Copies of agents' CLI session files in Redis (gzip), so that any worker on any host can resume
-// an agent's session even when the worktree and config dir it ran in are gone.
+// an agent's session even when the worktree and config dir it ran in are gone. Keyed by session
+// too: a retried agent starts a new session and must not get its old one back.
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { Redis } from "ioredis";
 import type { KeySpace } from "./keys.ts";
+
+const retentionSeconds = 30 * 86_400;
 
 export class SessionArchive {
   private readonly redis: Redis;
@@ -13,12 +16,17 @@ export class SessionArchive {
     this.keys = keys;
   }
 
-  async save(agentId: string, sessionJsonl: Buffer): Promise<void> {
-    await this.redis.set(this.keys.agentSession(agentId), gzipSync(sessionJsonl));
+  async save(agentId: string, sessionId: string, sessionJsonl: Buffer): Promise<void> {
+    await this.redis.set(
+      this.keys.agentSession(agentId, sessionId),
+      gzipSync(sessionJsonl),
+      "EX",
+      retentionSeconds,
+    );
   }
 
-  async load(agentId: string): Promise<Buffer | undefined> {
-    const stored = await this.redis.getBuffer(this.keys.agentSession(agentId));
+  async load(agentId: string, sessionId: string): Promise<Buffer | undefined> {
+    const stored = await this.redis.getBuffer(this.keys.agentSession(agentId, sessionId));
     return stored === null ? undefined : gunzipSync(stored);
   }
 }

@@ -16,7 +16,7 @@ export async function saveSession(
   const file = sessionFilePath(paths.claudeConfigDir, paths.worktree, sessionId);
   const content = await readFile(file).catch(() => undefined);
   if (content === undefined) return false;
-  await archive.save(agentId, content);
+  await archive.save(agentId, sessionId, content);
   return true;
 }
 
@@ -29,7 +29,7 @@ export async function restoreSession(
 ): Promise<"present" | "restored" | "missing"> {
   const file = sessionFilePath(paths.claudeConfigDir, paths.worktree, sessionId);
   if (await exists(file)) return "present";
-  const saved = await archive.load(agentId);
+  const saved = await archive.load(agentId, sessionId);
   if (saved === undefined) return "missing";
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, saved);

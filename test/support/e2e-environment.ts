@@ -15,6 +15,7 @@ import {
   startFlotillaProcess,
 } from "./flotilla-process.ts";
 import { type BareRemote, createBareRemote } from "./git-fixtures.ts";
+import { killProcessesUnder } from "./kill-processes-under.ts";
 import { ScriptedModel } from "./scripted-model.ts";
 import { deleteKeysWithPrefix, testRedisUrl } from "./test-redis.ts";
 import { checkRunRequestedAction, issueCommentCreated, postWebhook } from "./webhooks.ts";
@@ -156,6 +157,9 @@ export async function createE2eEnvironment(name: string): Promise<E2eEnvironment
     },
     cleanup: async () => {
       for (const running of processes) await running.kill();
+      // Commands the agents' Bash tools started outlive a killed worker (as in production,
+      // where the next worker kills them); a test's leftovers must not leak into the next.
+      for (const running of processes) await killProcessesUnder(running.dataDir);
       await queue.close();
       await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();

@@ -87,6 +87,8 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
   const exitPromise = child.then((result) => {
     exited = true;
     exitCode = result.exitCode;
+    if (process.env.FLOTILLA_TEST_LOGS === "1")
+      console.log(`[flotilla ${role}] exited`, result.exitCode, result.signal);
     return result.exitCode;
   });
 
