@@ -44,8 +44,9 @@ export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedRedis
       redisDir,
       "--appendonly",
       "yes",
+      // Every write reaches the disk before Redis answers: a killed Redis loses no record.
       "--appendfsync",
-      "everysec",
+      "always",
       "--maxmemory-policy",
       "noeviction",
       "--daemonize",
