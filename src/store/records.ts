@@ -103,6 +103,8 @@ export const agentRecordSchema = z.object({
   pushedSha: z.string().optional(),
   currentStep: z.string().default(""),
   recentTools: jsonList,
+  /** Sub-agents the agent ran inside its own CLI (Claude Code's Task tool): "description: status". */
+  inProcessSubagents: jsonList,
   /** Why recent spawn requests of this agent were refused (budget, limits), newest last. */
   spawnRefusals: jsonList,
   summary: z.string().optional(),

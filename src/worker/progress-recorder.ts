@@ -8,6 +8,7 @@ import type { LiveEventPublisher } from "./live-event-publisher.ts";
 
 const recentToolCount = 6;
 const flushIntervalMs = 1_000;
+const maxInProcessSubagents = 20;
 
 export interface ProgressRecorderOptions {
   store: RunStore;
@@ -28,6 +29,8 @@ export class ProgressRecorder {
   private pending: AgentUpdate = {};
   private pendingTokens = 0;
   private recentTools: string[];
+  /** Built-in sub-agents of this invocation, by task id, in the order they started. */
+  private readonly inProcessSubagents = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private writes: Promise<void> = Promise.resolve();
   sessionConfirmed = false;
@@ -53,9 +56,15 @@ export class ProgressRecorder {
       case "assistant_text":
         if (event.parentToolUseId === null) this.merge({ currentStep: `thinking: ${event.text}` });
         return;
-      case "subagent":
-        this.merge({ currentStep: `built-in sub-agent ${event.phase}: ${event.description}` });
+      case "subagent": {
+        const status = event.phase === "finished" ? (event.status ?? "finished") : "running";
+        this.inProcessSubagents.set(event.taskId, `${event.description}: ${status}`);
+        this.merge({
+          currentStep: `built-in sub-agent ${event.phase}: ${event.description}`,
+          inProcessSubagents: [...this.inProcessSubagents.values()].slice(-maxInProcessSubagents),
+        });
         return;
+      }
       case "api_retry":
         this.merge({
           currentStep: `model API busy (${event.errorStatus ?? event.error}): retry ${event.attempt} of ${event.maxRetries} in ${Math.round(event.retryDelayMs / 1000)} s`,

@@ -8,7 +8,10 @@ import { agentPaths, mirrorPath } from "../workspace/data-paths.ts";
 import { removeWorktree } from "../workspace/worktree.ts";
 import type { WorkerDependencies } from "./worker-dependencies.ts";
 
-export async function sweepWorktrees(deps: WorkerDependencies, now = Date.now()): Promise<string[]> {
+export async function sweepWorktrees(
+  deps: Pick<WorkerDependencies, "config" | "store" | "runningAgents" | "log">,
+  now = Date.now(),
+): Promise<string[]> {
   const root = join(deps.config.dataDir, "worktrees");
   const removed: string[] = [];
   for (const runId of await readdir(root).catch(() => [] as string[])) {

@@ -105,6 +105,13 @@ export function renderCheckRun(input: CheckRunViewInput): CheckRunContent {
       ...agent.recentTools.map((tool) => `- \`${oneLine(tool, 160)}\``),
     );
   }
+  if (agent.inProcessSubagents.length > 0) {
+    lines.push(
+      "",
+      "**Built-in sub-agents (inside this agent's own session):**",
+      ...agent.inProcessSubagents.map((entry) => `- ${oneLine(entry, 200)}`),
+    );
+  }
   const children = [...input.agentsById.values()].filter((other) => other.parentId === agent.id);
   if (children.length > 0) {
     lines.push(

@@ -1,0 +1,105 @@
+// Worktrees on a host after agents end: a failed agent's is kept for inspection until its
+// retention has passed, then removed with its scratch space; one with no record is removed;
+// a running agent's is never touched.
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/env.ts";
+import { RunStore } from "../../src/store/run-store.ts";
+import { RunningAgents } from "../../src/worker/running-agents.ts";
+import { sweepWorktrees } from "../../src/worker/worktree-sweeper.ts";
+import { agentPaths, mirrorPath } from "../../src/workspace/data-paths.ts";
+import { syncMirror } from "../../src/workspace/mirror.ts";
+import { prepareWorktree } from "../../src/workspace/worktree.ts";
+import { makeAgentRecord } from "../support/agent-record.ts";
+import { type BareRemote, createBareRemote } from "../support/git-fixtures.ts";
+import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+
+let testRedis: TestRedis;
+let remote: BareRemote;
+let dataDir: string;
+const hour = 3_600_000;
+
+beforeAll(async () => {
+  testRedis = createTestRedis();
+  remote = await createBareRemote();
+  dataDir = await mkdtemp(join(tmpdir(), "flotilla-sweep-"));
+});
+afterAll(async () => {
+  await testRedis.cleanup();
+  await remote.cleanup();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("sweepWorktrees", () => {
+  it("removes expired and orphaned worktrees only", async () => {
+    const store = new RunStore(testRedis.redis, testRedis.keys);
+    const now = Date.now();
+    const mirrorDir = mirrorPath(dataDir, "o", "r");
+    await syncMirror(mirrorDir, { cloneUrl: remote.cloneUrl });
+    const baseSha = await remote.headSha("main");
+    const agents = [
+      makeAgentRecord({ name: "failed-long-ago", state: "failed", endedAt: now - 48 * hour, baseSha }),
+      makeAgentRecord({ name: "failed-just-now", state: "failed", endedAt: now - hour, baseSha }),
+      makeAgentRecord({ name: "still-running", state: "running", baseSha }),
+      makeAgentRecord({ name: "no-record", baseSha }),
+    ];
+    await store.createRun(
+      {
+        id: "r1",
+        deliveryId: "d1",
+        installationId: 1,
+        owner: "o",
+        repo: "r",
+        cloneUrl: remote.cloneUrl,
+        issueNumber: 1,
+        isPullRequest: true,
+        commentId: 1,
+        commentUrl: "u",
+        commenter: "alice",
+        headSha: baseSha,
+        baseBranch: "main",
+        createdAt: now,
+        limits: {
+          maxDepth: 3,
+          maxChildrenPerAgent: 8,
+          maxAgentsPerRun: 50,
+          maxTurns: 30,
+          timeoutMs: 60_000,
+          allowedTools: [],
+          defaultChildBudgetShare: 0.25,
+        },
+      },
+      [],
+    );
+    for (const agent of agents) {
+      if (agent.name !== "no-record") await store.addAgent(agent);
+      await store.updateAgent(agent.id, { state: agent.state, endedAt: agent.endedAt });
+      if (agent.name === "no-record") await testRedis.redis.del(testRedis.keys.agent(agent.id));
+      await prepareWorktree({
+        mirrorDir,
+        worktreeDir: agentPaths(dataDir, agent.id).worktree,
+        branch: agent.branch,
+        baseSha,
+      });
+    }
+    const removed = await sweepWorktrees(
+      {
+        config: loadConfig({ DATA_DIR: dataDir, WORKTREE_RETENTION_HOURS: "24" }),
+        store,
+        runningAgents: new RunningAgents(),
+        log: pino({ level: "silent" }),
+      },
+      now,
+    );
+    expect(removed.sort()).toEqual(["r1/failed-long-ago", "r1/no-record"]);
+    const exists = (name: string) => existsSync(agentPaths(dataDir, `r1/${name}`).worktree);
+    expect(exists("failed-long-ago")).toBe(false);
+    expect(exists("no-record")).toBe(false);
+    expect(exists("failed-just-now")).toBe(true);
+    expect(exists("still-running")).toBe(true);
+  });
+});
