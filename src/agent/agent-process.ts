@@ -1,13 +1,16 @@
-// One running `claude` process: started in its own process group, its stdout parsed line by line
-// as it arrives (every raw line appended to the transcript file), and stopped with SIGKILL, which
-// also reaches the commands its Bash tool started in sessions of their own. Leftovers of an
-// earlier run of the same agent on this host (a worker killed mid-run) are killed before start.
+// One running `claude` process: started in its own process group (inside its own namespaces when
+// the worker has a sandbox), its stdout parsed line by line as it arrives (every raw line appended
+// to the transcript file), and stopped with SIGKILL, which also reaches the commands its Bash tool
+// started in sessions of their own. Leftovers of an earlier run of the same agent on this host (a
+// worker killed mid-run) are killed before start.
 
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { killAgentProcesses } from "../process/kill-agent-processes.ts";
 import { signalProcessGroup, startProcess } from "../process/run-command.ts";
+import { type AgentSandbox, sandboxedCommand } from "./agent-sandbox.ts";
 import { splitLines } from "./line-splitter.ts";
+import type { SandboxPaths } from "./sandbox-script.ts";
 import type { AgentStreamEvent } from "./stream-events.ts";
 import { StreamParser } from "./stream-parser.ts";
 
@@ -35,6 +38,8 @@ export interface AgentProcessOptions {
   claudeConfigDir: string;
   transcriptPath: string;
   onEvent: (event: AgentStreamEvent) => void;
+  /** Namespaces to run the CLI in (see agent-sandbox.ts); none when omitted or off. */
+  isolation?: { sandbox: AgentSandbox; paths: SandboxPaths } | undefined;
 }
 
 const stderrTailChars = 4000;
@@ -53,7 +58,16 @@ export class AgentProcess {
 
   private constructor(options: AgentProcessOptions) {
     this.markers = { sessionId: options.sessionId, claudeConfigDir: options.claudeConfigDir };
-    this.subprocess = startProcess(options.claudePath, options.args, { cwd: options.cwd, env: options.env });
+    const command =
+      options.isolation === undefined
+        ? { file: options.claudePath, args: [...options.args] }
+        : sandboxedCommand(
+            options.isolation.sandbox,
+            options.isolation.paths,
+            options.claudePath,
+            options.args,
+          );
+    this.subprocess = startProcess(command.file, command.args, { cwd: options.cwd, env: options.env });
     this.exited = this.watch(options);
   }
 

@@ -1,6 +1,8 @@
 // The worker role of a Flotilla process: the model gateway agents talk to, the agent tools it
 // serves, the BullMQ worker running agent jobs, the cancel listener and the worktree sweep.
+import { resolve } from "node:path";
 import type { Logger } from "pino";
+import { chooseAgentSandbox } from "../agent/choose-agent-sandbox.ts";
 import type { FlotillaConfig } from "../config/env.ts";
 import { AgentGateway } from "../gateway/agent-gateway.ts";
 import type { GitHubClient } from "../github/github-app.ts";
@@ -62,6 +64,11 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
   const modelAccess = new GatewayModelAccess(gateway, store, (agentId) => {
     void runningAgents.stop(agentId, "out_of_budget");
   });
+  const sandbox = await chooseAgentSandbox(
+    config.sandboxMode,
+    { dataDir: config.dataDir, files: hostSecretFiles(), extraPaths: config.sandboxHiddenPaths },
+    log.child({ name: "sandbox" }),
+  );
   const deps: WorkerDependencies = {
     config,
     store,
@@ -71,6 +78,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
     clientFor: options.clientFor,
     modelAccess,
     runningAgents,
+    sandbox,
     log: log.child({ name: "worker" }),
   };
   const stopListening = await listenForCancels(subscriber, store.keys, runningAgents, deps.log);
@@ -92,4 +100,10 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
     queueConnection.disconnect();
     workerConnection.disconnect();
   };
+}
+
+/** Files of the host no agent may read: Probot's .env (in the working directory) and the app key. */
+function hostSecretFiles(): string[] {
+  const keyPath = process.env.PRIVATE_KEY_PATH;
+  return [resolve(".env"), ...(keyPath === undefined || keyPath === "" ? [] : [resolve(keyPath)])];
 }

@@ -2,6 +2,7 @@
 // clients, model access for agents, and the registry of agents running here.
 import type { Logger } from "pino";
 import type { ModelAccess } from "../agent/agent-environment.ts";
+import type { AgentSandbox } from "../agent/agent-sandbox.ts";
 import type { FlotillaConfig } from "../config/env.ts";
 import type { GitHubClient } from "../github/github-app.ts";
 import type { Reporter } from "../reporter/reporter.ts";
@@ -28,5 +29,7 @@ export interface WorkerDependencies {
   clientFor: (installationId: number) => Promise<GitHubClient>;
   modelAccess: ModelAccessProvider;
   runningAgents: RunningAgents;
+  /** How this worker isolates its agents' processes (chosen once, at start). */
+  sandbox: AgentSandbox;
   log: Logger;
 }

@@ -23,7 +23,8 @@ export const e2eOwner = "octo-org";
 export const e2eRepo = "demo";
 export const e2ePullNumber = 7;
 export const e2eHeadBranch = "feature/login";
-const installationId = 4242;
+export const e2eInstallationId = 4242;
+const installationId = e2eInstallationId;
 const webhookSecret = "e2e-webhook-secret";
 const upstreamKey = "sk-ant-e2e-upstream-key-DO-NOT-LEAK";
 
@@ -50,6 +51,8 @@ export interface E2eEnvironment {
     body: string,
     options?: { login?: string; issueNumber?: number; isPullRequest?: boolean },
   ): Promise<{ status: number; deliveryId: string; commentId: number }>;
+  /** Posts any delivery (e.g. a review comment), signed like GitHub signs it. */
+  deliver(web: RunningFlotilla, delivery: { id: string; name: string; payload: unknown }): Promise<number>;
   cleanup(): Promise<void>;
 }
 
@@ -135,6 +138,8 @@ export async function createE2eEnvironment(name: string): Promise<E2eEnvironment
       const response = await postWebhook(`${web.url}/api/github/webhooks`, delivery, webhookSecret);
       return { status: response.status, deliveryId: delivery.id, commentId: delivery.payload.comment.id };
     },
+    deliver: async (web, delivery) =>
+      (await postWebhook(`${web.url}/api/github/webhooks`, delivery, webhookSecret)).status,
     cleanup: async () => {
       for (const running of processes) await running.kill();
       await queue.close();
