@@ -14,7 +14,7 @@ import {
   removeDataDir,
   startFlotillaProcess,
 } from "./flotilla-process.ts";
-import { type BareRemote, createBareRemote } from "./git-fixtures.ts";
+import { type BareRemote, createBareRemote, type FileTree } from "./git-fixtures.ts";
 import { ScriptedModel } from "./scripted-model.ts";
 import { deleteKeysWithPrefix, testRedisUrl } from "./test-redis.ts";
 import { issueCommentCreated, postWebhook } from "./webhooks.ts";
@@ -56,11 +56,17 @@ export interface E2eEnvironment {
   cleanup(): Promise<void>;
 }
 
-export async function createE2eEnvironment(name: string): Promise<E2eEnvironment> {
+export async function createE2eEnvironment(
+  name: string,
+  options: { branches?: Record<string, FileTree> } = {},
+): Promise<E2eEnvironment> {
   const prefix = `{flotilla-e2e-${name}-${process.pid}}`;
   const remote = await createBareRemote({
     files: { "README.md": "# demo\n" },
-    branches: { [e2eHeadBranch]: { "src/login.ts": "export const login = () => true;\n" } },
+    branches: {
+      [e2eHeadBranch]: { "src/login.ts": "export const login = () => true;\n" },
+      ...options.branches,
+    },
   });
   const credentials = testAppCredentials();
   const github = new FakeGitHub({

@@ -69,6 +69,16 @@ describe("a command that is accepted", () => {
   });
 });
 
+describe("comments by bots", () => {
+  it("ignores Flotilla's own comments entirely: no reply, no job, not even a GitHub read", async () => {
+    const requestsBefore = world.github.requestLog.length;
+    await world.comment("/agents run fix the login", { login: "flotilla[bot]", userType: "Bot" });
+    expect(world.github.requestLog.slice(requestsBefore)).toEqual([]);
+    expect(world.comments(7)).toEqual([]);
+    await expectNothingStarted();
+  });
+});
+
 describe("refusals: a reply that says why, and no job", () => {
   it("refuses on a locked conversation", async () => {
     await world.comment("/agents run fix the login", { locked: true });
