@@ -4,7 +4,7 @@
 // Redis files, other agents' homes, worktrees and mirrors, the project's .env and the app key
 // are hidden; and when the CLI (the namespace's first process) dies, every process in it dies.
 // The network is shared on purpose: the gateway and Flotilla's tools listen on 127.0.0.1.
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { type SandboxPaths, type SandboxTools, sandboxScript } from "./sandbox-script.ts";
 
 export type AgentSandbox = { kind: "off" } | NamespaceSandbox;
@@ -13,16 +13,18 @@ export interface NamespaceSandbox {
   kind: "namespaces";
   unshare: string;
   tools: SandboxTools;
-  /** What every agent of this worker must not see, besides other agents' folders. */
-  hostSecrets: HostSecrets;
+  /** Where the host keeps what agents must not see, and what they need to run. */
+  host: HostLayout;
 }
 
-export interface HostSecrets {
+export interface HostLayout {
   dataDir: string;
-  /** The project's .env, the app's private key file. */
-  files: readonly string[];
+  /** Files no agent may read: the project's .env, the app's private key file. */
+  secretFiles: readonly string[];
   /** Operator-chosen extra paths to hide (AGENT_SANDBOX_HIDE); files and directories alike. */
-  extraPaths: readonly string[];
+  extraHiddenPaths: readonly string[];
+  /** What agents run from (Flotilla's install with the CLI and its MCP server, Node), kept visible. */
+  programDirectories: readonly string[];
 }
 
 /** One agent's own places, which stay visible at their usual paths. */
@@ -38,21 +40,28 @@ export function sandboxStagingDirectory(dataDir: string): string {
 }
 
 /** What one agent may see of the host. */
-export function agentSandboxPaths(secrets: HostSecrets, agent: AgentPlaces): SandboxPaths {
-  const { dataDir } = secrets;
+export function agentSandboxPaths(host: HostLayout, agent: AgentPlaces): SandboxPaths {
+  // Absolute paths: the mount script runs with the agent's worktree as its working directory.
+  const dataDir = resolve(host.dataDir);
+  const mirrorDir = resolve(agent.mirrorDir);
   return {
     hiddenDirectories: [
       join(dataDir, "redis"),
       join(dataDir, "agents"),
       join(dataDir, "worktrees"),
       join(dataDir, "mirrors"),
-      ...secrets.extraPaths,
+      ...host.extraHiddenPaths.map((path) => resolve(path)),
     ],
-    visibleDirectories: [agent.agentDir, agent.worktree, agent.mirrorDir],
-    hiddenFiles: [...secrets.files, ...secrets.extraPaths],
+    visibleDirectories: [
+      ...host.programDirectories.map((path) => resolve(path)),
+      resolve(agent.agentDir),
+      resolve(agent.worktree),
+      mirrorDir,
+    ],
+    hiddenFiles: [...host.secretFiles, ...host.extraHiddenPaths].map((path) => resolve(path)),
     // Git reads the mirror's config when the worker pushes with credentials: an agent that could
     // write it (url.insteadOf, http.proxy, include.path) could send the worker's token elsewhere.
-    readOnlyFiles: [join(agent.mirrorDir, "config")],
+    readOnlyFiles: [join(mirrorDir, "config")],
     stagingDirectory: sandboxStagingDirectory(dataDir),
   };
 }

@@ -9,7 +9,7 @@ import { ConfigError, type SandboxMode } from "../config/env.ts";
 import { runCommand } from "../process/run-command.ts";
 import {
   type AgentSandbox,
-  type HostSecrets,
+  type HostLayout,
   type NamespaceSandbox,
   sandboxedCommand,
   sandboxStagingDirectory,
@@ -17,7 +17,7 @@ import {
 
 export async function chooseAgentSandbox(
   mode: SandboxMode,
-  secrets: HostSecrets,
+  host: HostLayout,
   log: Logger,
 ): Promise<AgentSandbox> {
   if (mode === "off") {
@@ -26,7 +26,7 @@ export async function chooseAgentSandbox(
     );
     return { kind: "off" };
   }
-  const tried = await tryNamespaces(secrets);
+  const tried = await tryNamespaces(host);
   if ("sandbox" in tried) {
     log.info(
       { sandbox: "namespaces", unshare: tried.sandbox.unshare },
@@ -46,9 +46,7 @@ export async function chooseAgentSandbox(
   return { kind: "off" };
 }
 
-async function tryNamespaces(
-  secrets: HostSecrets,
-): Promise<{ sandbox: NamespaceSandbox } | { reason: string }> {
+async function tryNamespaces(host: HostLayout): Promise<{ sandbox: NamespaceSandbox } | { reason: string }> {
   if (process.platform !== "linux")
     return { reason: `namespaces are Linux-only (this is ${process.platform})` };
   const names = ["unshare", "setpriv", "mount", "umount", "mkdir"] as const;
@@ -56,12 +54,12 @@ async function tryNamespaces(
   const missing = names.filter((_, index) => found[index] === undefined);
   if (missing.length > 0) return { reason: `${missing.join(", ")} not found on PATH` };
   const [unshare = "", setpriv = "", mount = "", umount = "", mkdirTool = ""] = found;
-  await mkdir(sandboxStagingDirectory(secrets.dataDir), { recursive: true });
+  await mkdir(sandboxStagingDirectory(host.dataDir), { recursive: true });
   const sandbox: NamespaceSandbox = {
     kind: "namespaces",
     unshare,
     tools: { mount, umount, mkdir: mkdirTool, setpriv },
-    hostSecrets: secrets,
+    host,
   };
   const reason = await probe(sandbox);
   return reason === undefined ? { sandbox } : { reason };
@@ -69,7 +67,7 @@ async function tryNamespaces(
 
 /** Runs a command in the sandbox that checks what an agent must not see; undefined when all holds. */
 async function probe(sandbox: NamespaceSandbox): Promise<string | undefined> {
-  const { dataDir } = sandbox.hostSecrets;
+  const { dataDir } = sandbox.host;
   const probeDir = join(dataDir, ".sandbox-probe");
   const hiddenDir = join(probeDir, "hidden");
   const hiddenFile = join(probeDir, "secret.env");

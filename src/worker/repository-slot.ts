@@ -43,15 +43,19 @@ export async function takeRepositorySlot(
     const answer = await slots.acquire(lease);
     const current = await deps.store.requireAgent(agent.id);
     if (!answer.acquired) {
-      await deps.store.updateAgent(agent.id, {
-        slotWaitSince: current.slotWaitSince ?? Date.now(),
-        currentStep: `queued: ${answer.active} agent${answer.active === 1 ? "" : "s"} of ${run.owner}/${run.repo} already running, the most it allows at once (limits.max_concurrent_agents: ${limit}); starts when one ends`,
-      });
-      await deps.reporter.changed(targetsShowingAgent(current));
-      deps.log.info(
-        { agentId: agent.id, active: answer.active, limit },
-        "agent queued behind its repository's limit",
-      );
+      const step = `queued: ${answer.active} agent${answer.active === 1 ? "" : "s"} of ${run.owner}/${run.repo} already running, the most it allows at once (limits.max_concurrent_agents: ${limit}); starts when one ends`;
+      // Said once (and again only if it changes), not on every try: each change costs GitHub writes.
+      if (current.slotWaitSince === undefined || current.currentStep !== step) {
+        await deps.store.updateAgent(agent.id, {
+          slotWaitSince: current.slotWaitSince ?? Date.now(),
+          currentStep: step,
+        });
+        await deps.reporter.changed(targetsShowingAgent(current));
+        deps.log.info(
+          { agentId: agent.id, active: answer.active, limit },
+          "agent queued behind its repository's limit",
+        );
+      }
       await job.moveToDelayed(Date.now() + retryDelayMs(), token);
       throw new DelayedError();
     }

@@ -167,7 +167,7 @@ async function checkpointWhileRunning(
 /** The agent's own places stay visible in its sandbox; everything secret of the host is hidden. */
 function isolationFor(sandbox: AgentSandbox, workspace: AgentWorkspace) {
   if (sandbox.kind === "off") return undefined;
-  const paths = agentSandboxPaths(sandbox.hostSecrets, {
+  const paths = agentSandboxPaths(sandbox.host, {
     agentDir: agentDirOf(workspace.paths.home),
     worktree: workspace.paths.worktree,
     mirrorDir: workspace.mirrorDir,

@@ -1,6 +1,7 @@
 // The worker role of a Flotilla process: the model gateway agents talk to, the agent tools it
 // serves, the BullMQ worker running agent jobs, the cancel listener and the worktree sweep.
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { chooseAgentSandbox } from "../agent/choose-agent-sandbox.ts";
 import type { FlotillaConfig } from "../config/env.ts";
@@ -21,6 +22,7 @@ import type { WorkerDependencies } from "./worker-dependencies.ts";
 import { sweepWorktrees } from "./worktree-sweeper.ts";
 
 const sweepIntervalMs = 15 * 60_000;
+const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface WorkerRoleOptions {
   config: FlotillaConfig;
@@ -66,7 +68,12 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
   });
   const sandbox = await chooseAgentSandbox(
     config.sandboxMode,
-    { dataDir: config.dataDir, files: hostSecretFiles(), extraPaths: config.sandboxHiddenPaths },
+    {
+      dataDir: config.dataDir,
+      secretFiles: hostSecretFiles(),
+      extraHiddenPaths: config.sandboxHiddenPaths,
+      programDirectories: [projectRoot, dirname(dirname(process.execPath)), dirname(config.claudePath)],
+    },
     log.child({ name: "sandbox" }),
   );
   const deps: WorkerDependencies = {

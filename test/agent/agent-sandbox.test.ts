@@ -43,6 +43,7 @@ beforeAll(async () => {
     "mirrors/octo-org/private.git/config": "other-mirror\n",
     "project/.env": "WEBHOOK_SECRET=dotenv-secret\n",
     "extra/hidden.txt": "operator-hidden\n",
+    "extra/tools/tool.sh": "echo tool-ran\n",
   };
   for (const [path, content] of Object.entries(files)) {
     await mkdir(join(dataDir, path, ".."), { recursive: true });
@@ -50,7 +51,12 @@ beforeAll(async () => {
   }
   const chosen: AgentSandbox = await chooseAgentSandbox(
     "namespaces",
-    { dataDir, files: [join(dataDir, "project/.env")], extraPaths: [join(dataDir, "extra")] },
+    {
+      dataDir,
+      secretFiles: [join(dataDir, "project/.env")],
+      extraHiddenPaths: [join(dataDir, "extra")],
+      programDirectories: [join(dataDir, "extra", "tools")],
+    },
     log,
   );
   if (chosen.kind !== "namespaces") throw new Error("expected namespaces");
@@ -61,7 +67,7 @@ afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 /** Runs a shell command inside the agent's sandbox; returns its output. */
 async function inside(script: string): Promise<string> {
-  const command = sandboxedCommand(sandbox, agentSandboxPaths(sandbox.hostSecrets, paths()), "/bin/sh", [
+  const command = sandboxedCommand(sandbox, agentSandboxPaths(sandbox.host, paths()), "/bin/sh", [
     "-c",
     script,
   ]);
@@ -109,6 +115,12 @@ describe("agent sandbox (user, PID and mount namespaces)", () => {
     ])
       expect(output).not.toContain(secret);
     expect(output).not.toMatch(/\bother\b|\br2\b|private\.git/);
+  });
+
+  it("keeps the programs agents run from visible, even inside a hidden path", async () => {
+    const output = await inside(`sh ${dataDir}/extra/tools/tool.sh; ls -A ${dataDir}/extra`);
+    expect(output).toContain("tool-ran");
+    expect(output).not.toContain("hidden.txt");
   });
 
   it("lets the agent write the mirror's objects but not its config", async () => {

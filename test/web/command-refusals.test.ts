@@ -2,8 +2,11 @@
 // leaves nothing behind: no job in the queue, no run recorded. Flotilla's Probot app runs in this
 // process against a stand-in GitHub (so `.github/agents.yml` is read through `context.config`),
 // real Redis and a real BullMQ queue.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { dailyResetsAt } from "../../src/store/budget-store.ts";
+import { projectRoot } from "../support/paths.ts";
 import {
   createWebWorld,
   type WebWorld,
@@ -59,6 +62,31 @@ describe("a command that is accepted", () => {
     });
     // No reply: the only comment is the run's tracking comment.
     expect(world.comments(7).filter((body) => body.startsWith("> /agents"))).toEqual([]);
+  });
+
+  it("accepts the README's example file as documented", async () => {
+    const readme = await readFile(join(projectRoot, "README.md"), "utf8");
+    const example = /### Repository configuration[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain("max_concurrent_agents");
+    setConfig(example ?? "");
+    world.github.setPermission("alice", "maintain");
+    await world.comment("/agents run fix the login");
+    expect(await world.jobCount()).toBe(1);
+    const [runId] = await world.store.runIdsForIssue(worldOwner, worldRepo, 7);
+    const run = await world.store.requireRun(runId ?? "");
+    expect(run.limits).toMatchObject({
+      maxTurns: 60,
+      timeoutMs: 30 * 60_000,
+      maxDepth: 2,
+      maxChildrenPerAgent: 4,
+      maxAgentsPerRun: 12,
+      maxConcurrentInRepository: 2,
+      model: "claude-sonnet-4-5",
+      allowedTools: ["Read", "Edit", "Write", "Glob", "Grep", "Bash(npm test:*)", "Bash(git diff:*)"],
+    });
+    expect(run.limits.extraInstructions).toContain("Run `npm test` before you finish");
+    const [agent] = await world.store.listRunAgents(run.id);
+    expect(agent?.budgetTokens).toBe(500_000);
   });
 
   it("reads the organization's defaults from its .github repository when the repository has none", async () => {
