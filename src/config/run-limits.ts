@@ -3,7 +3,7 @@
 // limit is clamped to it, a tool the process does not allow is dropped, and a minimum permission
 // below the process's is raised to it. The limits are copied into the run record, so workers
 // never read configuration.
-import type { PermissionLevel } from "../github/permissions.ts";
+import { meetsPermission, type PermissionLevel } from "../github/permissions.ts";
 import type { RunLimits } from "../store/records.ts";
 import type { FlotillaConfig } from "./env.ts";
 import type { RepositoryConfig } from "./repository-config.ts";
@@ -16,10 +16,6 @@ export interface RunSettings {
   maxBudgetTokens: number;
   minimumPermission: PermissionLevel;
   allowForks: boolean;
-}
-
-export function defaultRunLimits(config: FlotillaConfig): RunLimits {
-  return resolveRunSettings(config, {}).limits;
 }
 
 export function resolveRunSettings(config: FlotillaConfig, repository: RepositoryConfig): RunSettings {
@@ -78,12 +74,9 @@ function narrowest(repository: number | undefined, process: number | undefined):
   return process === undefined ? repository : Math.min(repository, process);
 }
 
-const permissionOrder: readonly PermissionLevel[] = ["none", "read", "triage", "write", "maintain", "admin"];
-
 function stricterPermission(
   repository: PermissionLevel | undefined,
   process: PermissionLevel,
 ): PermissionLevel {
-  if (repository === undefined) return process;
-  return permissionOrder.indexOf(repository) > permissionOrder.indexOf(process) ? repository : process;
+  return repository !== undefined && meetsPermission(repository, process) ? repository : process;
 }
