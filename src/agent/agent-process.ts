@@ -1,14 +1,17 @@
-// One running `claude` process: started in its own process group, its stdout appended to the
-// agent's transcript file and parsed line by line from there as it grows, and stopped with SIGKILL, which
-// also reaches the commands its Bash tool started in sessions of their own. Leftovers of an
-// earlier run of the same agent on this host (a worker killed mid-run) are killed before start.
+// One running `claude` process: started in its own process group (inside its own namespaces when
+// the worker has a sandbox), its stdout appended to the agent's transcript file and parsed line by
+// line from there as it grows, and stopped with SIGKILL, which also reaches the commands its Bash
+// tool started in sessions of their own. Leftovers of an earlier run of the same agent on this
+// host (a worker killed mid-run) are killed before start.
 
 import { appendFile, mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { followFile } from "../process/follow-file.ts";
 import { killAgentProcesses } from "../process/kill-agent-processes.ts";
 import { signalProcessGroup, startProcessWritingTo } from "../process/run-command.ts";
+import { type AgentSandbox, sandboxedCommand } from "./agent-sandbox.ts";
 import { splitLines } from "./line-splitter.ts";
+import type { SandboxPaths } from "./sandbox-script.ts";
 import { readFinalAnswer, sessionFilePath } from "./session-file.ts";
 import type { AgentStreamEvent } from "./stream-events.ts";
 import { StreamParser } from "./stream-parser.ts";
@@ -37,6 +40,8 @@ export interface AgentProcessOptions {
   claudeConfigDir: string;
   transcriptPath: string;
   onEvent: (event: AgentStreamEvent) => void;
+  /** Namespaces to run the CLI in (see agent-sandbox.ts); none when omitted or off. */
+  isolation?: { sandbox: AgentSandbox; paths: SandboxPaths } | undefined;
 }
 
 const stderrTailChars = 4000;
@@ -57,7 +62,16 @@ export class AgentProcess {
 
   private constructor(options: AgentProcessOptions, transcriptOffset: number) {
     this.markers = { sessionId: options.sessionId, claudeConfigDir: options.claudeConfigDir };
-    this.subprocess = startProcessWritingTo(options.transcriptPath, options.claudePath, options.args, {
+    const command =
+      options.isolation === undefined
+        ? { file: options.claudePath, args: [...options.args] }
+        : sandboxedCommand(
+            options.isolation.sandbox,
+            options.isolation.paths,
+            options.claudePath,
+            options.args,
+          );
+    this.subprocess = startProcessWritingTo(options.transcriptPath, command.file, command.args, {
       cwd: options.cwd,
       env: options.env,
     });

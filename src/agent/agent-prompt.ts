@@ -31,6 +31,8 @@ export function firstPrompt(context: PromptContext): string {
     "- Change the files the task needs. Flotilla commits and pushes your work and opens a pull request when you finish:",
     "  do not commit, push or open pull requests yourself (you have no GitHub credentials).",
     "- When you are done, answer with a short summary of what you changed and why; it becomes the pull request's description.",
+    "- The repository's CLAUDE.md and .claude/ settings are not loaded for you (Flotilla decides your tools); read",
+    "  CLAUDE.md like any other file when you need the project's conventions.",
   ];
   if (context.canSpawn) {
     lines.push(

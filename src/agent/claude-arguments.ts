@@ -1,5 +1,5 @@
 // The command line of an agent's `claude` process. The prompt goes first because list flags
-// (--allowedTools, --mcp-config) swallow a following positional argument.
+// (--allowedTools, --tools, --mcp-config) swallow a following positional argument.
 
 export interface ClaudeInvocation {
   /** The first prompt, or the next user message when resuming. */
@@ -25,6 +25,10 @@ export function buildClaudeArguments(invocation: ClaudeInvocation): string[] {
     "acceptEdits",
     "--allowedTools",
     invocation.allowedTools.join(","),
+    // The built-in tools the model is offered at all. Without it every built-in is offered, and
+    // acceptEdits lets Write, Edit and file-writing Bash run even when --allowedTools omits them.
+    "--tools",
+    builtInTools(invocation.allowedTools).join(","),
     "--max-turns",
     String(invocation.maxTurns),
     // Only our own user settings (in the agent's CLAUDE_CONFIG_DIR): a repository's
@@ -37,4 +41,12 @@ export function buildClaudeArguments(invocation: ClaudeInvocation): string[] {
       ? ["--strict-mcp-config"]
       : ["--mcp-config", invocation.mcpConfigPath, "--strict-mcp-config"]),
   ];
+}
+
+/** `Bash` for `Bash(npm test:*)`; MCP tools (`mcp__…`) are not built-ins and are left out. */
+export function builtInTools(allowedTools: readonly string[]): string[] {
+  const names = allowedTools
+    .filter((entry) => !entry.startsWith("mcp__"))
+    .map((entry) => (entry.includes("(") ? entry.slice(0, entry.indexOf("(")) : entry));
+  return [...new Set(names)];
 }

@@ -7,6 +7,7 @@ const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 const positiveInteger = z.coerce.number().int().positive();
 const minimumPermissions = ["read", "triage", "write", "maintain", "admin"] as const;
+const sandboxModes = ["auto", "namespaces", "off"] as const;
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -31,7 +32,11 @@ const envSchema = z.object({
   AGENT_MAX_CHILDREN: positiveInteger.default(8),
   AGENT_MAX_PER_RUN: positiveInteger.default(50),
   AGENT_CHILD_BUDGET_SHARE: z.coerce.number().gt(0).lte(1).default(0.25),
+  AGENT_MAX_CONCURRENT_PER_REPO: z.coerce.number().int().min(0).default(0),
   MIN_PERMISSION: z.enum(minimumPermissions).default("write"),
+  DAILY_TOKEN_CAP: z.coerce.number().int().min(0).default(0),
+  AGENT_SANDBOX: z.enum(sandboxModes).default("auto"),
+  AGENT_SANDBOX_HIDE: z.string().default(""),
   CHECKPOINT_INTERVAL_SECONDS: positiveInteger.default(120),
   WORKTREE_RETENTION_HOURS: z.coerce.number().min(0).default(24),
   GITHUB_WRITES_PER_MINUTE: positiveInteger.default(80),
@@ -47,6 +52,7 @@ const envSchema = z.object({
 });
 
 export type MinimumPermission = (typeof minimumPermissions)[number];
+export type SandboxMode = (typeof sandboxModes)[number];
 
 export interface FlotillaConfig {
   port: number;
@@ -70,7 +76,15 @@ export interface FlotillaConfig {
   maxChildrenPerAgent: number;
   maxAgentsPerRun: number;
   childBudgetShare: number;
+  /** Agents of one repository running at once, process-wide; undefined: no limit. */
+  maxConcurrentPerRepository: number | undefined;
   minimumPermission: MinimumPermission;
+  /** Tokens one installation may spend per UTC day; undefined: no cap. */
+  dailyTokenCap: number | undefined;
+  /** How agents are isolated from the worker (see agent/agent-sandbox.ts). */
+  sandboxMode: SandboxMode;
+  /** Extra paths hidden from agents by the sandbox. */
+  sandboxHiddenPaths: string[];
   checkpointIntervalMs: number;
   worktreeRetentionMs: number;
   githubWritesPerMinute: number;
@@ -132,7 +146,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
     maxChildrenPerAgent: e.AGENT_MAX_CHILDREN,
     maxAgentsPerRun: e.AGENT_MAX_PER_RUN,
     childBudgetShare: e.AGENT_CHILD_BUDGET_SHARE,
+    maxConcurrentPerRepository:
+      e.AGENT_MAX_CONCURRENT_PER_REPO === 0 ? undefined : e.AGENT_MAX_CONCURRENT_PER_REPO,
     minimumPermission: e.MIN_PERMISSION,
+    dailyTokenCap: e.DAILY_TOKEN_CAP === 0 ? undefined : e.DAILY_TOKEN_CAP,
+    sandboxMode: e.AGENT_SANDBOX,
+    sandboxHiddenPaths: e.AGENT_SANDBOX_HIDE.split(":")
+      .map((path) => path.trim())
+      .filter((path) => path.startsWith("/")),
     checkpointIntervalMs: e.CHECKPOINT_INTERVAL_SECONDS * 1000,
     worktreeRetentionMs: e.WORKTREE_RETENTION_HOURS * 3_600_000,
     githubWritesPerMinute: e.GITHUB_WRITES_PER_MINUTE,

@@ -1,17 +1,82 @@
-// The limits a run starts with: the process defaults, narrowed by the repository's own
-// configuration. They are copied into the run record, so workers never read configuration.
+// The settings a run starts with: the process-wide ones from the environment, narrowed by the
+// repository's `.github/agents.yml`. A repository can only narrow: a number above the process
+// limit is clamped to it, a tool the process does not allow is dropped, and a minimum permission
+// below the process's is raised to it. The limits are copied into the run record, so workers
+// never read configuration.
+import { meetsPermission, type PermissionLevel } from "../github/permissions.ts";
 import type { RunLimits } from "../store/records.ts";
 import type { FlotillaConfig } from "./env.ts";
+import type { RepositoryConfig } from "./repository-config.ts";
 
-export function defaultRunLimits(config: FlotillaConfig): RunLimits {
+export interface RunSettings {
+  limits: RunLimits;
+  /** Budget of a top-level agent when the command names none. */
+  defaultBudgetTokens: number;
+  /** The most a command's `--budget` may ask for. */
+  maxBudgetTokens: number;
+  minimumPermission: PermissionLevel;
+  allowForks: boolean;
+}
+
+export function resolveRunSettings(config: FlotillaConfig, repository: RepositoryConfig): RunSettings {
+  const limits = repository.limits ?? {};
+  const maxBudgetTokens = atMost(repository.budget?.max, config.maxBudgetTokens);
+  const model = repository.model ?? config.model;
+  const concurrent = narrowest(limits.max_concurrent_agents, config.maxConcurrentPerRepository);
   return {
-    maxDepth: config.maxDepth,
-    maxChildrenPerAgent: config.maxChildrenPerAgent,
-    maxAgentsPerRun: config.maxAgentsPerRun,
-    maxTurns: config.maxTurns,
-    timeoutMs: config.agentTimeoutMs,
-    allowedTools: config.allowedTools,
-    ...(config.model === undefined ? {} : { model: config.model }),
-    defaultChildBudgetShare: config.childBudgetShare,
+    limits: {
+      maxDepth: atMost(limits.max_depth, config.maxDepth),
+      maxChildrenPerAgent: atMost(limits.max_children, config.maxChildrenPerAgent),
+      maxAgentsPerRun: atMost(limits.max_agents_per_run, config.maxAgentsPerRun),
+      maxTurns: atMost(limits.max_turns, config.maxTurns),
+      timeoutMs: atMost(
+        limits.timeout_minutes === undefined ? undefined : limits.timeout_minutes * 60_000,
+        config.agentTimeoutMs,
+      ),
+      allowedTools: narrowTools(repository.allowed_tools, config.allowedTools),
+      ...(model === undefined ? {} : { model }),
+      defaultChildBudgetShare: config.childBudgetShare,
+      ...(repository.instructions === undefined || repository.instructions.trim() === ""
+        ? {}
+        : { extraInstructions: repository.instructions }),
+      ...(concurrent === undefined ? {} : { maxConcurrentInRepository: concurrent }),
+    },
+    defaultBudgetTokens: Math.min(repository.budget?.default ?? config.defaultBudgetTokens, maxBudgetTokens),
+    maxBudgetTokens,
+    minimumPermission: stricterPermission(repository.access?.minimum_permission, config.minimumPermission),
+    allowForks: repository.access?.allow_forks ?? false,
   };
+}
+
+/**
+ * The repository's tools that the process allows: an entry is kept when the process allows it
+ * exactly or allows its whole tool (`Bash(npm test:*)` is kept when the process allows `Bash`).
+ * Without a repository list, the process's list.
+ */
+export function narrowTools(repository: readonly string[] | undefined, process: readonly string[]): string[] {
+  if (repository === undefined) return [...process];
+  const kept = repository.filter((entry) => process.includes(entry) || process.includes(toolOf(entry)));
+  return [...new Set(kept)];
+}
+
+/** The tool an allow-list entry names: `Bash` for `Bash(npm test:*)`. */
+export function toolOf(entry: string): string {
+  const open = entry.indexOf("(");
+  return open === -1 ? entry : entry.slice(0, open);
+}
+
+function atMost(repository: number | undefined, process: number): number {
+  return repository === undefined ? process : Math.min(repository, process);
+}
+
+function narrowest(repository: number | undefined, process: number | undefined): number | undefined {
+  if (repository === undefined) return process;
+  return process === undefined ? repository : Math.min(repository, process);
+}
+
+function stricterPermission(
+  repository: PermissionLevel | undefined,
+  process: PermissionLevel,
+): PermissionLevel {
+  return repository !== undefined && meetsPermission(repository, process) ? repository : process;
 }

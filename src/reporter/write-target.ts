@@ -66,6 +66,7 @@ async function prepareTrackingComment(
     agents,
     checkRunUrl: (agent) => checkRunUrl(run, agent),
     runPageUrl: links.runPage(run),
+    queuedNote: queuedBehindRepositoryLimit(run, agents),
   });
   const final = run.trackingCommentId === undefined || agents.every((agent) => isTerminal(agent.state));
   return {
@@ -181,4 +182,13 @@ async function prepareAgentWrite(
 function checkRunUrl(run: RunRecord, agent: AgentRecord): string | undefined {
   if (agent.checkRunId === undefined) return undefined;
   return `https://github.com/${run.owner}/${run.repo}/runs/${agent.checkRunId}`;
+}
+
+/** Said in the tracking comment while agents of the run wait for a free slot of the repository. */
+function queuedBehindRepositoryLimit(run: RunRecord, agents: readonly AgentRecord[]): string | undefined {
+  const queued = agents.filter((agent) => agent.slotWaitSince !== undefined && !isTerminal(agent.state));
+  const limit = run.limits.maxConcurrentInRepository;
+  if (queued.length === 0 || limit === undefined) return undefined;
+  const who = queued.length === 1 ? `\`${queued[0]?.name}\` is` : `${queued.length} agents are`;
+  return `⏳ ${who} queued: ${run.owner}/${run.repo} runs at most ${limit} agent${limit === 1 ? "" : "s"} at once (\`limits.max_concurrent_agents\` in \`.github/agents.yml\`), so ${queued.length === 1 ? "it starts" : "they start"} when others end.`;
 }

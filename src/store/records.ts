@@ -49,8 +49,17 @@ export const runLimitsSchema = z.object({
   model: z.string().optional(),
   defaultChildBudgetShare: z.number(),
   extraInstructions: z.string().optional(),
+  /** Agents of the run's repository that may run at once (any run); unset: no limit. */
+  maxConcurrentInRepository: z.number().int().optional(),
 });
 export type RunLimits = z.infer<typeof runLimitsSchema>;
+
+export const reviewLocationSchema = z.object({
+  path: z.string(),
+  line: z.number().int().optional(),
+  diffHunk: z.string(),
+});
+export type ReviewLocation = z.infer<typeof reviewLocationSchema>;
 
 export const runRecordSchema = z.object({
   id: z.string(),
@@ -69,6 +78,16 @@ export const runRecordSchema = z.object({
   /** The branch the top-level agents start from and open their pull requests against. */
   baseBranch: z.string(),
   trackingCommentId: optionalNumber,
+  /**
+   * Where the head commit is fetched from when no branch of the repository holds it: the
+   * `refs/pull/<n>/head` ref GitHub keeps in the base repository for a fork's pull request.
+   */
+  headFetchRef: z.string().optional(),
+  /** The file, line and diff hunk of a review comment the run was started from. */
+  reviewLocation: z
+    .string()
+    .optional()
+    .transform((text) => (text === undefined ? undefined : reviewLocationSchema.parse(JSON.parse(text)))),
   createdAt: z.coerce.number(),
   limits: z.string().transform((text) => runLimitsSchema.parse(JSON.parse(text))),
 });
@@ -122,6 +141,8 @@ export const agentRecordSchema = z.object({
         ? undefined
         : (JSON.parse(text) as { state: string; resultText: string; error?: string }),
     ),
+  /** Since when the agent waits for a free slot of its repository (limits.maxConcurrentInRepository). */
+  slotWaitSince: optionalNumber,
   /** Time spent running (not waiting), for the wall-clock limit. */
   activeMs: z.coerce.number().default(0),
   cancelRequested: flag,

@@ -6,13 +6,17 @@ import {
   type AgentRecord,
   agentRecordSchema,
   type RecordFields,
+  type ReviewLocation,
   type RunLimits,
   type RunRecord,
   runRecordSchema,
   toRedisFields,
 } from "./records.ts";
 
-export type NewRun = Omit<RunRecord, "trackingCommentId" | "limits"> & { limits: RunLimits };
+export type NewRun = Omit<RunRecord, "trackingCommentId" | "limits" | "reviewLocation"> & {
+  limits: RunLimits;
+  reviewLocation?: ReviewLocation;
+};
 export type NewAgent = Pick<
   AgentRecord,
   | "id"
@@ -56,7 +60,14 @@ export class RunStore {
     const claimed = await this.redis.set(this.keys.delivery(run.deliveryId), run.id, "EX", 30 * 86_400, "NX");
     if (claimed === null) return { created: false };
     const transaction = this.redis.multi();
-    transaction.hset(this.keys.run(run.id), toRedisFields({ ...run, limits: JSON.stringify(run.limits) }));
+    transaction.hset(
+      this.keys.run(run.id),
+      toRedisFields({
+        ...run,
+        limits: JSON.stringify(run.limits),
+        reviewLocation: run.reviewLocation === undefined ? undefined : JSON.stringify(run.reviewLocation),
+      }),
+    );
     transaction.rpush(this.keys.issueRuns(run.owner, run.repo, run.issueNumber), run.id);
     for (const agent of agents) this.queueAgentCreation(transaction, agent);
     await transaction.exec();

@@ -1,11 +1,14 @@
 // The buttons on an agent's check run (Cancel, Retry, Continue) arrive as
-// `check_run.requested_action`. The clicker's permission is checked like a commenter's; the
-// agent is the check run's external_id.
+// `check_run.requested_action`. The clicker's permission is checked like a commenter's (with the
+// repository's minimum permission from `.github/agents.yml`); the agent is the check run's
+// external_id.
 import type { Context } from "probot";
 import { cancelAgents } from "../actions/cancel-agents.ts";
 import { continueAgent, retryAgent } from "../actions/restart-agent.ts";
+import { resolveRunSettings } from "../config/run-limits.ts";
 import { getPermissionLevel, meetsPermission } from "../github/permissions.ts";
 import { actionIdentifiers } from "../reporter/views/check-run-view.ts";
+import { readRepositoryConfig } from "./read-repository-config.ts";
 import type { WebDependencies } from "./web-dependencies.ts";
 
 export async function handleCheckRunAction(
@@ -28,12 +31,22 @@ export async function handleCheckRunAction(
     log.warn("button from another repository than the agent's; ignored");
     return;
   }
+  const loaded = await readRepositoryConfig(context);
+  if (!loaded.ok) {
+    log.info({ problems: loaded.problems }, "button refused: the repository's agents.yml is invalid");
+    await deps.store.updateAgent(agent.id, {
+      currentStep: `${identifier} refused: .github/agents.yml is invalid (${loaded.problems.map((problem) => problem.key || "the file").join(", ")})`,
+    });
+    await deps.reporter.changed([{ kind: "check", agentId: agent.id }]);
+    return;
+  }
+  const { minimumPermission } = resolveRunSettings(deps.config, loaded.config);
   const permission = await getPermissionLevel(
     context.octokit,
     { owner: run.owner, repo: run.repo },
     payload.sender.login,
   );
-  if (!meetsPermission(permission, deps.config.minimumPermission)) {
+  if (!meetsPermission(permission, minimumPermission)) {
     log.info({ user: payload.sender.login, permission }, "button refused: not allowed to control agents");
     return;
   }

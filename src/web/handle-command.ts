@@ -1,13 +1,17 @@
 // From a command comment to what it asks: ignore bots, answer bad commands with the right usage,
-// refuse people without the required permission, then dispatch the verb.
+// refuse on a broken `.github/agents.yml`, on a locked conversation or a closed pull request, and
+// to people without the required permission, then dispatch the verb.
 
 import { formatProblemReply } from "../commands/format-problem.ts";
 import { helpText } from "../commands/help-text.ts";
 import { parseComment } from "../commands/parse-comment.ts";
+import { formatConfigProblems } from "../config/config-problems.ts";
+import { resolveRunSettings } from "../config/run-limits.ts";
 import type { GitHubClient } from "../github/github-app.ts";
 import { getPermissionLevel, meetsPermission } from "../github/permissions.ts";
 import { runControlCommand } from "./agent-commands.ts";
 import type { CommandRequest } from "./command-request.ts";
+import type { LoadRepositoryConfig } from "./read-repository-config.ts";
 import { replyOnce } from "./reply.ts";
 import { startRun } from "./start-run.ts";
 import { statusReply } from "./status-reply.ts";
@@ -17,43 +21,66 @@ export async function handleCommandRequest(
   deps: WebDependencies,
   client: GitHubClient,
   request: CommandRequest,
+  loadConfig: LoadRepositoryConfig,
 ): Promise<void> {
   if (request.comment.authorIsBot) return;
   const parsed = parseComment(request.comment.body);
   if (parsed.kind === "none") return;
   const log = deps.log.child({ deliveryId: request.deliveryId, issue: request.issueNumber });
+  const reply = (body: string) => replyOnce(deps, request, body);
   if (parsed.kind === "invalid") {
     log.info({ problem: parsed.error.problem }, "invalid /agents command");
-    await replyOnce(deps, request, formatProblemReply(parsed.error));
+    await reply(formatProblemReply(parsed.error));
     return;
   }
+  const loaded = await loadConfig();
+  if (!loaded.ok) {
+    log.info({ problems: loaded.problems }, "refused: the repository's agents.yml is invalid");
+    await reply(formatConfigProblems(loaded.problems));
+    return;
+  }
+  const settings = resolveRunSettings(deps.config, loaded.config);
   const repository = { owner: request.owner, repo: request.repo };
-  const required = deps.config.minimumPermission;
+  const required = settings.minimumPermission;
   const permission = await getPermissionLevel(client, repository, request.comment.author);
   if (!meetsPermission(permission, required)) {
     log.info({ user: request.comment.author, permission }, "refused: not allowed to run agents");
-    await replyOnce(
-      deps,
-      request,
+    await reply(
       `only people with **${required}** access to ${request.owner}/${request.repo} can use \`/agents\` here, and your access is **${permission}**. Ask a maintainer to run the command, or to give you ${required} access.`,
     );
     return;
   }
   const { command } = parsed;
+  const where = request.isPullRequest ? "pull request" : "issue";
+  if (request.issueLocked) {
+    log.info("refused: the conversation is locked");
+    await reply(
+      `this ${where} is locked, so Flotilla does not act on commands here. Unlock it, or send the command in an open conversation.`,
+    );
+    return;
+  }
+  const startsWork = command.verb === "run" || command.verb === "retry" || command.verb === "continue";
+  if (startsWork && request.isPullRequest && request.issueState === "closed") {
+    log.info("refused: the pull request is closed");
+    await reply(
+      "this pull request is closed, so Flotilla starts no agents on it. Reopen it first, or start the agents from an issue or an open pull request.",
+    );
+    return;
+  }
   switch (command.verb) {
     case "run":
-      await startRun(deps, client, request, command);
+      await startRun(deps, client, request, command, settings);
       return;
     case "help":
-      await replyOnce(deps, request, `here is what Flotilla understands:\n\n${helpText()}`);
+      await reply(`here is what Flotilla understands:\n\n${helpText()}`);
       return;
     case "status":
-      await replyOnce(deps, request, await statusReply(deps.store, request));
+      await reply(await statusReply(deps.store, request));
       return;
     case "cancel":
     case "retry":
     case "continue":
-      await replyOnce(deps, request, await runControlCommand(deps, request, command));
+      await reply(await runControlCommand(deps, request, command));
       return;
   }
 }

@@ -1,19 +1,21 @@
 // `/agents run`: records a run with one agent per task, shows it on GitHub (tracking comment and
 // a queued check run per agent) and enqueues the agents. Every step is idempotent per webhook
-// delivery, so a redelivery after a crash finishes what the first attempt started.
+// delivery, so a redelivery after a crash finishes what the first attempt started. Refusals
+// (daily cap, forks, too many agents) come first, with a reply and nothing recorded.
 import { randomUUID } from "node:crypto";
 import type { AgentCommand } from "../commands/agent-command.ts";
-import { defaultRunLimits } from "../config/run-limits.ts";
+import type { RunSettings } from "../config/run-limits.ts";
 import type { GitHubClient } from "../github/github-app.ts";
 import { getPullRequest } from "../github/pull-requests.ts";
 import { getBranchHead } from "../github/repositories.ts";
 import { enqueueAgent } from "../queue/agent-queue.ts";
 import type { ReportTarget } from "../reporter/report-targets.ts";
 import { agentIdFor, runIdForDelivery, uniqueName } from "../store/identifiers.ts";
-import type { RunLimits } from "../store/records.ts";
+import type { ReviewLocation } from "../store/records.ts";
 import type { NewAgent } from "../store/run-store.ts";
 import { agentBranchName, slugForTask } from "../workspace/branch-name.ts";
 import type { CommandRequest } from "./command-request.ts";
+import { dailyCapRefusal } from "./daily-cap.ts";
 import { replyOnce } from "./reply.ts";
 import type { WebDependencies } from "./web-dependencies.ts";
 
@@ -24,23 +26,44 @@ export async function startRun(
   client: GitHubClient,
   request: CommandRequest,
   command: RunCommand,
-  limits: RunLimits = defaultRunLimits(deps.config),
+  settings: RunSettings,
 ): Promise<void> {
+  const { limits } = settings;
   const repository = { owner: request.owner, repo: request.repo };
+  const reply = (body: string) => replyOnce(deps, request, body);
+  // A redelivery of a run already recorded finishes starting it, whatever changed since.
+  const recordedBefore = (await deps.store.runIdForDelivery(request.deliveryId)) !== undefined;
+  const tasks = command.tasks.flatMap((task) => Array.from({ length: command.count ?? 1 }, () => task));
+  if (!recordedBefore) {
+    const capRefusal = await dailyCapRefusal(deps.budgets, deps.config.dailyTokenCap, request.installationId);
+    if (capRefusal !== undefined) {
+      deps.log.info({ installationId: request.installationId }, "run refused: daily token cap reached");
+      await reply(capRefusal);
+      return;
+    }
+    if (tasks.length > limits.maxAgentsPerRun) {
+      await reply(
+        `this would start ${tasks.length} agents, and a run may have at most ${limits.maxAgentsPerRun} here (\`limits.max_agents_per_run\` in \`.github/agents.yml\`, or AGENT_MAX_PER_RUN). Split the work into smaller runs.`,
+      );
+      return;
+    }
+  }
   let headSha: string;
   let baseBranch: string;
+  let headFetchRef: string | undefined;
   if (request.isPullRequest) {
     const pull = await getPullRequest(client, repository, request.issueNumber);
-    if (pull.isFork) {
-      await replyOnce(
-        deps,
-        request,
-        "this pull request comes from a fork, and Flotilla does not run agents on forks yet. Push the branch to this repository and open the pull request from there.",
+    if (pull.isFork && !settings.allowForks) {
+      await reply(
+        "this pull request comes from a fork, and this repository does not let Flotilla run agents on forks. A maintainer can allow it with `access: { allow_forks: true }` in `.github/agents.yml`, or push the branch to this repository and open the pull request from there.",
       );
       return;
     }
     headSha = pull.headSha;
-    baseBranch = pull.headRef;
+    // A fork's branch cannot be pushed to: agents start from its head commit, fetched from this
+    // repository's `refs/pull/<n>/head`, and open their pull requests against the PR's base.
+    baseBranch = pull.isFork ? pull.baseRef : pull.headRef;
+    if (pull.isFork) headFetchRef = `refs/pull/${request.issueNumber}/head`;
   } else {
     headSha = await getBranchHead(client, repository, request.defaultBranch);
     baseBranch = request.defaultBranch;
@@ -54,10 +77,10 @@ export async function startRun(
 
   const runId = runIdForDelivery(request.deliveryId);
   const budgetTokens = Math.min(
-    command.budgetTokens ?? deps.config.defaultBudgetTokens,
-    deps.config.maxBudgetTokens,
+    command.budgetTokens ?? settings.defaultBudgetTokens,
+    settings.maxBudgetTokens,
   );
-  const tasks = command.tasks.flatMap((task) => Array.from({ length: command.count ?? 1 }, () => task));
+  const maxTurns = Math.min(command.maxTurns ?? limits.maxTurns, limits.maxTurns);
   const taken = new Set<string>();
   const agents: NewAgent[] = tasks.map((task) => {
     const name = uniqueName(slugForTask(task), taken);
@@ -72,7 +95,7 @@ export async function startRun(
       baseSha: headSha,
       sessionId: randomUUID(),
       budgetTokens,
-      maxTurns: command.maxTurns ?? limits.maxTurns,
+      maxTurns,
       createdAt: Date.now(),
       ...(command.model === undefined ? {} : { model: command.model }),
     };
@@ -92,6 +115,10 @@ export async function startRun(
       commenter: request.comment.author,
       headSha,
       baseBranch,
+      ...(headFetchRef === undefined ? {} : { headFetchRef }),
+      ...(request.reviewLocation === undefined
+        ? {}
+        : { reviewLocation: reviewLocationOf(request.reviewLocation) }),
       createdAt: Date.now(),
       limits,
     },
@@ -111,4 +138,12 @@ export async function startRun(
     await enqueueAgent(deps.queue, { agentId: agent.id, runId, generation: agent.generation });
   }
   deps.log.info({ runId, agents: recorded.map((agent) => agent.id) }, "run started");
+}
+
+function reviewLocationOf(location: NonNullable<CommandRequest["reviewLocation"]>): ReviewLocation {
+  return {
+    path: location.path,
+    diffHunk: location.diffHunk,
+    ...(location.line === undefined ? {} : { line: location.line }),
+  };
 }

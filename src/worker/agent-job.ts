@@ -7,9 +7,10 @@ import type { AgentJobData } from "../queue/agent-queue.ts";
 import { targetsShowingAgent } from "../reporter/report-targets.ts";
 import { childOutcomes } from "../spawn/child-outcomes.ts";
 import { childrenReport } from "../spawn/children-report.ts";
-import { type AgentRecord, isTerminal } from "../store/records.ts";
+import { type AgentRecord, isTerminal, type RunRecord } from "../store/records.ts";
 import { type AgentWorkspace, checkpointWorkspace, prepareAgentWorkspace } from "./agent-workspace.ts";
 import { type Ending, finishAgent } from "./finish-agent.ts";
+import { type RepositorySlot, takeRepositorySlot } from "./repository-slot.ts";
 import { runAgentSession } from "./run-agent-session.ts";
 import type { WorkerDependencies } from "./worker-dependencies.ts";
 
@@ -21,15 +22,13 @@ export async function processAgentJob(
   const { agentId, generation } = job.data;
   // Every log line about this agent, here and in what it calls, names its run and itself.
   const deps = { ...workerDeps, log: workerDeps.log.child({ runId: job.data.runId, agentId }) };
-  let agent = await deps.store.requireAgent(agentId);
+  const agent = await deps.store.requireAgent(agentId);
   if (isTerminal(agent.state) || generation < agent.generation) {
     // An agent that ended while its children still worked keeps its job open until they end.
     await waitForPendingChildren(job, token);
     return `agent already ${agent.state}`;
   }
   const run = await deps.store.requireRun(agent.runId);
-  const { log } = deps;
-
   if (agent.cancelRequested) {
     await finishAgent(deps, agent, undefined, {
       state: "cancelled",
@@ -39,11 +38,29 @@ export async function processAgentJob(
     await waitForPendingChildren(job, token);
     return "cancelled";
   }
-  if (agent.state === "waiting") {
-    // A worker may have died between parking the agent and handing its job to BullMQ.
-    await waitForPendingChildren(job, token);
-    agent = await prepareResumeAfterWaiting(deps, agent);
+  // A worker may have died between parking the agent and handing its job to BullMQ.
+  if (agent.state === "waiting") await waitForPendingChildren(job, token);
+  // The repository's concurrency limit: without a free slot the job is delayed, not failed.
+  const slot = await takeRepositorySlot(deps, job, token, run, agent);
+  try {
+    return await runWithSlot(deps, job, token, run, agent, slot);
+  } finally {
+    await slot.release();
   }
+}
+
+async function runWithSlot(
+  deps: WorkerDependencies,
+  job: Job<AgentJobData>,
+  token: string | undefined,
+  run: RunRecord,
+  startingAgent: AgentRecord,
+  slot: RepositorySlot,
+): Promise<string> {
+  const agentId = startingAgent.id;
+  const { log } = deps;
+  let agent = startingAgent;
+  if (agent.state === "waiting") agent = await prepareResumeAfterWaiting(deps, agent);
 
   await deps.store.updateAgent(agentId, {
     state: "preparing",
@@ -92,8 +109,11 @@ export async function processAgentJob(
         "ended-early",
       );
     }
+    // A waiting agent holds no slot of its repository: its sub-agents may need them.
+    await slot.release();
     if (await job.moveToWaitingChildren(token ?? "")) throw new WaitingChildrenError();
-    // Its children were already done: resume it at once, in this same job.
+    // Its children were already done: resume it at once, in this same job, once it has a slot.
+    await slot.retake();
     await prepareResumeAfterWaiting(deps, await deps.store.requireAgent(agentId));
   }
 }

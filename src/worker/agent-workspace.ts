@@ -37,7 +37,7 @@ export async function prepareAgentWorkspace(
   const paths = agentPaths(deps.config.dataDir, agent.id);
   const mirrorDir = mirrorPath(deps.config.dataDir, run.owner, run.repo);
   const source = await repositorySource(deps, run);
-  await syncMirror(mirrorDir, source);
+  await syncMirror(mirrorDir, source, run.headFetchRef === undefined ? [] : [run.headFetchRef]);
   const origin = await prepareWorktree({
     mirrorDir,
     worktreeDir: paths.worktree,

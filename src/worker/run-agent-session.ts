@@ -7,7 +7,9 @@ import type { Job } from "bullmq";
 import { buildAgentEnvironment } from "../agent/agent-environment.ts";
 import { AgentProcess } from "../agent/agent-process.ts";
 import { firstPrompt, resumeAfterInterruptionMessage } from "../agent/agent-prompt.ts";
+import { type AgentSandbox, agentDirOf, agentSandboxPaths } from "../agent/agent-sandbox.ts";
 import { buildClaudeArguments } from "../agent/claude-arguments.ts";
+import { reviewCommentContext } from "../agent/review-context.ts";
 import type { AgentJobData } from "../queue/agent-queue.ts";
 import { targetsShowingAgent } from "../reporter/report-targets.ts";
 import { flotillaToolNames, writeMcpConfig } from "../spawn/mcp-config.ts";
@@ -47,6 +49,10 @@ export async function runAgentSession(
         requestedBy: run.commenter,
         requestUrl: run.commentUrl,
         canSpawn: true,
+        context:
+          agent.parentId === undefined && run.reviewLocation !== undefined
+            ? reviewCommentContext(run.reviewLocation)
+            : undefined,
         extraInstructions: run.limits.extraInstructions,
       });
   const modelAccess = await deps.modelAccess.grant(agent);
@@ -103,6 +109,7 @@ export async function runAgentSession(
     claudeConfigDir: workspace.paths.claudeConfigDir,
     transcriptPath: workspace.paths.transcript,
     onEvent: (event) => recorder.record(event),
+    isolation: isolationFor(deps.sandbox, workspace),
   });
   const context = createRunningAgentContext(job, workspace);
   deps.runningAgents.add(agent.id, agentProcess, context);
@@ -172,4 +179,15 @@ async function checkpointWhileRunning(
   if (checkpoint.pushedSha !== undefined)
     await deps.store.updateAgent(agent.id, { pushedSha: checkpoint.pushedSha });
   await saveSession(deps.sessions, agent.id, agent.sessionId, context.workspace.paths);
+}
+
+/** The agent's own places stay visible in its sandbox; everything secret of the host is hidden. */
+function isolationFor(sandbox: AgentSandbox, workspace: AgentWorkspace) {
+  if (sandbox.kind === "off") return undefined;
+  const paths = agentSandboxPaths(sandbox.host, {
+    agentDir: agentDirOf(workspace.paths.home),
+    worktree: workspace.paths.worktree,
+    mirrorDir: workspace.mirrorDir,
+  });
+  return { sandbox, paths };
 }

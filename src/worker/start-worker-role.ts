@@ -1,7 +1,10 @@
 // The worker role of a Flotilla process: the model gateway agents talk to, the agent tools it
 // serves, the BullMQ worker running agent jobs, the cancel listener and the worktree sweep. It
 // reports to the process's metrics and tells /readyz whether its BullMQ worker runs.
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
+import { chooseAgentSandbox } from "../agent/choose-agent-sandbox.ts";
 import type { FlotillaConfig } from "../config/env.ts";
 import { AgentGateway } from "../gateway/agent-gateway.ts";
 import type { GitHubClient } from "../github/github-app.ts";
@@ -23,6 +26,7 @@ import type { WorkerDependencies } from "./worker-dependencies.ts";
 import { sweepWorktrees } from "./worktree-sweeper.ts";
 
 const sweepIntervalMs = 15 * 60_000;
+const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface WorkerRoleOptions {
   config: FlotillaConfig;
@@ -70,6 +74,16 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
   const modelAccess = new GatewayModelAccess(gateway, store, (agentId) => {
     void runningAgents.stop(agentId, "out_of_budget");
   });
+  const sandbox = await chooseAgentSandbox(
+    config.sandboxMode,
+    {
+      dataDir: config.dataDir,
+      secretFiles: hostSecretFiles(),
+      extraHiddenPaths: config.sandboxHiddenPaths,
+      programDirectories: [projectRoot, dirname(dirname(process.execPath)), dirname(config.claudePath)],
+    },
+    log.child({ name: "sandbox" }),
+  );
   const deps: WorkerDependencies = {
     config,
     store,
@@ -79,6 +93,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
     clientFor: options.clientFor,
     modelAccess,
     runningAgents,
+    sandbox,
     log: log.child({ name: "worker" }),
     events: new AgentEventLog(store.redis, store.keys),
     metrics,
@@ -107,4 +122,10 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
     queueConnection.disconnect();
     workerConnection.disconnect();
   };
+}
+
+/** Files of the host no agent may read: Probot's .env (in the working directory) and the app key. */
+function hostSecretFiles(): string[] {
+  const keyPath = process.env.PRIVATE_KEY_PATH;
+  return [resolve(".env"), ...(keyPath === undefined || keyPath === "" ? [] : [resolve(keyPath)])];
 }

@@ -3,6 +3,7 @@
 // has them) the agents' live event streams and metrics.
 import type { Logger } from "pino";
 import type { ModelAccess } from "../agent/agent-environment.ts";
+import type { AgentSandbox } from "../agent/agent-sandbox.ts";
 import type { FlotillaConfig } from "../config/env.ts";
 import type { GitHubClient } from "../github/github-app.ts";
 import type { FlotillaMetrics } from "../ops/metrics.ts";
@@ -31,6 +32,8 @@ export interface WorkerDependencies {
   clientFor: (installationId: number) => Promise<GitHubClient>;
   modelAccess: ModelAccessProvider;
   runningAgents: RunningAgents;
+  /** How this worker isolates its agents' processes (chosen once, at start). */
+  sandbox: AgentSandbox;
   log: Logger;
   /** Where running agents' live events go (the agent page's tail); none in some tests. */
   events?: AgentEventLog | undefined;

@@ -13,14 +13,33 @@ export interface RepositorySource {
   token?: string | undefined;
 }
 
-export async function syncMirror(mirrorDir: string, source: RepositorySource): Promise<void> {
+/**
+ * Fetches every branch of the repository into the mirror, and `extraRefs` as they are: the
+ * `refs/pull/<n>/head` of a fork's pull request, whose commits no branch of the repository has.
+ */
+export async function syncMirror(
+  mirrorDir: string,
+  source: RepositorySource,
+  extraRefs: readonly string[] = [],
+): Promise<void> {
+  for (const ref of extraRefs) {
+    if (!/^refs\/pull\/\d+\/head$/.test(ref)) throw new RangeError(`Not a pull request head ref: ${ref}`);
+  }
   await withMirrorLock(mirrorDir, async () => {
     if (!(await exists(join(mirrorDir, "HEAD")))) {
       await git(["init", "--quiet", "--bare", mirrorDir], { cwd: "/" });
     }
     await removeFetchLocks(mirrorDir);
     await git(
-      ["fetch", "--quiet", "--prune", "--no-tags", source.cloneUrl, "+refs/heads/*:refs/remotes/origin/*"],
+      [
+        "fetch",
+        "--quiet",
+        "--prune",
+        "--no-tags",
+        source.cloneUrl,
+        "+refs/heads/*:refs/remotes/origin/*",
+        ...extraRefs.map((ref) => `+${ref}:${ref}`),
+      ],
       {
         cwd: mirrorDir,
         env: credentialEnvironment(source.cloneUrl, source.token),

@@ -29,6 +29,27 @@ describe("buildClaudeArguments", () => {
     expect(later).not.toContain("--session-id");
   });
 
+  it("offers only the allowed built-in tools, whatever patterns narrow them", () => {
+    const args = buildClaudeArguments({
+      ...base,
+      allowedTools: ["Read", "Bash(npm test:*)", "Bash(git status)", "mcp__flotilla__spawn_agent"],
+      resume: false,
+    });
+    expect(args[args.indexOf("--tools") + 1]).toBe("Read,Bash");
+    expect(args[args.indexOf("--allowedTools") + 1]).toBe(
+      "Read,Bash(npm test:*),Bash(git status),mcp__flotilla__spawn_agent",
+    );
+  });
+
+  it("offers no built-in tool when none is allowed", () => {
+    const args = buildClaudeArguments({
+      ...base,
+      allowedTools: ["mcp__flotilla__list_agents"],
+      resume: false,
+    });
+    expect(args[args.indexOf("--tools") + 1]).toBe("");
+  });
+
   it("ignores the repository's own settings and MCP servers", () => {
     const args = buildClaudeArguments({ ...base, resume: false, mcpConfigPath: "/data/a/mcp.json" });
     expect(args[args.indexOf("--setting-sources") + 1]).toBe("user");

@@ -222,7 +222,8 @@ describe("walking skeleton: /agents run → agent → pull request", () => {
       200,
     );
     const reply = github.comments(owner, repo, 8).find((c) => c.body?.includes("fork"));
-    expect(reply?.body).toContain("does not run agents on forks");
+    expect(reply?.body).toContain("does not let Flotilla run agents on forks");
+    expect(reply?.body).toContain("allow_forks: true");
     expect(await jobCount()).toBe(jobsBefore);
   });
 

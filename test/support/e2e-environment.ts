@@ -14,7 +14,7 @@ import {
   removeDataDir,
   startFlotillaProcess,
 } from "./flotilla-process.ts";
-import { type BareRemote, createBareRemote } from "./git-fixtures.ts";
+import { type BareRemote, createBareRemote, type FileTree } from "./git-fixtures.ts";
 import { killProcessesUnder } from "./kill-processes-under.ts";
 import { ScriptedModel } from "./scripted-model.ts";
 import { deleteKeysWithPrefix, testRedisUrl } from "./test-redis.ts";
@@ -24,7 +24,8 @@ export const e2eOwner = "octo-org";
 export const e2eRepo = "demo";
 export const e2ePullNumber = 7;
 export const e2eHeadBranch = "feature/login";
-const installationId = 4242;
+export const e2eInstallationId = 4242;
+const installationId = e2eInstallationId;
 const webhookSecret = "e2e-webhook-secret";
 const upstreamKey = "sk-ant-e2e-upstream-key-DO-NOT-LEAK";
 
@@ -56,14 +57,22 @@ export interface E2eEnvironment {
     web: RunningFlotilla,
     button: { checkRunId: number; agentId: string; identifier: string; headSha: string; login?: string },
   ): Promise<number>;
+  /** Posts any delivery (e.g. a review comment), signed like GitHub signs it. */
+  deliver(web: RunningFlotilla, delivery: { id: string; name: string; payload: unknown }): Promise<number>;
   cleanup(): Promise<void>;
 }
 
-export async function createE2eEnvironment(name: string): Promise<E2eEnvironment> {
+export async function createE2eEnvironment(
+  name: string,
+  options: { branches?: Record<string, FileTree> } = {},
+): Promise<E2eEnvironment> {
   const prefix = `{flotilla-e2e-${name}-${process.pid}}`;
   const remote = await createBareRemote({
     files: { "README.md": "# demo\n" },
-    branches: { [e2eHeadBranch]: { "src/login.ts": "export const login = () => true;\n" } },
+    branches: {
+      [e2eHeadBranch]: { "src/login.ts": "export const login = () => true;\n" },
+      ...options.branches,
+    },
   });
   const credentials = testAppCredentials();
   const github = new FakeGitHub({
@@ -155,6 +164,8 @@ export async function createE2eEnvironment(name: string): Promise<E2eEnvironment
       });
       return (await postWebhook(`${web.url}/api/github/webhooks`, delivery, webhookSecret)).status;
     },
+    deliver: async (web, delivery) =>
+      (await postWebhook(`${web.url}/api/github/webhooks`, delivery, webhookSecret)).status,
     cleanup: async () => {
       for (const running of processes) await running.kill();
       // Commands the agents' Bash tools started outlive a killed worker (as in production,

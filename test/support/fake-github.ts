@@ -13,6 +13,7 @@ import { renderCheckRun, renderComment, renderPullRequest } from "./fake-github/
 import { contentWriteRate, type RequestLogEntry, type WriteRate } from "./fake-github/request-log.ts";
 import type { RouteEnv } from "./fake-github/router.ts";
 import { appRoutes } from "./fake-github/routes/apps.ts";
+import { branchRoutes } from "./fake-github/routes/branches.ts";
 import { checkRoutes } from "./fake-github/routes/checks.ts";
 import { contentRoutes } from "./fake-github/routes/contents.ts";
 import { issueRoutes } from "./fake-github/routes/issues.ts";
@@ -111,9 +112,15 @@ export class FakeGitHub {
     const env: RouteEnv = { state: this.state, urls: () => this.urls, auth: this.auth, git: gitReader };
     this.env = env;
     const parts = {
-      routes: [appRoutes, permissionRoutes, issueRoutes, pullRoutes, checkRoutes, contentRoutes].flatMap(
-        (routes) => routes(env),
-      ),
+      routes: [
+        appRoutes,
+        permissionRoutes,
+        issueRoutes,
+        pullRoutes,
+        branchRoutes,
+        checkRoutes,
+        contentRoutes,
+      ].flatMap((routes) => routes(env)),
       auth: this.auth,
       faults: this.faults,
       log: this.requestLog,

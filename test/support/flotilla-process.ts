@@ -13,6 +13,8 @@ export interface FlotillaProcessOptions {
   env: Record<string, string>;
   /** Reuse a data dir (a restarted worker on the same host). */
   dataDir?: string;
+  /** The process's working directory (where Probot looks for `.env`). @defaultValue the project */
+  cwd?: string;
   port?: number;
 }
 
@@ -49,7 +51,7 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
   const dataDir = options.dataDir ?? (await makeDataDir());
   const logs: string[] = [];
   const child = execa(process.execPath, [mainEntryPath, role], {
-    cwd: projectRoot,
+    cwd: options.cwd ?? projectRoot,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: process.env.HOME ?? "/tmp",

@@ -3,7 +3,7 @@
 // through RunStore, as the web and worker would.
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/env.ts";
-import { defaultRunLimits } from "../../src/config/run-limits.ts";
+import { resolveRunSettings } from "../../src/config/run-limits.ts";
 import { createProbot, type GitHubClient } from "../../src/github/github-app.ts";
 import { DirtyTargets } from "../../src/reporter/dirty-targets.ts";
 import { Reporter, type ReporterOptions } from "../../src/reporter/reporter.ts";
@@ -60,7 +60,7 @@ export async function createReporterWorld(installationId = 77): Promise<Reporter
   });
   const log = pino({ level: process.env.FLOTILLA_TEST_LOGS === "1" ? "info" : "silent" });
   const reporters: Reporter[] = [];
-  const limits = defaultRunLimits(loadConfig({}));
+  const limits = resolveRunSettings(loadConfig({}), {}).limits;
 
   return {
     github,

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/env.ts";
-import { defaultRunLimits } from "../../src/config/run-limits.ts";
+import { resolveRunSettings } from "../../src/config/run-limits.ts";
 import { PageLinks } from "../../src/links/page-links.ts";
 import { pageLinkKey, signPageLink } from "../../src/links/page-signature.ts";
 import { FlotillaMetrics } from "../../src/ops/metrics.ts";
@@ -79,7 +79,7 @@ beforeAll(async () => {
       headSha: "b".repeat(40),
       baseBranch: "main",
       createdAt: Date.now(),
-      limits: defaultRunLimits(loadConfig({})),
+      limits: resolveRunSettings(loadConfig({}), {}).limits,
     },
     ["lead", "helper"].map((name) => ({
       id: `${runId}/${name}`,
