@@ -25,7 +25,8 @@ const envSchema = z.object({
   AGENT_BUDGET_TOKENS: positiveInteger.default(2_000_000),
   AGENT_MAX_BUDGET_TOKENS: positiveInteger.default(20_000_000),
   AGENT_MAX_TURNS: positiveInteger.default(100),
-  AGENT_TIMEOUT_MINUTES: positiveInteger.default(60),
+  // Fractions allowed (0.5 = 30 s), e.g. for tests of the limit itself.
+  AGENT_TIMEOUT_MINUTES: z.coerce.number().positive().default(60),
   AGENT_MODEL: z.string().optional(),
   AGENT_ALLOWED_TOOLS: z.string().default("Read,Write,Edit,MultiEdit,Glob,Grep,LS,Bash,TodoWrite,Task"),
   AGENT_MAX_DEPTH: positiveInteger.default(3),
@@ -137,7 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
     defaultBudgetTokens: e.AGENT_BUDGET_TOKENS,
     maxBudgetTokens: e.AGENT_MAX_BUDGET_TOKENS,
     maxTurns: e.AGENT_MAX_TURNS,
-    agentTimeoutMs: e.AGENT_TIMEOUT_MINUTES * 60_000,
+    agentTimeoutMs: Math.round(e.AGENT_TIMEOUT_MINUTES * 60_000),
     model: e.AGENT_MODEL,
     allowedTools: e.AGENT_ALLOWED_TOOLS.split(",")
       .map((tool) => tool.trim())
