@@ -1,14 +1,32 @@
 import { defineConfig } from "vitest/config";
 
-// End-to-end cases start real processes (claude, git, redis-server), so they get long timeouts
-// and run in the same command as the unit tests.
+// One command runs everything. End-to-end cases start real processes (claude, git,
+// redis-server, Flotilla itself) and get long timeouts; on 2 cores two files run at a time.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 120_000,
-    hookTimeout: 60_000,
     pool: "forks",
     maxWorkers: 2,
     globalSetup: ["test/support/global-setup.ts"],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit and integration",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "end to end",
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 360_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

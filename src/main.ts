@@ -26,24 +26,37 @@ async function main(): Promise<void> {
       "APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) must be set: register the app first (`npm start` outside production runs the setup flow).",
     );
   }
-  const flotilla = await startFlotilla(role as ProcessRole);
+  // Signals are handled from the start: a SIGTERM that arrives while Flotilla is still starting
+  // stops it once it has started, instead of killing it halfway.
   let stopping = false;
+  let started: ReturnType<typeof startFlotilla> | undefined;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.info(`${signal} received: stopping Flotilla (running agents are handed back to the queue)`);
-    const forceExit = setTimeout(() => process.exit(1), flotilla.config.shutdownGraceMs + 10_000);
+    const forceExit = setTimeout(() => process.exit(1), shutdownDeadlineMs());
     forceExit.unref();
-    flotilla.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error("Flotilla did not stop cleanly:", error);
-        process.exit(1);
-      },
-    );
+    (started ?? Promise.reject(new Error("Flotilla was not started")))
+      .then((flotilla) => flotilla.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error("Flotilla did not stop cleanly:", error);
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  started = startFlotilla(role as ProcessRole);
+  await started;
+  console.info(`Flotilla started (${role})`);
+}
+
+/** SHUTDOWN_GRACE_MS plus time for the web server and the reporter's last writes. */
+function shutdownDeadlineMs(): number {
+  const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 20_000);
+  return (Number.isFinite(grace) && grace > 0 ? grace : 20_000) + 10_000;
 }
 
 main().catch((error: unknown) => {

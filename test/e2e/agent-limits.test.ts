@@ -24,13 +24,13 @@ beforeAll(async () => {
   flotilla = await world.startFlotilla({
     extraEnv: { AGENT_TIMEOUT_MINUTES: "0.15", WORKER_CONCURRENCY: "3" },
   });
-}, 60_000);
+});
 
 afterAll(() => world?.cleanup());
 
-async function endedAgentOf(body: string) {
+async function endedAgentOf(body: string, web: RunningFlotilla = flotilla) {
   const before = await world.store.runIdsForIssue(e2eOwner, e2eRepo, 7);
-  expect((await world.comment(flotilla, body)).status).toBe(200);
+  expect((await world.comment(web, body)).status).toBe(200);
   const runId = await waitFor(
     async () => (await world.store.runIdsForIssue(e2eOwner, e2eRepo, 7)).find((id) => !before.includes(id)),
     { what: "the new run" },
@@ -70,7 +70,10 @@ describe("per-agent limits", () => {
   });
 
   it("stops an agent that runs past its time limit, as timed out", async () => {
-    const agent = await endedAgentOf("/agents run [[script:slowpoke]] take your time");
+    // A process of its own, whose agents may run 12 s.
+    const hurried = await world.startFlotilla({ extraEnv: { AGENT_TIMEOUT_MINUTES: "0.2" } });
+    const agent = await endedAgentOf("/agents run [[script:slowpoke]] take your time", hurried);
+    await hurried.kill();
     expect(agent.state).toBe("timed_out");
     expect((agent.endedAt ?? 0) - (agent.startedAt ?? 0)).toBeLessThan(60_000);
     const checkRun = await finalCheckRun(agent.id);

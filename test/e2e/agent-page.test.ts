@@ -52,7 +52,7 @@ beforeAll(async () => {
     extraEnv: { FLOTILLA_PUBLIC_URL: `http://127.0.0.1:${port}` },
   });
   profileDir = await mkdtemp(join(tmpdir(), "flotilla-chromium-"));
-}, 60_000);
+});
 
 afterAll(async () => {
   await browser?.close();

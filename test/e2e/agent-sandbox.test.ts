@@ -55,7 +55,7 @@ beforeAll(async () => {
   world = await createE2eEnvironment("sandbox");
   workerCwd = await mkdtemp(join(tmpdir(), "flotilla-cwd-"));
   await writeFile(join(workerCwd, ".env"), `FLOTILLA_DOTENV_CANARY=${canary.dotenv}\n`);
-}, 60_000);
+});
 
 afterAll(async () => {
   await world?.cleanup();

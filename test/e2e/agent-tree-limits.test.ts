@@ -87,7 +87,7 @@ beforeAll(async () => {
     .script("fail-bad", () => ({
       httpError: { status: 400, type: "invalid_request_error", message: "simulated model failure for bad-2" },
     }));
-}, 60_000);
+});
 
 afterAll(() => world?.cleanup());
 

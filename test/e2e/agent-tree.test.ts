@@ -55,7 +55,7 @@ beforeAll(async () => {
       return { text: `${name} wrote ${name}.md` };
     });
   flotilla = await world.startFlotilla({ extraEnv: { WORKER_CONCURRENCY: "2" } });
-}, 60_000);
+});
 
 afterAll(() => world?.cleanup());
 

@@ -58,7 +58,7 @@ beforeAll(async () => {
       return waitForAll;
     });
   flotilla = await world.startFlotilla({ extraEnv: { WORKER_CONCURRENCY: "3" } });
-}, 60_000);
+});
 
 afterAll(() => world?.cleanup());
 

@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
   web = await world.startFlotilla({ role: "web" });
   worker = await world.startFlotilla({ role: "worker", extraEnv: { WORKER_CONCURRENCY: "2" } });
-}, 60_000);
+});
 
 afterAll(() => world?.cleanup());
 
@@ -141,5 +141,5 @@ describe("cancel and retry", () => {
     expect(replies.some((body) => body.includes(`cancelling \`${first.name}\``))).toBe(true);
     expect(replies.some((body) => body.includes(`retrying \`${first.name}\``))).toBe(true);
     expect(worker.logs.some((line) => line.includes("agent stopped on cancel"))).toBe(true);
-  }, 180_000);
+  });
 });

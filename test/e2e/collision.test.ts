@@ -27,7 +27,7 @@ beforeAll(async () => {
         }
       : { text: `${agentNameOf(context)} rewrote src/login.ts` },
   );
-}, 60_000);
+});
 
 afterAll(() => world?.cleanup());
 
@@ -73,5 +73,5 @@ describe("parallel agents on one repository", () => {
     }
     expect(new Set(agents.map((agent) => agent.branch)).size).toBe(4);
     await flotilla.kill();
-  }, 150_000);
+  });
 });

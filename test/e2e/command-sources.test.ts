@@ -40,7 +40,7 @@ beforeAll(async () => {
       justWrote(context) ? { text: "Wrote FIX.md." } : writeFile(context, "FIX.md", "fixed\n"),
     );
   flotilla = await world.startFlotilla();
-}, 60_000);
+});
 
 afterAll(() => world?.cleanup());
 

@@ -53,7 +53,7 @@ beforeAll(async () => {
       : writeFileTurn(context, "POLISH.md", "polished\n"),
   );
   flotilla = await world.startFlotilla();
-}, 60_000);
+});
 
 afterAll(() => world?.cleanup());
 

@@ -74,7 +74,7 @@ beforeAll(async () => {
       REPORT_MIN_INTERVAL_MS: "500",
     },
   });
-}, 60_000);
+});
 
 afterAll(async () => {
   await flotilla?.stop();

@@ -59,7 +59,7 @@ describe("starting Flotilla", () => {
     await waitFor(async () => !(await redisServerRunning(connection.port)) || undefined, {
       what: "redis-server to stop",
     });
-  }, 60_000);
+  });
 
   it("says how to get Redis when REDIS_URL is unset and redis-server is not installed", async () => {
     const credentials = testAppCredentials();
@@ -103,7 +103,7 @@ describe("starting Flotilla", () => {
       child.kill("SIGKILL");
       await child;
     }
-  }, 40_000);
+  });
 
   it("names a bad setting and how to fix it instead of failing later", async () => {
     const credentials = testAppCredentials();

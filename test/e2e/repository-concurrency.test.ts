@@ -32,7 +32,7 @@ beforeAll(async () => {
   world.github.setFile(e2eOwner, e2eRepo, ".github/agents.yml", "limits:\n  max_concurrent_agents: 1\n");
   world.model.script("slot-a", slowScript("slot-a")).script("slot-b", slowScript("slot-b"));
   flotilla = await world.startFlotilla({ extraEnv: { WORKER_CONCURRENCY: "2" } });
-}, 60_000);
+});
 
 afterAll(() => world?.cleanup());
 
@@ -86,6 +86,11 @@ describe("per-repository concurrency", () => {
     ]);
     const jobs = await world.queue.getJobs(["failed"]);
     expect(jobs).toEqual([]);
-    expect(await world.redis.zcard(world.store.keys.repositoryActive(e2eOwner, e2eRepo))).toBe(0);
+    // The slot is given back right after the agent's final state is written.
+    await waitFor(
+      async () =>
+        (await world.redis.zcard(world.store.keys.repositoryActive(e2eOwner, e2eRepo))) === 0 || undefined,
+      { what: "every repository slot to be given back" },
+    );
   });
 });

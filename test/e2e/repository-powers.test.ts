@@ -74,7 +74,7 @@ beforeAll(async () => {
       : { text: "Tried everything." },
   );
   flotilla = await world.startFlotilla();
-}, 60_000);
+});
 
 afterAll(async () => {
   await world?.cleanup();

@@ -39,7 +39,7 @@ beforeAll(async () => {
       context.step === 0 ? writeFile(context, "quick.md", "quick\n") : { text: "quick" },
     )
     .script("slow", slowSteps);
-}, 60_000);
+});
 
 afterAll(() => world?.cleanup());
 
@@ -106,7 +106,7 @@ describe("restarts", () => {
     }
     await web.kill();
     await worker.kill();
-  }, 180_000);
+  });
 
   it("completes a run when Redis (append-only file on) is killed and restarted mid-run", async () => {
     const redisDir = await mkdtemp(join(tmpdir(), "flotilla-aof-"));
@@ -175,7 +175,7 @@ describe("restarts", () => {
       await redis;
       await rm(redisDir, { recursive: true, force: true });
     }
-  }, 180_000);
+  });
 
   it("hands a running agent to another worker on SIGTERM, within the grace period, in the same session", async () => {
     const web = await world.startFlotilla({ role: "web" });
@@ -223,5 +223,5 @@ describe("restarts", () => {
         `${agent.name} step ${step}\n`,
       );
     }
-  }, 150_000);
+  });
 });

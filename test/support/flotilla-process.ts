@@ -126,8 +126,8 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
     });
   };
 
-  const readyPattern = role === "worker" ? /agent worker started/ : /web server listening/;
-  await waitForLog(readyPattern, 30_000);
+  const readyPattern = /^Flotilla started/;
+  await waitForLog(readyPattern, 60_000);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
