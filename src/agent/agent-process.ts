@@ -93,19 +93,12 @@ export class AgentProcess {
     const parser = new StreamParser();
     let result: ResultEvent | undefined;
     let stderrTail = "";
-    let writerDone = false;
     this.subprocess.stderr.setEncoding("utf8");
     this.subprocess.stderr.on("data", (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-stderrTailChars);
     });
-    const ended = this.subprocess.then((outcome) => {
-      writerDone = true;
-      return outcome;
-    });
-    const output = followFile(options.transcriptPath, {
-      startOffset: transcriptOffset,
-      writerDone: () => writerDone,
-    });
+    const ended = this.subprocess;
+    const output = followFile(options.transcriptPath, { startOffset: transcriptOffset, writerExited: ended });
     for await (const line of splitLines(output)) {
       if (typeof line !== "string") continue;
       for (const event of parser.parse(line)) {

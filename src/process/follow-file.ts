@@ -2,40 +2,70 @@
 // until told the writer has finished and everything has been read. Agents write their output
 // to a file rather than a pipe: a CLI that exits while a pipe is full loses what it had not
 // yet written (its last, largest line), while a file write never waits for the reader.
+// An inotify watch wakes the reader when the file grows, so hundreds of idle agents cost no
+// polling; a slow timer covers file systems where watching does not work.
+import { watch } from "node:fs";
 import { open } from "node:fs/promises";
 
 export interface FollowFileOptions {
   startOffset: number;
-  /** True once the writer has exited: what is in the file then is all there will be. */
-  writerDone: () => boolean;
+  /** Settles when the writer has exited: what is in the file then is all there will be. */
+  writerExited: Promise<unknown>;
   /** @defaultValue 256 KiB */
   chunkBytes?: number;
+  /** Longest wait between reads when no change is signalled. @defaultValue 500 */
+  maxWaitMs?: number;
 }
-
-const fastPollMs = 20;
-const slowPollMs = 200;
 
 export async function* followFile(path: string, options: FollowFileOptions): AsyncGenerator<Uint8Array> {
   const handle = await open(path, "r");
   const buffer = Buffer.alloc(options.chunkBytes ?? 256 * 1024);
   let position = options.startOffset;
-  let idlePolls = 0;
+  let wake: (() => void) | undefined;
+  let changed = false;
+  let writerDone = false;
+  void options.writerExited.finally(() => {
+    writerDone = true;
+    wake?.();
+  });
+  const watcher = tryWatch(path, () => {
+    changed = true;
+    wake?.();
+  });
   try {
     for (;;) {
-      const done = options.writerDone();
+      const done = writerDone;
+      changed = false;
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
       if (bytesRead > 0) {
         position += bytesRead;
-        idlePolls = 0;
         yield Buffer.from(buffer.subarray(0, bytesRead));
         continue;
       }
       // Checked before the read: an empty read after the writer was done means the end.
       if (done) return;
-      idlePolls += 1;
-      await new Promise((resolve) => setTimeout(resolve, idlePolls < 50 ? fastPollMs : slowPollMs));
+      if (changed) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.maxWaitMs ?? 500);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
     }
   } finally {
+    watcher?.close();
     await handle.close();
+  }
+}
+
+function tryWatch(path: string, onChange: () => void): { close(): void } | undefined {
+  try {
+    const watcher = watch(path, { persistent: false }, onChange);
+    watcher.on("error", () => undefined);
+    return watcher;
+  } catch {
+    return undefined;
   }
 }
