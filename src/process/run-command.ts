@@ -69,22 +69,26 @@ export interface StartProcessOptions {
   env: Record<string, string>;
 }
 
-/**
- * Starts a long-lived process in a new process group (detached) with stdin closed and its
- * output streamed, never buffered: read `stdout`/`stderr` as streams.
- */
-export function startProcess(file: string, args: readonly string[], options: StartProcessOptions) {
-  return execa(file, args, {
+/** How every long-lived process starts: its own process group, stdin closed, nothing buffered. */
+function longLivedOptions(options: StartProcessOptions) {
+  return {
     cwd: options.cwd,
     env: options.env,
     extendEnv: false,
     detached: true,
     stdin: "ignore",
-    stdout: "pipe",
     stderr: "pipe",
     buffer: false,
     reject: false,
-  });
+  } as const;
+}
+
+/**
+ * Starts a long-lived process in a new process group (detached) with stdin closed and its
+ * output streamed, never buffered: read `stdout`/`stderr` as streams.
+ */
+export function startProcess(file: string, args: readonly string[], options: StartProcessOptions) {
+  return execa(file, args, { ...longLivedOptions(options), stdout: "pipe" });
 }
 
 /**
@@ -97,17 +101,7 @@ export function startProcessWritingTo(
   args: readonly string[],
   options: StartProcessOptions,
 ) {
-  return execa(file, args, {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    detached: true,
-    stdin: "ignore",
-    stdout: { file: stdoutFile, append: true },
-    stderr: "pipe",
-    buffer: false,
-    reject: false,
-  });
+  return execa(file, args, { ...longLivedOptions(options), stdout: { file: stdoutFile, append: true } });
 }
 
 export type StartedProcess = ReturnType<typeof startProcess>;

@@ -26,25 +26,32 @@ export interface CommandRequest {
   reviewLocation?: { path: string; line: number | undefined; diffHunk: string } | undefined;
 }
 
-export function requestFromIssueComment(
-  context: Context<"issue_comment.created">,
-): CommandRequest | undefined {
-  const { payload } = context;
+/** What issue comments and review comments have in common, as webhook payloads. */
+interface CommentPayload {
+  installation?: { id: number } | undefined;
+  repository: { owner: { login: string }; name: string; clone_url: string; default_branch: string };
+  comment: { id: number; html_url: string; body: string; user: { login: string; type?: string } | null };
+  sender: { type?: string };
+}
+
+type SharedFields = Omit<CommandRequest, "issueNumber" | "isPullRequest" | "issueLocked" | "issueState">;
+
+function sharedFields(
+  deliveryId: string,
+  payload: CommentPayload,
+  kind: CommentKind,
+): SharedFields | undefined {
   if (payload.installation === undefined) return undefined;
   return {
-    deliveryId: context.id,
+    deliveryId,
     installationId: payload.installation.id,
     owner: payload.repository.owner.login,
     repo: payload.repository.name,
     cloneUrl: payload.repository.clone_url,
     defaultBranch: payload.repository.default_branch,
-    issueNumber: payload.issue.number,
-    isPullRequest: payload.issue.pull_request !== undefined && payload.issue.pull_request !== null,
-    issueLocked: payload.issue.locked === true,
-    issueState: payload.issue.state ?? "open",
     comment: {
       id: payload.comment.id,
-      kind: "issue",
+      kind,
       url: payload.comment.html_url,
       body: payload.comment.body,
       author: payload.comment.user?.login ?? "ghost",
@@ -53,30 +60,33 @@ export function requestFromIssueComment(
   };
 }
 
+export function requestFromIssueComment(
+  context: Context<"issue_comment.created">,
+): CommandRequest | undefined {
+  const { payload } = context;
+  const shared = sharedFields(context.id, payload, "issue");
+  if (shared === undefined) return undefined;
+  return {
+    ...shared,
+    issueNumber: payload.issue.number,
+    isPullRequest: payload.issue.pull_request !== undefined && payload.issue.pull_request !== null,
+    issueLocked: payload.issue.locked === true,
+    issueState: payload.issue.state ?? "open",
+  };
+}
+
 export function requestFromReviewComment(
   context: Context<"pull_request_review_comment.created">,
 ): CommandRequest | undefined {
   const { payload } = context;
-  if (payload.installation === undefined) return undefined;
+  const shared = sharedFields(context.id, payload, "review");
+  if (shared === undefined) return undefined;
   return {
-    deliveryId: context.id,
-    installationId: payload.installation.id,
-    owner: payload.repository.owner.login,
-    repo: payload.repository.name,
-    cloneUrl: payload.repository.clone_url,
-    defaultBranch: payload.repository.default_branch,
+    ...shared,
     issueNumber: payload.pull_request.number,
     isPullRequest: true,
     issueLocked: payload.pull_request.locked === true,
     issueState: payload.pull_request.state,
-    comment: {
-      id: payload.comment.id,
-      kind: "review",
-      url: payload.comment.html_url,
-      body: payload.comment.body,
-      author: payload.comment.user?.login ?? "ghost",
-      authorIsBot: payload.comment.user?.type === "Bot" || payload.sender.type === "Bot",
-    },
     reviewLocation: {
       path: payload.comment.path,
       line: payload.comment.line ?? undefined,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NewAgent, type NewRun, RunStore } from "../../src/store/run-store.ts";
+import { makeNewRun } from "../support/agent-record.ts";
 import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
 
 let testRedis: TestRedis;
@@ -12,31 +13,7 @@ beforeAll(() => {
 afterAll(() => testRedis.cleanup());
 
 function newRun(id: string, deliveryId: string): NewRun {
-  return {
-    id,
-    deliveryId,
-    installationId: 42,
-    owner: "octo",
-    repo: "demo",
-    cloneUrl: "/tmp/demo.git",
-    issueNumber: 7,
-    isPullRequest: true,
-    commentId: 99,
-    commentUrl: "https://github.com/octo/demo/pull/7#issuecomment-99",
-    commenter: "alice",
-    headSha: "a".repeat(40),
-    baseBranch: "feature",
-    createdAt: 1,
-    limits: {
-      maxDepth: 3,
-      maxChildrenPerAgent: 8,
-      maxAgentsPerRun: 50,
-      maxTurns: 30,
-      timeoutMs: 60_000,
-      allowedTools: ["Read", "Write"],
-      defaultChildBudgetShare: 0.25,
-    },
-  };
+  return makeNewRun({ id, deliveryId });
 }
 
 function newAgent(runId: string, name: string, parentId?: string): NewAgent {

@@ -1,6 +1,7 @@
 // Builds a complete AgentRecord for tests the way Redis would give it back (through the same
 // schema), so that new record fields with defaults do not break every test that needs one.
 import { type AgentRecord, agentRecordSchema } from "../../src/store/records.ts";
+import type { NewRun } from "../../src/store/run-store.ts";
 
 export function makeAgentRecord(overrides: Partial<AgentRecord> & { name: string }): AgentRecord {
   const runId = overrides.runId ?? "r1";
@@ -19,4 +20,33 @@ export function makeAgentRecord(overrides: Partial<AgentRecord> & { name: string
     createdAt: "1",
   });
   return { ...base, ...overrides };
+}
+
+/** A run as the web handler records it, for tests that need one in Redis. */
+export function makeNewRun(overrides: Partial<NewRun> & { id: string }): NewRun {
+  return {
+    deliveryId: `delivery-${overrides.id}`,
+    installationId: 42,
+    owner: "octo",
+    repo: "demo",
+    cloneUrl: "/tmp/demo.git",
+    issueNumber: 7,
+    isPullRequest: true,
+    commentId: 99,
+    commentUrl: "https://github.com/octo/demo/pull/7#issuecomment-99",
+    commenter: "alice",
+    headSha: "a".repeat(40),
+    baseBranch: "feature",
+    createdAt: 1,
+    limits: {
+      maxDepth: 3,
+      maxChildrenPerAgent: 8,
+      maxAgentsPerRun: 50,
+      maxTurns: 30,
+      timeoutMs: 60_000,
+      allowedTools: ["Read", "Write"],
+      defaultChildBudgetShare: 0.25,
+    },
+    ...overrides,
+  };
 }

@@ -6,6 +6,7 @@ import { StreamParser } from "../../src/agent/stream-parser.ts";
 import { renderCheckRun } from "../../src/reporter/views/check-run-view.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import { ProgressRecorder } from "../../src/worker/progress-recorder.ts";
+import { makeNewRun } from "../support/agent-record.ts";
 import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
 
 let testRedis: TestRedis;
@@ -17,36 +18,10 @@ beforeAll(() => {
 });
 afterAll(() => testRedis.cleanup());
 
-const limits = {
-  maxDepth: 3,
-  maxChildrenPerAgent: 8,
-  maxAgentsPerRun: 50,
-  maxTurns: 30,
-  timeoutMs: 60_000,
-  allowedTools: ["Task"],
-  defaultChildBudgetShare: 0.25,
-};
-
 describe("ProgressRecorder", () => {
   it("records the built-in sub-agents of a real stream and the check run shows them", async () => {
     await store.createRun(
-      {
-        id: "r1",
-        deliveryId: "d1",
-        installationId: 1,
-        owner: "o",
-        repo: "r",
-        cloneUrl: "/tmp/x",
-        issueNumber: 1,
-        isPullRequest: true,
-        commentId: 1,
-        commentUrl: "https://github.com/o/r/pull/1#issuecomment-1",
-        commenter: "alice",
-        headSha: "a".repeat(40),
-        baseBranch: "main",
-        createdAt: 1,
-        limits,
-      },
+      makeNewRun({ id: "r1", installationId: 1, owner: "o", repo: "r", issueNumber: 1, baseBranch: "main" }),
       [
         {
           id: "r1/a",

@@ -14,7 +14,7 @@ import { sweepWorktrees } from "../../src/worker/worktree-sweeper.ts";
 import { agentPaths, mirrorPath } from "../../src/workspace/data-paths.ts";
 import { syncMirror } from "../../src/workspace/mirror.ts";
 import { prepareWorktree } from "../../src/workspace/worktree.ts";
-import { makeAgentRecord } from "../support/agent-record.ts";
+import { makeAgentRecord, makeNewRun } from "../support/agent-record.ts";
 import { type BareRemote, createBareRemote } from "../support/git-fixtures.ts";
 import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
 
@@ -48,31 +48,14 @@ describe("sweepWorktrees", () => {
       makeAgentRecord({ name: "no-record", baseSha }),
     ];
     await store.createRun(
-      {
+      makeNewRun({
         id: "r1",
-        deliveryId: "d1",
-        installationId: 1,
         owner: "o",
         repo: "r",
         cloneUrl: remote.cloneUrl,
-        issueNumber: 1,
-        isPullRequest: true,
-        commentId: 1,
-        commentUrl: "u",
-        commenter: "alice",
         headSha: baseSha,
-        baseBranch: "main",
         createdAt: now,
-        limits: {
-          maxDepth: 3,
-          maxChildrenPerAgent: 8,
-          maxAgentsPerRun: 50,
-          maxTurns: 30,
-          timeoutMs: 60_000,
-          allowedTools: [],
-          defaultChildBudgetShare: 0.25,
-        },
-      },
+      }),
       [],
     );
     for (const agent of agents) {
