@@ -49,6 +49,8 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
   const role = options.role ?? "all";
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? (await makeDataDir());
+  // Each process gets its own metrics port: tests run side by side, and 9464 is the default.
+  const metricsPort = options.env.WORKER_METRICS_PORT ?? String(await freePort());
   const logs: string[] = [];
   const child = execa(process.execPath, [mainEntryPath, role], {
     cwd: options.cwd ?? projectRoot,
@@ -61,12 +63,16 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
       PORT: String(port),
       HOST: "127.0.0.1",
       DATA_DIR: dataDir,
+      WORKER_METRICS_PORT: metricsPort,
       ...options.env,
     },
     extendEnv: false,
     stdin: "ignore",
     buffer: false,
     reject: false,
+    // execa would SIGKILL a process still running 5 s after kill(); a graceful stop may take
+    // longer (SHUTDOWN_GRACE_MS), and tests want to see how it ends by itself.
+    forceKillAfterDelay: false,
   });
   const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
   const onData = (chunk: Buffer) => {
