@@ -63,7 +63,10 @@ export function renderReport(report: BenchmarkReport, at = new Date()): string {
   ].join("\n");
 }
 
-/** Prints the report and appends it to bench/RESULTS.md. */
+/**
+ * Prints the report and appends it to bench/RESULTS.md (only prints with BENCH_DRY_RUN=1, for
+ * trying a benchmark out at a small scale).
+ */
 export async function recordResults(report: BenchmarkReport): Promise<void> {
   for (const figure of report.figures) {
     if (figure.target !== undefined && figure.met === undefined) {
@@ -72,6 +75,7 @@ export async function recordResults(report: BenchmarkReport): Promise<void> {
   }
   const text = renderReport(report);
   console.log(`\n${text}`);
+  if (process.env.BENCH_DRY_RUN === "1") return;
   const existing = await readFile(resultsPath, "utf8").catch(() => undefined);
   if (existing === undefined) {
     await writeFile(
