@@ -12,8 +12,28 @@ export function createRedisConnection(redisUrl: string, role: ConnectionRole): R
     protocol: 2 as const,
     retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
   };
-  if (redisUrl.startsWith("unix://") || redisUrl.startsWith("/")) {
-    return new Redis({ ...options, path: redisUrl.replace(/^unix:\/\//, "") });
-  }
-  return new Redis(redisUrl, options);
+  const connection =
+    redisUrl.startsWith("unix://") || redisUrl.startsWith("/")
+      ? new Redis({ ...options, path: redisUrl.replace(/^unix:\/\//, "") })
+      : new Redis(redisUrl, options);
+  reportOutagesOnce(connection, role);
+  return connection;
+}
+
+/**
+ * ioredis emits an error on every failed reconnect and prints "Unhandled error event" when no
+ * one listens: one line per outage says what is wrong, and one more when Redis is back.
+ */
+function reportOutagesOnce(connection: Redis, role: ConnectionRole): void {
+  let down = false;
+  connection.on("error", (error: Error) => {
+    if (down) return;
+    down = true;
+    console.warn(`Redis (${role} connection) failed: ${error.message}. Retrying every 2 s at most.`);
+  });
+  connection.on("ready", () => {
+    if (!down) return;
+    down = false;
+    console.info(`Redis (${role} connection) is reachable again.`);
+  });
 }
