@@ -22,7 +22,7 @@ beforeAll(async () => {
     }))
     .script("answer-only", () => ({ text: "Nothing needs changing: the code already does this." }));
   flotilla = await world.startFlotilla({
-    extraEnv: { AGENT_TIMEOUT_MINUTES: "0.15", WORKER_CONCURRENCY: "3" },
+    extraEnv: { WORKER_CONCURRENCY: "3" },
   });
 });
 

@@ -61,31 +61,40 @@ describe("cancel and retry", () => {
     const [first, second] = await world.store.listRunAgents(runId);
     if (first === undefined || second === undefined) throw new Error("expected two agents");
 
-    // Cancel one by comment, the other by its check run's Cancel button.
-    const cancelledAt = Date.now();
-    await world.comment(web, `/agents cancel ${first.name}`);
+    // Cancel one by comment, the other by its check run's Cancel button, both at once.
     const checkRun = await waitFor(
       () => world.github.checkRuns(e2eOwner, e2eRepo).find((run) => run.external_id === second.id),
       { what: "the second agent's check run" },
     );
-    expect(
-      await world.clickCheckRunButton(web, {
+    const cancelledAt = Date.now();
+    const [byComment, byButton] = await Promise.all([
+      world.comment(web, `/agents cancel ${first.name}`),
+      world.clickCheckRunButton(web, {
         checkRunId: checkRun.id,
         agentId: second.id,
         identifier: "cancel",
         headSha: checkRun.head_sha,
       }),
-    ).toBe(200);
+    ]);
+    expect(byComment.status).toBe(200);
+    expect(byButton).toBe(200);
+    // Stopped within 5 s: every process gone and the outcome recorded. Committing and pushing
+    // what they left may take a moment longer.
     await waitFor(
       async () => {
-        const states = (await world.store.listRunAgents(runId)).map((agent) => agent.state);
-        return states.every((state) => state === "cancelled") && (await sleepersRunning()) === 0
-          ? true
-          : undefined;
+        const stopped = (await world.store.listRunAgents(runId)).every(
+          (agent) => agent.state === "cancelled" || agent.ending?.state === "cancelled",
+        );
+        return stopped && (await sleepersRunning()) === 0 ? true : undefined;
       },
       { timeoutMs: 5_000, intervalMs: 50, what: "both agents and their `sleep 600` to stop within 5 s" },
     );
     expect(Date.now() - cancelledAt).toBeLessThan(5_000);
+    await waitFor(
+      async () =>
+        (await world.store.listRunAgents(runId)).every((agent) => agent.state === "cancelled") || undefined,
+      { what: "both agents to end as cancelled" },
+    );
 
     // Their work stays on their branches; their check runs say cancelled.
     for (const agent of [first, second]) {
