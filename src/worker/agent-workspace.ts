@@ -5,11 +5,12 @@ import { installationToken } from "../github/github-app.ts";
 import type { AgentRecord, RunRecord } from "../store/records.ts";
 import { type AgentPaths, agentPaths, mirrorPath } from "../workspace/data-paths.ts";
 import type { RepositorySource } from "../workspace/mirror.ts";
-import { syncMirror } from "../workspace/mirror.ts";
+import { resolveCommit, syncMirror } from "../workspace/mirror.ts";
 import {
   commitAll,
   commitsSince,
   headCommit,
+  isWorktreeOn,
   prepareWorktree,
   pushBranch,
   removeWorktree,
@@ -37,7 +38,9 @@ export async function prepareAgentWorkspace(
   const paths = agentPaths(deps.config.dataDir, agent.id);
   const mirrorDir = mirrorPath(deps.config.dataDir, run.owner, run.repo);
   const source = await repositorySource(deps, run);
-  await syncMirror(mirrorDir, source, run.headFetchRef === undefined ? [] : [run.headFetchRef]);
+  if (await needsFetch(mirrorDir, paths.worktree, agent)) {
+    await syncMirror(mirrorDir, source, run.headFetchRef === undefined ? [] : [run.headFetchRef]);
+  }
   const origin = await prepareWorktree({
     mirrorDir,
     worktreeDir: paths.worktree,
@@ -49,6 +52,18 @@ export async function prepareAgentWorkspace(
     mkdir(paths.tmpDir, { recursive: true }),
   ]);
   return { paths, mirrorDir, source, origin };
+}
+
+/**
+ * Whether the mirror must learn what the repository has: not when the agent's worktree is still
+ * on its branch, nor for an agent starting for the first time whose base commit is already here
+ * (a child's base is its parent's commit, made in this very mirror). An agent that ran before
+ * may have pushed from another host, so it fetches.
+ */
+async function needsFetch(mirrorDir: string, worktreeDir: string, agent: AgentRecord): Promise<boolean> {
+  if (await isWorktreeOn(worktreeDir, agent.branch)) return false;
+  const firstStart = agent.startedAt === undefined;
+  return !(firstStart && (await resolveCommit(mirrorDir, agent.baseSha)) !== undefined);
 }
 
 /**

@@ -5,6 +5,7 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { credentialEnvironment, git } from "./git.ts";
 import { withMirrorLock } from "./mirror-lock.ts";
+import { sharedFetch } from "./shared-fetch.ts";
 import { removeFetchLocks } from "./stale-git-locks.ts";
 
 export interface RepositorySource {
@@ -16,6 +17,7 @@ export interface RepositorySource {
 /**
  * Fetches every branch of the repository into the mirror, and `extraRefs` as they are: the
  * `refs/pull/<n>/head` of a fork's pull request, whose commits no branch of the repository has.
+ * Callers in this process that ask while a fetch runs share the next one.
  */
 export async function syncMirror(
   mirrorDir: string,
@@ -25,6 +27,15 @@ export async function syncMirror(
   for (const ref of extraRefs) {
     if (!/^refs\/pull\/\d+\/head$/.test(ref)) throw new RangeError(`Not a pull request head ref: ${ref}`);
   }
+  const key = [mirrorDir, source.cloneUrl, ...extraRefs].join("\0");
+  await sharedFetch(key, () => fetchIntoMirror(mirrorDir, source, extraRefs));
+}
+
+async function fetchIntoMirror(
+  mirrorDir: string,
+  source: RepositorySource,
+  extraRefs: readonly string[],
+): Promise<void> {
   await withMirrorLock(mirrorDir, async () => {
     if (!(await exists(join(mirrorDir, "HEAD")))) {
       await git(["init", "--quiet", "--bare", mirrorDir], { cwd: "/" });

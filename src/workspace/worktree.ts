@@ -43,7 +43,8 @@ export async function prepareWorktree(spec: WorktreeSpec): Promise<WorktreeOrigi
   });
 }
 
-async function isWorktreeOn(worktreeDir: string, branch: string): Promise<boolean> {
+/** Whether the directory is a worktree checked out on the branch (left by an earlier attempt). */
+export async function isWorktreeOn(worktreeDir: string, branch: string): Promise<boolean> {
   if (!(await exists(join(worktreeDir, ".git")))) return false;
   try {
     const head = await git(["symbolic-ref", "--quiet", "HEAD"], { cwd: worktreeDir });
