@@ -6,19 +6,17 @@
 
 import { appendFile, mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { followFile } from "../process/follow-file.ts";
 import { killAgentProcesses } from "../process/kill-agent-processes.ts";
 import { signalProcessGroup, startProcessWritingTo } from "../process/run-command.ts";
 import { type AgentSandbox, sandboxedCommand } from "./agent-sandbox.ts";
-import { splitLines } from "./line-splitter.ts";
+import { type ResultEvent, readAgentOutput } from "./read-agent-output.ts";
 import type { SandboxPaths } from "./sandbox-script.ts";
 import { readFinalAnswer, sessionFilePath } from "./session-file.ts";
 import type { AgentStreamEvent } from "./stream-events.ts";
-import { StreamParser } from "./stream-parser.ts";
 
 export type StopReason = "cancelled" | "out_of_budget" | "timed_out" | "parked" | "shutdown";
 
-export type ResultEvent = Extract<AgentStreamEvent, { kind: "result" }>;
+export type { ResultEvent } from "./read-agent-output.ts";
 
 export interface AgentExit {
   exitCode: number | undefined;
@@ -90,22 +88,17 @@ export class AgentProcess {
   }
 
   private async watch(options: AgentProcessOptions, transcriptOffset: number): Promise<AgentExit> {
-    const parser = new StreamParser();
-    let result: ResultEvent | undefined;
     let stderrTail = "";
     this.subprocess.stderr.setEncoding("utf8");
     this.subprocess.stderr.on("data", (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-stderrTailChars);
     });
     const ended = this.subprocess;
-    const output = followFile(options.transcriptPath, { startOffset: transcriptOffset, writerExited: ended });
-    for await (const line of splitLines(output)) {
-      if (typeof line !== "string") continue;
-      for (const event of parser.parse(line)) {
-        if (event.kind === "result") result = event;
-        options.onEvent(event);
-      }
-    }
+    let result = await readAgentOutput(options.transcriptPath, {
+      startOffset: transcriptOffset,
+      writerExited: ended,
+      onEvent: options.onEvent,
+    });
     const finished = await ended;
     if (result === undefined && finished.exitCode === 0 && this.stopReason === undefined) {
       result = await recoverResult(options);

@@ -1,0 +1,19 @@
+// The Workspace benchmark's baseline: what an agent without a shared mirror does, a full clone
+// of its own. Cloned over `file://`, which makes git copy objects through the pack protocol as
+// it would from a server; a plain local path would hard-link the objects instead, which no
+// agent on another machine could do.
+import { git } from "../../src/workspace/git.ts";
+
+export async function clonePerAgent(
+  repositoryPath: string,
+  cloneDir: string,
+  branch: string,
+  baseSha: string,
+): Promise<void> {
+  await git(["clone", "--quiet", "--no-checkout", `file://${repositoryPath}`, cloneDir], {
+    cwd: "/",
+    timeoutMs: 3_600_000,
+  });
+  // One checkout, on the agent's own branch, as the worktree gets.
+  await git(["checkout", "--quiet", "-b", branch, baseSha], { cwd: cloneDir, timeoutMs: 3_600_000 });
+}
