@@ -1,0 +1,17 @@
+// The end-to-end world of the tests (bare repository, stand-in GitHub, Redis prefix, Flotilla
+// processes) for a benchmark, with one cleanup that runs once: at the end, on failure, or on
+// Ctrl-C, so no process, temporary folder or Redis key outlives the benchmark.
+import { createE2eEnvironment, type E2eEnvironment } from "../../test/support/e2e-environment.ts";
+
+export async function openBenchWorld(
+  name: string,
+): Promise<{ world: E2eEnvironment; cleanup: () => Promise<void> }> {
+  const world = await createE2eEnvironment(name);
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => {
+    cleaning ??= world.cleanup();
+    return cleaning;
+  };
+  process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
+  return { world, cleanup };
+}
