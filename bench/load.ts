@@ -10,7 +10,7 @@ import { isTerminal } from "../src/store/records.ts";
 import { e2eHeadBranch, e2eOwner, e2eRepo } from "../test/support/e2e-environment.ts";
 import { freePort } from "../test/support/flotilla-process.ts";
 import { agentProcessesUsage } from "./support/agent-processes.ts";
-import { openBenchWorld } from "./support/bench-world.ts";
+import { openBenchWorld, printLogTails } from "./support/bench-world.ts";
 import { githubWrites, writesByKind } from "./support/github-writes.ts";
 import { cpuShare, type LoadSample, lagMaxMs, lagP99BoundMs, splitPhases } from "./support/load-timeline.ts";
 import { numberOptions } from "./support/options.ts";
@@ -266,6 +266,9 @@ try {
     await worker.stop();
     console.log(`worker CPU profile written under ${profileDir}`);
   }
+} catch (error) {
+  printLogTails(world);
+  throw error;
 } finally {
   await cleanup();
 }

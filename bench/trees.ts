@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { isTerminal } from "../src/store/records.ts";
 import { e2eOwner, e2ePullNumber, e2eRepo } from "../test/support/e2e-environment.ts";
 import type { RunningFlotilla } from "../test/support/flotilla-process.ts";
-import { openBenchWorld } from "./support/bench-world.ts";
+import { openBenchWorld, printLogTails } from "./support/bench-world.ts";
 import { numberOptions } from "./support/options.ts";
 import { currentCommand, type Figure, recordResults } from "./support/results.ts";
 
@@ -125,6 +125,9 @@ try {
       `Holding: parents instead poll list_agents every 5 s (with a sleep between, as a model without Flotilla's parking would) and keep their worker slot; wait_for_agents always parks, so polling is the only way to wait while holding one. States at the limit: ${JSON.stringify(held.states)} (the running ones are parents holding the ${concurrency} slots while their children wait in the queue). The run was then abandoned and every process killed.`,
     ],
   });
+} catch (error) {
+  printLogTails(world);
+  throw error;
 } finally {
   await cleanup();
 }

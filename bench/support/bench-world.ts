@@ -15,3 +15,11 @@ export async function openBenchWorld(
   process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
   return { world, cleanup };
 }
+
+/** After a failure: the last lines each Flotilla process logged, which otherwise die with it. */
+export function printLogTails(world: E2eEnvironment, lines = 40): void {
+  for (const running of world.processes) {
+    console.error(`--- last ${lines} log lines of the Flotilla process on port ${running.port}:`);
+    console.error(running.logs.slice(-lines).join("\n"));
+  }
+}
