@@ -71,7 +71,7 @@ await runBenchmark(async () => {
   const load = await sendOpenLoop({ url, deliveries, ratePerSecond: options.rate });
   // A delivery answered 202 (Probot's 9 s timeout) is still being handled: wait for it.
   const settleStartedAt = performance.now();
-  await settle(world, deliveries.length + 1);
+  const allQueued = await settle(world, deliveries.length + 1);
   const settleMs = performance.now() - settleStartedAt;
   // Includes the reporter's writes of the same process, which the deliveries caused.
   const cpuPerDeliveryMs = ((await processCpuMs(webPid)) - cpuBeforeMs) / deliveries.length;
@@ -94,6 +94,8 @@ await runBenchmark(async () => {
   const newOnResend = totalJobs(jobsAfterResend) - totalJobs(jobsAfterLoad);
   const exactlyOnce = enqueuedOnce === deliveries.length && extraJobs === 0;
 
+  // GitHub counts a delivery as failed when the answer takes longer than 10 s.
+  const withinGitHubTimeout = load.latencyMs.filter((ms) => ms <= 10_000).length;
   const ok = (result: OpenLoopResult) => result.status.filter((status) => status === 200).length;
   const statusSummary = (result: OpenLoopResult) =>
     Object.entries(
@@ -123,11 +125,22 @@ await runBenchmark(async () => {
         target: "all",
         met: ok(load) === deliveries.length,
       },
+      {
+        name: "answered within GitHub's 10 s",
+        value: withinGitHubTimeout,
+        unit: "",
+        target: "all",
+        met: withinGitHubTimeout === deliveries.length,
+      },
       { name: "ack latency p50 (from schedule)", value: percentile(load.latencyMs, 50), unit: "ms" },
       { name: "ack latency p99 (from schedule)", value: percentile(load.latencyMs, 99), unit: "ms" },
       { name: "ack latency max (from schedule)", value: Math.max(...load.latencyMs), unit: "ms" },
       { name: "sender's own lag p99", value: percentile(load.sendLagMs, 99), unit: "ms" },
-      { name: "all jobs enqueued, after the last answer", value: settleMs, unit: "ms" },
+      {
+        name: "all jobs queued, after the last answer",
+        value: allQueued ? settleMs : "never",
+        unit: allQueued ? "ms" : "",
+      },
       { name: "web process CPU per delivery", value: cpuPerDeliveryMs, unit: "ms" },
       {
         name: "deliveries with exactly one job",
@@ -147,7 +160,8 @@ await runBenchmark(async () => {
     ],
     notes: [
       `Load: ${deliveries.length} issue_comment.created deliveries (real example payload, HMAC-signed, each its own X-GitHub-Delivery id and comment id) of \`/agents run <task N>\` spread round-robin over ${options.pulls} pull requests of one repository (one installation; the stand-in answers it from memory, with no git directory behind it), by a commenter with write access, POSTed open-loop at ${options.rate}/s from a worker thread (keep-alive, up to ${Math.max(256, options.rate * 5)} sockets). Statuses: ${statusSummary(load)}.`,
-      "Latency is from each delivery's scheduled send time to the end of its response, so stalls count against every delivery they held up; the sender's own lag (actual minus scheduled send) is reported to show the sender kept up. Probot answers after Flotilla's handler has finished (config and permission lookups, 👀, run record, check run and tracking comment, enqueue), or 202 after 9 s.",
+      "Latency is from each delivery's scheduled send time to the end of its response, so stalls count against every delivery they held up; the sender's own lag (actual minus scheduled send) is reported to show the sender kept up. Probot answers after Flotilla's handler has finished (config and permission lookups, 👀, run record, check run and tracking comment, enqueue), or 202 after 9 s; that timer starts only when the request reaches Probot, so time spent waiting for a busy process is not covered by it, and a 200 can still come later than GitHub's 10 s.",
+      "Web process CPU per delivery: user + system CPU time of the web process (from /proc) over the load and until every job was queued, divided by the deliveries; it includes the reporter's work for them in that time. On a shared machine it says more than elapsed time: 1000 / it is roughly the deliveries per second one core can take.",
       "Flotilla: one real `node src/main.ts web` process with product defaults (GITHUB_WRITES_PER_MINUTE=80, GITHUB_WRITES_PER_HOUR=500, REPORT_MIN_INTERVAL_MS=10000), so after the first few dozen GitHub writes the handler's writes are held back by the pace limiter and left to the reporter. Redis on 127.0.0.1; the stand-in GitHub (answering the handler's lookups and writes) runs in the benchmark's main thread. One untimed delivery warms the process up first.",
       `Exactly once: after the load, the agent queue (all job states) holds one job per delivery's run id (run ids come from delivery ids) and no other (apart from the warm-up's); the run store's run set for the pull request is counted too. Then ${resent.length} deliveries spread over the load are sent again with the same ids (statuses: ${statusSummary(resend)}): jobs ${totalJobs(jobsAfterLoad)} → ${totalJobs(jobsAfterResend)}, runs ${runsAfterLoad} → ${runsAfterResend}.`,
       "Caveat: sender, stand-in GitHub, Flotilla and Redis share a 2-core machine with other work, so the figures are a lower bound of what the web process manages alone.",
@@ -190,17 +204,21 @@ async function countRuns(world: E2eEnvironment): Promise<number> {
   return perPull.reduce((sum, runs) => sum + runs.length, 0);
 }
 
-/** Waits until `expected` jobs are queued, or until their number stops changing for 20 s. */
-async function settle(world: E2eEnvironment, expected: number): Promise<void> {
+/**
+ * Waits until `expected` jobs are queued (true), or until their number has not changed for
+ * 20 s (false).
+ */
+async function settle(world: E2eEnvironment, expected: number): Promise<boolean> {
   let last = -1;
   let changedAt = performance.now();
-  await waitFor(
+  return waitFor(
     async () => {
       const counts = await world.queue.getJobCounts(...jobStates);
       const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
       if (total !== last) [last, changedAt] = [total, performance.now()];
-      return total >= expected || performance.now() - changedAt > 20_000;
+      if (total >= expected) return true;
+      return performance.now() - changedAt > 20_000 ? "stuck" : undefined;
     },
     { what: "the web process to finish handling the deliveries", timeoutMs: 15 * 60_000, intervalMs: 50 },
-  );
+  ).then((outcome) => outcome === true);
 }
