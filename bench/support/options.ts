@@ -1,25 +1,31 @@
-// Reads `--name value` options of a benchmark's command line, with defaults, so every benchmark
-// can be scaled down the same way (`node bench/load.ts --agents 20 --seconds 20`).
+// Command-line options of a benchmark: `--name value` numbers with defaults, and a usage line
+// when something else is given.
+import { parseArgs } from "node:util";
 
-export function numberOptions<Names extends string>(
-  defaults: Record<Names, number>,
-  argv: readonly string[] = process.argv.slice(2),
-): Record<Names, number> {
-  const values = { ...defaults };
-  for (let index = 0; index < argv.length; index += 1) {
-    const flag = argv[index] ?? "";
-    const name = flag.replace(/^--/, "");
-    if (!flag.startsWith("--") || !(name in defaults)) {
-      throw new Error(
-        `Unknown option ${flag}: use ${Object.keys(defaults)
-          .map((key) => `--${key} N`)
-          .join(", ")}.`,
-      );
-    }
-    const value = Number(argv[index + 1]);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${flag} needs a positive number.`);
-    values[name as Names] = value;
-    index += 1;
+/** Reads `--<name> <number>` for each default given; exits with usage on anything else. */
+export function numberOptions<T extends Record<string, number>>(defaults: T): T {
+  const usage = `usage: node ${process.argv[1]?.slice(process.argv[1].indexOf("bench/"))} ${Object.entries(
+    defaults,
+  )
+    .map(([name, value]) => `[--${name} ${value}]`)
+    .join(" ")}`;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      options: Object.fromEntries(Object.keys(defaults).map((name) => [name, { type: "string" as const }])),
+    }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
   }
-  return values;
+  const parsed: Record<string, number> = { ...defaults };
+  for (const [name, raw] of Object.entries(values)) {
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) {
+      console.error(`--${name} must be a positive number, got ${String(raw)}\n${usage}`);
+      process.exit(2);
+    }
+    parsed[name] = value;
+  }
+  return parsed as T;
 }

@@ -56,6 +56,8 @@ export class Reporter {
   private readonly inFlight = new Map<string, Promise<WriteOutcome | undefined>>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private ticking = false;
+  private wakeRequested = false;
   private loopDone: Promise<void> = Promise.resolve();
 
   constructor(options: ReporterOptions) {
@@ -66,6 +68,9 @@ export class Reporter {
   /** Marks targets as changed. Urgent changes (new objects, final states) skip the coalescing wait. */
   async changed(targets: readonly ReportTarget[], options: { urgent?: boolean } = {}): Promise<void> {
     await this.options.dirty.mark(targets.map(targetKey), options.urgent === true);
+    // Urgent changes are due now: write them now, not at the loop's next tick (up to a poll
+    // interval later, on the path of every final check run).
+    if (options.urgent === true) this.wake();
   }
 
   /** Writes the targets now if they are dirty and the rate limit allows; otherwise the loop writes them later. */
@@ -94,15 +99,7 @@ export class Reporter {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const tick = async () => {
-      if (!this.running) return;
-      this.loopDone = this.writeDue().catch((error: unknown) => {
-        this.options.log.error({ err: error }, "reporter loop failed; retrying");
-      });
-      await this.loopDone;
-      if (this.running) this.timer = setTimeout(tick, this.options.pollIntervalMs ?? 250);
-    };
-    this.timer = setTimeout(tick, 0);
+    this.schedule(0);
   }
 
   async stop(): Promise<void> {
@@ -120,6 +117,31 @@ export class Reporter {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return (await this.options.dirty.pendingCount()) === 0;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    if (!this.running) return;
+    this.timer = undefined;
+    this.ticking = true;
+    this.wakeRequested = false;
+    this.loopDone = this.writeDue().catch((error: unknown) => {
+      this.options.log.error({ err: error }, "reporter loop failed; retrying");
+    });
+    await this.loopDone;
+    this.ticking = false;
+    if (this.running) this.schedule(this.wakeRequested ? 0 : (this.options.pollIntervalMs ?? 250));
+  }
+
+  /** Runs the loop at once; wakes during a pass coalesce into one more pass right after it. */
+  private wake(): void {
+    if (!this.running) return;
+    if (this.ticking) this.wakeRequested = true;
+    else this.schedule(0);
   }
 
   private async changeAndFlush(target: ReportTarget): Promise<void> {

@@ -245,6 +245,12 @@ export class FakeGitHub {
     return [...(this.state.checkRunEvents.get(checkRunId) ?? [])];
   }
 
+  /** Calls `listener` on every check run create and update as it happens; returns how to stop. */
+  onCheckRunEvent(listener: (event: CheckRunEvent) => void): () => void {
+    this.state.checkRunListeners.add(listener);
+    return () => this.state.checkRunListeners.delete(listener);
+  }
+
   comments(owner: string, repo: string, issueNumber: number): Schemas["issue-comment"][] {
     return [...this.state.comments.values()]
       .filter((comment) => comment.issueNumber === issueNumber && inRepository(comment, owner, repo))

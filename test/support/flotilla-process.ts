@@ -19,6 +19,8 @@ export interface FlotillaProcessOptions {
 }
 
 export interface RunningFlotilla {
+  /** The process id (for reading its CPU time). */
+  pid: number | undefined;
   url: string;
   port: number;
   dataDir: string;
@@ -135,6 +137,7 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
   const readyPattern = /^Flotilla started/;
   await waitForLog(readyPattern, 60_000);
   return {
+    pid: child.pid,
     url: `http://127.0.0.1:${port}`,
     port,
     dataDir,

@@ -34,6 +34,8 @@ export interface ReporterWorld {
     links?: Links;
     concurrency?: number;
     onWrite?: ReporterOptions["onWrite"];
+    /** @defaultValue 50 */
+    pollIntervalMs?: number;
   }): Reporter;
   /** Records a run on a new issue with `agentCount` top-level agents; returns its agents' ids. */
   createRun(runId: string, agentCount: number): Promise<{ issueNumber: number; agentIds: string[] }>;
@@ -76,7 +78,7 @@ export async function createReporterWorld(installationId = 77): Promise<Reporter
         clientFor: (id) => probot.auth(id),
         links: options.links ?? { agentPage: () => undefined, runPage: () => undefined },
         log,
-        pollIntervalMs: 50,
+        pollIntervalMs: options.pollIntervalMs ?? 50,
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.onWrite === undefined ? {} : { onWrite: options.onWrite }),
       });

@@ -133,6 +133,8 @@ export class FakeState {
   readonly comments = new Map<number, CommentRecord>();
   readonly checkRuns = new Map<number, CheckRunRecord>();
   readonly checkRunEvents = new Map<number, CheckRunEvent[]>();
+  /** Told about every create and update as it is recorded (benchmarks time them to the ms). */
+  readonly checkRunListeners = new Set<(event: CheckRunEvent) => void>();
   readonly reactions: ReactionRecord[] = [];
   readonly files = new Map<string, string>();
   private readonly permissions = new Map<string, PermissionLevel>();

@@ -53,14 +53,16 @@ function record(
   urls: Urls,
 ) {
   const events = state.checkRunEvents.get(run.id) ?? [];
-  events.push({
+  const event = {
     action,
     at: timestamp(),
     request,
     checkRun: renderCheckRun(state, run, urls),
     actions: run.actions.map((button) => ({ ...button })),
-  });
+  };
+  events.push(event);
   state.checkRunEvents.set(run.id, events);
+  for (const listener of state.checkRunListeners) listener(event);
 }
 
 export function checkRoutes(env: RouteEnv): Route[] {

@@ -1,0 +1,165 @@
+// Overhead: how much longer `/agents run <task>` takes through a running Flotilla (signed webhook
+// → check run completed on the stand-in GitHub) than the same task with a bare `claude -p` in a
+// plain checkout, both against the same scripted model. Flotilla runs as one real `all` process,
+// started and warmed up before anything is timed; runs of the two alternate, so noise from
+// other work on the machine falls on both alike.
+// `node bench/overhead.ts [--runs 10] [--warmup 1]`
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { runIdForDelivery } from "../src/store/identifiers.ts";
+import { createKeySpace } from "../src/store/keys.ts";
+import {
+  createE2eEnvironment,
+  type E2eEnvironment,
+  e2eHeadBranch,
+  e2eInstallationId,
+  e2eOwner,
+  e2ePullNumber,
+  e2eRepo,
+} from "../test/support/e2e-environment.ts";
+import type { RunningFlotilla } from "../test/support/flotilla-process.ts";
+import { waitFor } from "../test/support/wait-for.ts";
+import { issueCommentCreated } from "../test/support/webhooks.ts";
+import { prepareBareCheckout } from "./support/bare-claude.ts";
+import { onCleanup, runBenchmark } from "./support/cleanup.ts";
+import { numberOptions } from "./support/options.ts";
+import { currentCommand, median, recordResults } from "./support/results.ts";
+
+const options = numberOptions({ runs: 10, warmup: 1 });
+const targetRatio = 1.3;
+const task = "[[script:bench-notes]] write down notes about the project";
+const notes = "# Notes\n\nThis project has a login module.\n";
+
+await runBenchmark(async () => {
+  const world = await createE2eEnvironment("bench-overhead");
+  onCleanup(() => world.cleanup());
+  // Two tool calls, as a small real task would make: write a file, read it back, then answer.
+  world.model.script("bench-notes", ({ step, cwd }) => {
+    if (step === 0)
+      return { toolCalls: [{ name: "Write", input: { file_path: `${cwd}/NOTES.md`, content: notes } }] };
+    if (step === 1) return { toolCalls: [{ name: "Read", input: { file_path: `${cwd}/NOTES.md` } }] };
+    return { text: "Wrote NOTES.md." };
+  });
+  // The product's reporting interval (the test world shortens it). The world's raised GitHub
+  // write pace stays: runs fired back to back from one installation would otherwise queue
+  // behind the 80-writes-a-minute limiter, which is a deliberate pace, not overhead.
+  const flotilla = await world.startFlotilla({ role: "all", extraEnv: { REPORT_MIN_INTERVAL_MS: "10000" } });
+  const bare = await prepareBareCheckout({
+    cloneUrl: world.remote.cloneUrl,
+    branch: e2eHeadBranch,
+    modelUrl: world.model.url,
+  });
+  onCleanup(() => bare.cleanup());
+
+  const timeBare = async () => {
+    const elapsedMs = await bare.timeRun(task);
+    if ((await readFile(join(bare.cwd, "NOTES.md"), "utf8")) !== notes)
+      throw new Error("bare claude -p did not write NOTES.md");
+    return elapsedMs;
+  };
+
+  for (let round = 0; round < options.warmup; round += 1) {
+    await timeFlotillaRun(world, flotilla);
+    await timeBare();
+  }
+  const flotillaMs: number[] = [];
+  const bareMs: number[] = [];
+  for (let round = 0; round < options.runs; round += 1) {
+    flotillaMs.push(await timeFlotillaRun(world, flotilla));
+    bareMs.push(await timeBare());
+    console.log(
+      `run ${round + 1}/${options.runs}: flotilla ${flotillaMs.at(-1)?.toFixed(0)} ms, bare ${bareMs.at(-1)?.toFixed(0)} ms`,
+    );
+  }
+
+  const flotillaMedian = median(flotillaMs);
+  const bareMedian = median(bareMs);
+  const ratio = flotillaMedian / bareMedian;
+  const range = (values: number[]) =>
+    `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)} ms`;
+  await recordResults({
+    title: "Overhead",
+    command: currentCommand(),
+    figures: [
+      {
+        name: "Flotilla, webhook → check run completed (median)",
+        value: Math.round(flotillaMedian),
+        unit: "ms",
+      },
+      { name: "bare `claude -p`, start → exit (median)", value: Math.round(bareMedian), unit: "ms" },
+      {
+        name: "ratio Flotilla / bare",
+        value: ratio,
+        unit: "×",
+        target: `≤ ${targetRatio}×`,
+        met: ratio <= targetRatio,
+      },
+      {
+        name: "added by Flotilla (difference of medians)",
+        value: Math.round(flotillaMedian - bareMedian),
+        unit: "ms",
+      },
+    ],
+    notes: [
+      `${options.runs} runs each after ${options.warmup} untimed warm-up run(s) each (the first run clones the mirror); Flotilla and bare runs alternate. Ranges: Flotilla ${range(flotillaMs)}, bare ${range(bareMs)}.`,
+      "Task: the scripted model makes two tool calls (Write NOTES.md, Read it back), then answers; the real `claude` CLI from node_modules runs them. Same script, flags (buildClaudeArguments), agent environment and allowed tools on both sides; the bare side has no MCP config.",
+      "Flotilla: one real `node src/main.ts all` process (web + worker), Redis on 127.0.0.1, stand-in GitHub and scripted model in the benchmark process. Timed from just before the signed issue_comment POST to the moment the stand-in GitHub records the agent's check run as completed (an in-process hook, so no polling error). Includes permission and config lookups, 👀, check run and tracking comment creation, queue pick-up, mirror fetch and worktree, MCP server start, the model gateway, the agent sandbox (if the kernel allows namespaces), commit and push.",
+      "Bare: `claude -p` with the same arguments minus MCP, in a plain clone of the same repository (reset between runs, untimed), timed from spawn to exit.",
+      "Settings: product defaults (REPORT_MIN_INTERVAL_MS=10000, WORKER_CONCURRENCY=2, AGENT_SANDBOX=auto) except GITHUB_WRITES_PER_MINUTE=2000 and GITHUB_WRITES_PER_HOUR=100000: back-to-back runs from one installation would otherwise wait on the write pace limiter. Between Flotilla runs the benchmark waits (untimed) until the job is done and no GitHub write is pending.",
+      "Caveat: a shared 2-core machine; other work inflates both sides, which is why the runs alternate.",
+    ],
+  });
+});
+
+/** One `/agents run` through Flotilla; returns ms from sending the webhook to check run completed. */
+async function timeFlotillaRun(world: E2eEnvironment, web: RunningFlotilla): Promise<number> {
+  const delivery = issueCommentCreated({
+    owner: e2eOwner,
+    repo: e2eRepo,
+    cloneUrl: world.remote.cloneUrl,
+    installationId: e2eInstallationId,
+    issueNumber: e2ePullNumber,
+    isPullRequest: true,
+    body: `/agents run ${task}`,
+    login: "alice",
+  });
+  // The check run's external_id is the agent id, `<run id>/<name>`, and the run id comes from the delivery.
+  const agentPrefix = `${runIdForDelivery(delivery.id)}/`;
+  let stopListening = () => {};
+  const completed = new Promise<{ at: number; conclusion: string | null }>((resolve) => {
+    stopListening = world.github.onCheckRunEvent(({ checkRun }) => {
+      if (checkRun.status === "completed" && checkRun.external_id?.startsWith(agentPrefix))
+        resolve({ at: performance.now(), conclusion: checkRun.conclusion });
+    });
+  });
+  try {
+    const startedAt = performance.now();
+    const status = await world.deliver(web, delivery);
+    if (status !== 200) throw new Error(`Flotilla answered the webhook with ${status}`);
+    const end = await Promise.race([completed, rejectAfter(120_000, "the check run to complete")]);
+    if (end.conclusion !== "success") throw new Error(`the agent ended with ${end.conclusion}`);
+    await settle(world);
+    return end.at - startedAt;
+  } finally {
+    stopListening();
+  }
+}
+
+/** Waits (untimed) until the last run's job is done and its GitHub writes are out, so runs do not overlap. */
+async function settle(world: E2eEnvironment): Promise<void> {
+  const dirtyKey = createKeySpace(world.prefix).reportDirty();
+  await waitFor(
+    async () => {
+      const counts = await world.queue.getJobCounts("active", "waiting", "delayed");
+      const busy = Object.values(counts).reduce((sum, count) => sum + count, 0);
+      return busy === 0 && (await world.redis.zcard(dirtyKey)) === 0;
+    },
+    { what: "the run's job and GitHub writes to finish", timeoutMs: 60_000, intervalMs: 50 },
+  );
+}
+
+function rejectAfter(ms: number, what: string): Promise<never> {
+  return new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms).unref(),
+  );
+}
