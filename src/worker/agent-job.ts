@@ -9,7 +9,7 @@ import { childOutcomes } from "../spawn/child-outcomes.ts";
 import { childrenReport } from "../spawn/children-report.ts";
 import { type AgentRecord, isTerminal, type RunRecord } from "../store/records.ts";
 import { type AgentWorkspace, checkpointWorkspace, prepareAgentWorkspace } from "./agent-workspace.ts";
-import { type Ending, finishAgent } from "./finish-agent.ts";
+import { type Ending, finishAgent, targetsOfEndedAgent } from "./finish-agent.ts";
 import { type RepositorySlot, takeRepositorySlot } from "./repository-slot.ts";
 import { runAgentSession } from "./run-agent-session.ts";
 import type { WorkerDependencies } from "./worker-dependencies.ts";
@@ -24,6 +24,10 @@ export async function processAgentJob(
   const deps = { ...workerDeps, log: workerDeps.log.child({ runId: job.data.runId, agentId }) };
   const agent = await deps.store.requireAgent(agentId);
   if (isTerminal(agent.state) || generation < agent.generation) {
+    // This job's agent ended, but the worker may have died before asking for the final writes:
+    // ask again (an unchanged check run or comment costs one write at most).
+    if (generation === agent.generation)
+      await deps.reporter.changed(targetsOfEndedAgent(agent), { urgent: true });
     // An agent that ended while its children still worked keeps its job open until they end.
     await waitForPendingChildren(job, token);
     return `agent already ${agent.state}`;

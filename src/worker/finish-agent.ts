@@ -1,5 +1,6 @@
 // Ends an agent: commits and pushes what it left, keeps its whole answer, records the outcome,
 // and asks the reporter for the final check run, tracking comment and pull request.
+import type { ReportTarget } from "../reporter/report-targets.ts";
 import type { AgentRecord } from "../store/records.ts";
 import { type AgentWorkspace, checkpointWorkspace, removeAgentWorkspace } from "./agent-workspace.ts";
 import type { FinalState } from "./classify-exit.ts";
@@ -36,21 +37,23 @@ export async function finishAgent(
   if (ending.error === undefined) await deps.store.clearAgentFields(agent.id, ["error"]);
   // What a child did not spend goes back to its parent.
   if (agent.parentId !== undefined) await deps.budgets.releaseChild(agent.parentId, agent.id);
-  await deps.reporter.changed(
-    [
-      { kind: "pull", agentId: agent.id },
-      { kind: "check", agentId: agent.id },
-      { kind: "comment", runId: agent.runId },
-      ...(agent.parentId === undefined ? [] : [{ kind: "check" as const, agentId: agent.parentId }]),
-    ],
-    { urgent: true },
-  );
+  await deps.reporter.changed(targetsOfEndedAgent(agent), { urgent: true });
   deps.metrics?.agentEnded(
     ending.state,
     agent.startedAt === undefined ? undefined : Date.now() - agent.startedAt,
   );
   // A failed agent's worktree is kept for inspection until the retention sweep removes it.
   if (workspace !== undefined && ending.state === "succeeded") await removeAgentWorkspace(workspace, agent);
+}
+
+/** What shows an agent's ending: its pull request, check run, tracking comment and parent's check run. */
+export function targetsOfEndedAgent(agent: AgentRecord): ReportTarget[] {
+  return [
+    { kind: "pull", agentId: agent.id },
+    { kind: "check", agentId: agent.id },
+    { kind: "comment", runId: agent.runId },
+    ...(agent.parentId === undefined ? [] : [{ kind: "check" as const, agentId: agent.parentId }]),
+  ];
 }
 
 function firstLine(text: string): string {

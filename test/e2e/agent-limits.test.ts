@@ -72,18 +72,22 @@ describe("per-agent limits", () => {
   it("stops an agent that runs past its time limit, as timed out", async () => {
     // A process of its own, whose agents may run 12 s.
     const hurried = await world.startFlotilla({ extraEnv: { AGENT_TIMEOUT_MINUTES: "0.2" } });
-    const agent = await endedAgentOf("/agents run [[script:slowpoke]] take your time", hurried);
-    await hurried.kill();
-    expect(agent.state).toBe("timed_out");
-    expect((agent.endedAt ?? 0) - (agent.startedAt ?? 0)).toBeLessThan(60_000);
-    const checkRun = await finalCheckRun(agent.id);
-    expect(checkRun.conclusion).toBe("timed_out");
-    expect(
-      world.github
-        .checkRunHistory(checkRun.id)
-        .at(-1)
-        ?.actions.map((action) => action.identifier),
-    ).toContain("retry");
+    try {
+      const agent = await endedAgentOf("/agents run [[script:slowpoke]] take your time", hurried);
+      expect(agent.state).toBe("timed_out");
+      expect((agent.endedAt ?? 0) - (agent.startedAt ?? 0)).toBeLessThan(60_000);
+      const checkRun = await finalCheckRun(agent.id);
+      expect(checkRun.conclusion).toBe("timed_out");
+      expect(
+        world.github
+          .checkRunHistory(checkRun.id)
+          .at(-1)
+          ?.actions.map((action) => action.identifier),
+      ).toContain("retry");
+    } finally {
+      // Its reporter writes the final check run: stop it only afterwards.
+      await hurried.stop();
+    }
   });
 
   it("ends neutral with the agent's answer and no pull request when nothing changed", async () => {
