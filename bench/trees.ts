@@ -39,6 +39,8 @@ interface TreeRun {
   /** Agents in a final state when the run ended or was given up. */
   ended: number;
   states: Record<string, number>;
+  /** Agents that ended other than succeeded, with the reason they give. */
+  failures: string[];
 }
 
 /** Posts the tree's root command and follows its run until the root ends or time is up. */
@@ -60,10 +62,17 @@ async function runTree(web: RunningFlotilla, mode: "park" | "hold", limitS: numb
     const states: Record<string, number> = {};
     for (const agent of agents) states[agent.state] = (states[agent.state] ?? 0) + 1;
     const ended = agents.filter((agent) => isTerminal(agent.state)).length;
+    const failures = agents
+      .filter((agent) => isTerminal(agent.state) && agent.state !== "succeeded")
+      .map(
+        (agent) =>
+          `${agent.name} (depth ${agent.depth}) ${agent.state}: ${agent.error ?? "no error recorded"}`,
+      );
     if (Math.round(elapsedS) % 10 === 0)
       console.log(`${mode} ${elapsedS.toFixed(0)} s: ${JSON.stringify(states)}`);
-    if (root !== undefined && isTerminal(root.state)) return { finishedAtS: elapsedS, ended, states };
-    if (elapsedS > limitS) return { finishedAtS: undefined, ended, states };
+    if (root !== undefined && isTerminal(root.state))
+      return { finishedAtS: elapsedS, ended, states, failures };
+    if (elapsedS > limitS) return { finishedAtS: undefined, ended, states, failures };
   }
 }
 
@@ -121,6 +130,9 @@ try {
     notes: [
       `One root, ${fanout} children, each with ${fanout} leaves (${depth} levels below the root, ${totalAgents} agents); WORKER_CONCURRENCY=${concurrency}; a web and a worker process against Redis on 127.0.0.1 and a stand-in GitHub; started by one signed \`/agents run\` webhook. Makespan: from posting it until the root agent's record is final.`,
       `Each agent's \`claude\` is bench/stand-in/tree-claude.ts (Node): it starts Flotilla's MCP server from the --mcp-config it is given (a second Node process per agent, as the CLI would), prints init, tool_use/tool_result and result lines and writes its session file. Leaves sleep ${options["work-seconds"]} s; parents spawn with spawn_agent and do no work of their own, so the ideal counts leaf work only and the ratio includes every cost of Flotilla and of starting ${totalAgents} + ${totalAgents - leaves} (resumed parents) stand-in sessions with their MCP servers.`,
+      ...(parked.failures.length === 0
+        ? []
+        : [`Parked tree, agents that did not succeed: ${parked.failures.join("; ")}.`]),
       `Parked: parents call wait_for_agents; Flotilla parks them (kills the CLI, waiting-children, slot freed) and resumes their sessions with --resume when the children are done.`,
       `Holding: parents instead poll list_agents every 5 s (with a sleep between, as a model without Flotilla's parking would) and keep their worker slot; wait_for_agents always parks, so polling is the only way to wait while holding one. States at the limit: ${JSON.stringify(held.states)} (the running ones are parents holding the ${concurrency} slots while their children wait in the queue). The run was then abandoned and every process killed.`,
     ],

@@ -3,11 +3,13 @@
 // a write only clears the target if no change arrived while it was being written.
 import type { Redis } from "ioredis";
 import type { KeySpace } from "../store/keys.ts";
+import { LuaScript } from "../store/lua-script.ts";
+import { releaseLockScript } from "../store/redis-lock.ts";
 
 // KEYS: dirty zset, versions hash, last-write hash, urgent hash. ARGV: target, now, min
 // interval, urgent. Urgent changes (creation, final states) are due now; progress waits for the
 // interval. The urgent hash remembers the newest version that was urgent.
-const markScript = `
+const markScript = new LuaScript(`
 local version = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 local due = tonumber(ARGV[2])
 if ARGV[4] == '1' then
@@ -18,13 +20,13 @@ else
 end
 redis.call('ZADD', KEYS[1], 'LT', due, ARGV[1])
 return due
-`;
+`);
 
 // KEYS: dirty zset, versions hash, last-write hash, urgent hash. ARGV: target, version written,
 // now, interval. A change that arrived during the write keeps the target dirty: due at once if
 // it was urgent (a final state must not wait behind the progress write it overtook), else after
 // the interval.
-const completeScript = `
+const completeScript = new LuaScript(`
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 local current = redis.call('HGET', KEYS[2], ARGV[1])
 if current == ARGV[2] then
@@ -39,7 +41,7 @@ else
   redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) + tonumber(ARGV[4]), ARGV[1])
 end
 return 0
-`;
+`);
 
 export class DirtyTargets {
   private readonly redis: Redis;
@@ -56,18 +58,7 @@ export class DirtyTargets {
     const now = Date.now();
     await Promise.all(
       targetKeys.map((key) =>
-        this.redis.eval(
-          markScript,
-          4,
-          this.keys.reportDirty(),
-          this.keys.reportVersions(),
-          this.keys.reportLastWrite(),
-          this.keys.reportUrgent(),
-          key,
-          now,
-          this.minIntervalMs,
-          urgent ? "1" : "0",
-        ),
+        markScript.run(this.redis, this.scriptKeys(), [key, now, this.minIntervalMs, urgent ? "1" : "0"]),
       ),
     );
   }
@@ -90,18 +81,12 @@ export class DirtyTargets {
 
   /** Records a successful write of `version`; returns true if the target is now clean. */
   async complete(key: string, version: string): Promise<boolean> {
-    const cleared = await this.redis.eval(
-      completeScript,
-      4,
-      this.keys.reportDirty(),
-      this.keys.reportVersions(),
-      this.keys.reportLastWrite(),
-      this.keys.reportUrgent(),
+    const cleared = await completeScript.run(this.redis, this.scriptKeys(), [
       key,
       version,
       Date.now(),
       this.minIntervalMs,
-    );
+    ]);
     return cleared === 1;
   }
 
@@ -115,11 +100,15 @@ export class DirtyTargets {
   }
 
   async unlock(key: string, owner: string): Promise<void> {
-    await this.redis.eval(
-      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-      1,
-      this.keys.reportLock(key),
-      owner,
-    );
+    await releaseLockScript.run(this.redis, [this.keys.reportLock(key)], [owner]);
+  }
+
+  private scriptKeys(): string[] {
+    return [
+      this.keys.reportDirty(),
+      this.keys.reportVersions(),
+      this.keys.reportLastWrite(),
+      this.keys.reportUrgent(),
+    ];
   }
 }

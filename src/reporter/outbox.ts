@@ -4,6 +4,7 @@
 import type { Redis } from "ioredis";
 import type { CommentKind } from "../github/reactions.ts";
 import type { KeySpace } from "../store/keys.ts";
+import { LuaScript } from "../store/lua-script.ts";
 
 export interface ReplyRequest {
   installationId: number;
@@ -34,12 +35,12 @@ export interface StoredReaction extends ReactionRequest {
 const retentionSeconds = 7 * 86_400;
 
 // KEYS: record. ARGV: ttl seconds, then field/value pairs. Returns 1 when created.
-const createIfAbsentScript = `
+const createIfAbsentScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
 return 1
-`;
+`);
 
 export class Outbox {
   private readonly redis: Redis;
@@ -100,6 +101,6 @@ export class Outbox {
 
   private async createIfAbsent(key: string, fields: Record<string, string | number>): Promise<boolean> {
     const pairs = Object.entries(fields).flatMap(([name, value]) => [name, String(value)]);
-    return (await this.redis.eval(createIfAbsentScript, 1, key, retentionSeconds, ...pairs)) === 1;
+    return (await createIfAbsentScript.run(this.redis, [key], [retentionSeconds, ...pairs])) === 1;
   }
 }

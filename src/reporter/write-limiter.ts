@@ -5,11 +5,12 @@
 // replies), so those are not held up behind a stream of progress.
 import type { Redis } from "ioredis";
 import type { KeySpace } from "../store/keys.ts";
+import { LuaScript } from "../store/lua-script.ts";
 
 // KEYS: minute log, hour log, pause key. ARGV: per minute, per hour, member, minute reserve,
 // hour reserve, minute window ms, hour window ms. Returns 0 when the write may go now, else the
 // milliseconds to wait.
-const acquireScript = `
+const acquireScript = new LuaScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local minuteMs = tonumber(ARGV[6])
@@ -35,10 +36,10 @@ redis.call('ZADD', KEYS[2], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], minuteMs + 1000)
 redis.call('PEXPIRE', KEYS[2], hourMs + 1000)
 return 0
-`;
+`);
 
 // KEYS: pause key. ARGV: duration ms. A shorter pause never cuts a longer one short.
-const pauseScript = `
+const pauseScript = new LuaScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local untilMs = now + tonumber(ARGV[1])
@@ -46,7 +47,7 @@ local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current >= untilMs then return current end
 redis.call('SET', KEYS[1], untilMs, 'PX', tonumber(ARGV[1]))
 return untilMs
-`;
+`);
 
 export interface WriteLimits {
   perMinute: number;
@@ -86,19 +87,14 @@ export class WriteLimiter {
     // Progress leaves a quarter of each minute and a fifth of each hour to final states.
     const minuteReserve = priority === "final" ? 0 : Math.floor(perMinute / 4);
     const hourReserve = priority === "final" ? 0 : Math.floor(perHour / 5);
-    const wait = await this.redis.eval(
-      acquireScript,
-      3,
-      this.keys.rateWindow(installationId, "minute"),
-      this.keys.rateWindow(installationId, "hour"),
-      this.keys.rateWindow(installationId, "paused"),
-      perMinute,
-      perHour,
-      member,
-      minuteReserve,
-      hourReserve,
-      minuteMs + slackMs,
-      hourMs + slackMs,
+    const wait = await acquireScript.run(
+      this.redis,
+      [
+        this.keys.rateWindow(installationId, "minute"),
+        this.keys.rateWindow(installationId, "hour"),
+        this.keys.rateWindow(installationId, "paused"),
+      ],
+      [perMinute, perHour, member, minuteReserve, hourReserve, minuteMs + slackMs, hourMs + slackMs],
     );
     return Number(wait);
   }
@@ -106,11 +102,10 @@ export class WriteLimiter {
   /** Stops all writes for an installation, e.g. after GitHub said "secondary rate limit". */
   async pause(installationId: number, durationMs: number): Promise<void> {
     if (durationMs <= 0) return;
-    await this.redis.eval(
-      pauseScript,
-      1,
-      this.keys.rateWindow(installationId, "paused"),
-      Math.ceil(durationMs),
+    await pauseScript.run(
+      this.redis,
+      [this.keys.rateWindow(installationId, "paused")],
+      [Math.ceil(durationMs)],
     );
   }
 }

@@ -2,9 +2,12 @@
 // (e.g. two agents of one run spawning children). Expires on its own if its holder dies.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import { LuaScript } from "./lua-script.ts";
 
-const releaseScript =
-  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+/** Deletes KEYS[1] only if it still holds ARGV[1], the owner's token (it may have expired and been retaken). */
+export const releaseLockScript = new LuaScript(
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+);
 
 export async function withRedisLock<T>(
   redis: Redis,
@@ -22,6 +25,6 @@ export async function withRedisLock<T>(
   try {
     return await work();
   } finally {
-    await redis.eval(releaseScript, 1, key, owner);
+    await releaseLockScript.run(redis, [key], [owner]);
   }
 }
