@@ -3,8 +3,10 @@
 // over `--seconds`, so that what is measured is the worker: event-loop lag, CPU and memory per
 // agent, and GitHub writes per agent per minute. Agents arrive as `/agents run` task lists on
 // `--agents / --per-run` pull requests (signed webhooks to a separate web process), as a busy
-// organisation would send them. `node bench/load.ts [--agents 200] [--per-run 10] [--seconds 60]
+// organisation would send them. `node bench/load.ts [--agents 200] [--per-run 10] [--seconds 120]
 // [--steps 6] [--sample-seconds 5]`; BENCH_CPU_PROF_DIR=<dir> also writes a --cpu-prof of the worker.
+// Agents last 120 s by default so that all of them overlap: the worktrees are added one at a
+// time under the mirror's lock, which for 200 agents takes about a minute.
 import { fileURLToPath } from "node:url";
 import { isTerminal } from "../src/store/records.ts";
 import { e2eHeadBranch, e2eOwner, e2eRepo } from "../test/support/e2e-environment.ts";
@@ -17,7 +19,7 @@ import { numberOptions } from "./support/options.ts";
 import { scrapeMetrics, sumOf } from "./support/prometheus.ts";
 import { currentCommand, type Figure, median, recordResults } from "./support/results.ts";
 
-const options = numberOptions({ agents: 200, "per-run": 10, seconds: 60, steps: 6, "sample-seconds": 5 });
+const options = numberOptions({ agents: 200, "per-run": 10, seconds: 120, steps: 6, "sample-seconds": 5 });
 const runs = Math.ceil(options.agents / options["per-run"]);
 const standIn = fileURLToPath(new URL("./stand-in/light-claude.sh", import.meta.url));
 const { world, cleanup } = await openBenchWorld("bench-load");

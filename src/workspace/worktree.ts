@@ -90,6 +90,9 @@ export async function removeWorktree(mirrorDir: string, worktreeDir: string, bra
   await withMirrorLock(mirrorDir, async () => {
     await rm(worktreeDir, { recursive: true, force: true });
     await git(["worktree", "prune"], { cwd: mirrorDir });
-    await git(["branch", "--quiet", "-D", branch], { cwd: mirrorDir }).catch(() => undefined);
+    // update-ref, not `branch -D`: that rewrites the mirror's config file (a new inode), which
+    // would detach the read-only bind mount running agents' sandboxes hold on it, or break one
+    // being set up at that moment.
+    await git(["update-ref", "-d", `refs/heads/${branch}`], { cwd: mirrorDir }).catch(() => undefined);
   });
 }

@@ -1,7 +1,7 @@
 // Mirrors and worktrees against real git: each agent gets its own directory on its own branch
 // from one shared mirror; a worktree comes back from the pushed branch, not from scratch; locks
 // git leaves behind when killed do not block the next worker.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -101,6 +101,19 @@ describe("worktrees", () => {
     await removeWorktree(mirrorDir, agent.worktreeDir, agent.branch);
     expect(await resolveCommit(mirrorDir, `refs/heads/${agent.branch}`)).toBeUndefined();
     expect(await remote.readFile(agent.branch, "g.txt")).toBe("g\n");
+  });
+
+  it("never replaces the mirror's config file, so agents' read-only mounts of it hold", async () => {
+    const configInode = async () => (await stat(join(mirrorDir, "config"))).ino;
+    const before = await configInode();
+    const agent = spec("h");
+    await prepareWorktree(agent);
+    await writeFile(join(agent.worktreeDir, "h.txt"), "h\n");
+    await commitAll(agent.worktreeDir, "h");
+    await pushBranch(agent.worktreeDir, agent.branch, { cloneUrl: remote.cloneUrl });
+    await syncMirror(mirrorDir, { cloneUrl: remote.cloneUrl });
+    await removeWorktree(mirrorDir, agent.worktreeDir, agent.branch);
+    expect(await configInode()).toBe(before);
   });
 });
 
