@@ -7,15 +7,14 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseArgs } from "node:util";
 import { AgentGateway } from "../src/gateway/agent-gateway.ts";
 import { BudgetStore } from "../src/store/budget-store.ts";
 import { RunStore } from "../src/store/run-store.ts";
 import { createTestRedis } from "../test/support/test-redis.ts";
+import { numberOptions } from "./support/options.ts";
 import { currentCommand, median, percentile, recordResults } from "./support/results.ts";
 
-const { values } = parseArgs({ options: { requests: { type: "string", default: "300" } } });
-const requests = Number(values.requests);
+const { requests } = numberOptions({ requests: 300 });
 const addedP99TargetMs = 5;
 
 const answer = readFileSync(new URL("../test/fixtures/sse/docs-tool-use.sse", import.meta.url), "utf8");

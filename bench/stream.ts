@@ -7,7 +7,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { splitLines } from "../src/agent/line-splitter.ts";
 import { readAgentOutput } from "../src/agent/read-agent-output.ts";
 import type { AgentStreamEvent } from "../src/agent/stream-events.ts";
@@ -21,14 +20,15 @@ import { ProgressRecorder } from "../src/worker/progress-recorder.ts";
 import { makeAgentRecord, makeNewRun } from "../test/support/agent-record.ts";
 import { deleteKeysWithPrefix } from "../test/support/test-redis.ts";
 import { mebibytes, seconds } from "./support/format-units.ts";
+import { numberOptions } from "./support/options.ts";
 import { currentCommand, recordResults } from "./support/results.ts";
 import { sampleRss } from "./support/rss-sampler.ts";
 import { streamJsonLines } from "./support/stream-json-lines.ts";
 import { timeIt } from "./support/time-it.ts";
 import { writeLines } from "./support/write-lines.ts";
 
-const { values } = parseArgs({ options: { megabytes: { type: "string", default: "1024" } } });
-const totalBytes = Number(values.megabytes) * 2 ** 20;
+const values = numberOptions({ megabytes: 1024 });
+const totalBytes = values.megabytes * 2 ** 20;
 const warmUpBytes = Math.min(totalBytes, 32 * 2 ** 20);
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";

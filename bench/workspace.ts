@@ -5,7 +5,6 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import type { AgentRecord, RunRecord } from "../src/store/records.ts";
 import {
   type AgentWorkspace,
@@ -20,18 +19,13 @@ import { clonePerAgent } from "./support/clone-per-agent.ts";
 import { diskUsageBytes } from "./support/disk-usage.ts";
 import { mebibytes, seconds } from "./support/format-units.ts";
 import { largeRepository } from "./support/large-repository.ts";
+import { numberOptions } from "./support/options.ts";
 import { currentCommand, median, recordResults } from "./support/results.ts";
 import { timeIt } from "./support/time-it.ts";
 
-const { values } = parseArgs({
-  options: {
-    agents: { type: "string", default: "5" },
-    files: { type: "string", default: "50000" },
-    commits: { type: "string", default: "5000" },
-  },
-});
-const agentCount = Number(values.agents);
-const repository = await largeRepository(Number(values.files), Number(values.commits));
+const values = numberOptions({ agents: 5, files: 50_000, commits: 5_000 });
+const agentCount = values.agents;
+const repository = await largeRepository(values.files, values.commits);
 const cloneUrl = `file://${repository.path}`;
 
 const scratch = await mkdtemp(join(tmpdir(), "flotilla-bench-workspace-"));
