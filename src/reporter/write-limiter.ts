@@ -5,12 +5,12 @@
 // replies), so those are not held up behind a stream of progress.
 import type { Redis } from "ioredis";
 import type { KeySpace } from "../store/keys.ts";
-import { LuaScript } from "../store/lua-script.ts";
+import { LuaScript, luaIntegerHelper } from "../store/lua-script.ts";
 
 // KEYS: minute log, hour log, pause key. ARGV: per minute, per hour, member, minute reserve,
 // hour reserve, minute window ms, hour window ms. Returns 0 when the write may go now, else the
 // milliseconds to wait.
-const acquireScript = new LuaScript(`
+const acquireScript = new LuaScript(`${luaIntegerHelper}
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local minuteMs = tonumber(ARGV[6])
@@ -33,19 +33,19 @@ if inHour >= perHour then
 end
 redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('ZADD', KEYS[2], now, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], minuteMs + 1000)
-redis.call('PEXPIRE', KEYS[2], hourMs + 1000)
+redis.call('PEXPIRE', KEYS[1], int(minuteMs + 1000))
+redis.call('PEXPIRE', KEYS[2], int(hourMs + 1000))
 return 0
 `);
 
 // KEYS: pause key. ARGV: duration ms. A shorter pause never cuts a longer one short.
-const pauseScript = new LuaScript(`
+const pauseScript = new LuaScript(`${luaIntegerHelper}
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local untilMs = now + tonumber(ARGV[1])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current >= untilMs then return current end
-redis.call('SET', KEYS[1], untilMs, 'PX', tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], int(untilMs), 'PX', int(tonumber(ARGV[1])))
 return untilMs
 `);
 

@@ -1,9 +1,10 @@
 // The Lua scripts behind BudgetStore. Each reads and changes the budget fields of one agent (and
 // its parent) in one step, so concurrent charges, spawns and releases can never interleave.
 // remaining = budgetTokens − spentTokens − childCommittedTokens; missing fields count as 0.
-import { LuaScript } from "./lua-script.ts";
+import { LuaScript, luaIntegerHelper } from "./lua-script.ts";
 
-const readRemaining = `
+// Every computed number handed to HINCRBY or HSET goes through int() (see luaIntegerHelper).
+const readRemaining = `${luaIntegerHelper}
 local function num(value) return tonumber(value) or 0 end
 local function remainingOf(key)
   local f = redis.call('HMGET', key, 'budgetTokens', 'spentTokens', 'childCommittedTokens')
@@ -38,8 +39,8 @@ else
   amount = tonumber(ARGV[1])
 end
 if amount < 1 or amount > remaining then return {'refused', amount, remaining} end
-redis.call('HINCRBY', KEYS[1], 'childCommittedTokens', amount)
-redis.call('HSET', KEYS[2], 'budgetTokens', amount, 'budgetReservedFrom', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'childCommittedTokens', int(amount))
+redis.call('HSET', KEYS[2], 'budgetTokens', int(amount), 'budgetReservedFrom', ARGV[3])
 return {'granted', amount}
 `);
 
@@ -48,13 +49,14 @@ return {'granted', amount}
  * → {'released', unusedTokens} | {'already'} | {'missing'}
  * unusedTokens is negative when the child overshot on its last call: the parent then carries it.
  */
-export const releaseScript = new LuaScript(`
+export const releaseScript = new LuaScript(`${luaIntegerHelper}
 local function num(value) return tonumber(value) or 0 end
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then return {'missing'} end
 local c = redis.call('HMGET', KEYS[2], 'budgetTokens', 'spentTokens', 'childCommittedTokens', 'budgetReleased')
 if c[4] == '1' then return {'already'} end
 local unused = num(c[1]) - num(c[2]) - num(c[3])
-redis.call('HINCRBY', KEYS[1], 'childCommittedTokens', -unused)
+-- int(): a child that spent exactly its budget has unused = 0, and -0 reaches Redis as "-0".
+redis.call('HINCRBY', KEYS[1], 'childCommittedTokens', int(-unused))
 redis.call('HSET', KEYS[2], 'budgetReleased', '1')
 return {'released', unused}
 `);
@@ -72,7 +74,7 @@ local used = num(a[2]) + num(a[3])
 local newBudget = num(a[1]) + tonumber(ARGV[1])
 if newBudget - used < 1 then return {'useless', newBudget, used} end
 if #KEYS == 1 then
-  redis.call('HSET', KEYS[1], 'budgetTokens', newBudget)
+  redis.call('HSET', KEYS[1], 'budgetTokens', int(newBudget))
   return {'ok', newBudget}
 end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'missing'} end
@@ -80,8 +82,8 @@ local delta = tonumber(ARGV[1])
 if a[4] == '1' then delta = newBudget - used end
 local parentRemaining = remainingOf(KEYS[2])
 if delta > parentRemaining then return {'refused', delta, parentRemaining} end
-redis.call('HINCRBY', KEYS[2], 'childCommittedTokens', delta)
-redis.call('HSET', KEYS[1], 'budgetTokens', newBudget)
+redis.call('HINCRBY', KEYS[2], 'childCommittedTokens', int(delta))
+redis.call('HSET', KEYS[1], 'budgetTokens', int(newBudget))
 redis.call('HDEL', KEYS[1], 'budgetReleased')
 return {'ok', newBudget}
 `);

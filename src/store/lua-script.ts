@@ -3,6 +3,14 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 
+/**
+ * Lua helper every script that hands a computed number to an integer command starts with.
+ * Redis turns a Lua number into a command argument with "%.17g", so `-x` for x = 0 becomes the
+ * string "-0" and a fraction keeps its decimals: HINCRBY, INCRBY and PEXPIRE refuse both ("ERR
+ * value is not an integer or out of range"). `int(x)` is always a plain integer string.
+ */
+export const luaIntegerHelper = "local function int(x) return string.format('%d', x) end\n";
+
 export class LuaScript {
   readonly source: string;
   readonly sha: string;

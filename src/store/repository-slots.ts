@@ -4,7 +4,7 @@
 // lease expires, so a dead agent never blocks its repository for good.
 import type { Redis } from "ioredis";
 import type { KeySpace } from "./keys.ts";
-import { LuaScript } from "./lua-script.ts";
+import { LuaScript, luaIntegerHelper } from "./lua-script.ts";
 
 export interface SlotRequest {
   owner: string;
@@ -23,7 +23,7 @@ export interface SlotAnswer {
 }
 
 // KEYS[1] the repository's lease set; ARGV: holder, limit, ttl in ms.
-const acquireScript = new LuaScript(`
+const acquireScript = new LuaScript(`${luaIntegerHelper}
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local ttl = tonumber(ARGV[3])
@@ -32,19 +32,19 @@ local held = redis.call('ZSCORE', KEYS[1], ARGV[1])
 local active = redis.call('ZCARD', KEYS[1])
 if held or active < tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ttl * 2)
+  redis.call('PEXPIRE', KEYS[1], int(ttl * 2))
   return {1, redis.call('ZCARD', KEYS[1])}
 end
 return {0, active}
 `);
 
 // KEYS[1] the repository's lease set; ARGV: holder, ttl in ms. Renews only a lease still held.
-const renewScript = new LuaScript(`
+const renewScript = new LuaScript(`${luaIntegerHelper}
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local ttl = tonumber(ARGV[2])
 if redis.call('ZADD', KEYS[1], 'XX', 'CH', now + ttl, ARGV[1]) == 1 then
-  redis.call('PEXPIRE', KEYS[1], ttl * 2)
+  redis.call('PEXPIRE', KEYS[1], int(ttl * 2))
   return 1
 end
 return 0

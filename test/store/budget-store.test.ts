@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BudgetStore, dailyResetsAt, utcDay } from "../../src/store/budget-store.ts";
 import { RecordNotFoundError, RunStore } from "../../src/store/run-store.ts";
@@ -194,6 +195,77 @@ describe("BudgetStore.releaseChild", () => {
   });
 });
 
+describe("every budget script at its edges", () => {
+  it("releases a child that spent exactly its budget (unused = 0, which Lua would send as -0)", async () => {
+    const parent = await createAgent(10_000);
+    const child = await spawnChild(parent, 3_000);
+    await budgets.charge(child.id, 3_000, 0);
+    expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: 0 });
+    expect(await budgets.snapshot(parent)).toMatchObject({
+      childCommittedTokens: 3_000,
+      remainingTokens: 7_000,
+    });
+    expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: 0 });
+  });
+
+  it("releases a child whose only call was exactly its whole budget", async () => {
+    const parent = await createAgent(5_000);
+    const child = await spawnChild(parent, 1);
+    expect(await budgets.charge(child.id, 1, 0)).toMatchObject({ remainingTokens: 0, exhausted: true });
+    expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: 0 });
+    expect(await remaining(parent)).toBe(4_999);
+  });
+
+  it("returns a whole reservation from a child that never called the model", async () => {
+    const parent = await createAgent(5_000);
+    const child = await spawnChild(parent, 2_000);
+    expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: 2_000 });
+    expect(await budgets.snapshot(parent)).toMatchObject({ childCommittedTokens: 0, remainingTokens: 5_000 });
+  });
+
+  it("makes the parent carry an overshoot (negative unused) from a child's last call", async () => {
+    const parent = await createAgent(5_000);
+    const child = await spawnChild(parent, 500);
+    await budgets.charge(child.id, 499, 0);
+    await budgets.charge(child.id, 2, 0);
+    expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: -1 });
+    expect(await budgets.snapshot(parent)).toMatchObject({
+      childCommittedTokens: 501,
+      remainingTokens: 4_499,
+    });
+  });
+
+  it("reserves exactly everything a parent has left, and then nothing more", async () => {
+    const parent = await createAgent(1_000);
+    await budgets.charge(parent, 400, 0);
+    expect(await budgets.reserveForChild(parent, "rbudget/all-of-it", 600, 0.25)).toEqual({ granted: 600 });
+    expect(await remaining(parent)).toBe(0);
+    expect(await budgets.reserveForChild(parent, "rbudget/one-more", undefined, 0.25)).toHaveProperty(
+      "refused",
+    );
+  });
+
+  it("continues a child released at exactly its budget, and releases it again at exactly its new budget", async () => {
+    const parent = await createAgent(10_000);
+    const child = await spawnChild(parent, 1_000);
+    await budgets.charge(child.id, 1_000, 0);
+    await budgets.releaseChild(parent, child.id);
+    expect(await budgets.addBudget(child.id, 500)).toEqual({ budgetTokens: 1_500 });
+    expect((await budgets.snapshot(parent))!.childCommittedTokens).toBe(1_500);
+    await budgets.charge(child.id, 500, 0);
+    expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: 0 });
+    expect((await budgets.snapshot(parent))!.childCommittedTokens).toBe(1_500);
+  });
+
+  it("retries (adds nothing to) a child that is still running at exactly its budget", async () => {
+    const parent = await createAgent(10_000);
+    const child = await spawnChild(parent, 1_000);
+    await budgets.charge(child.id, 999, 0);
+    expect(await budgets.addBudget(child.id, 0)).toEqual({ budgetTokens: 1_000 });
+    expect((await budgets.snapshot(parent))!.childCommittedTokens).toBe(1_000);
+  });
+});
+
 describe("BudgetStore.addBudget (continue)", () => {
   it("simply adds to a top-level agent", async () => {
     const root = await createAgent(2_000);
@@ -296,48 +368,128 @@ describe("concurrency", () => {
     });
   });
 
-  it("keeps a whole tree within its root's budget while agents spend, spawn and end in parallel", async () => {
-    const rootBudget = 50_000;
-    const root = await createAgent(rootBudget);
-    const random = seededRandom(42);
-    const everyone: { id: string; parentId: string | undefined }[] = [{ id: root, parentId: undefined }];
-
-    // Each agent, like a real one, makes its model calls one after another, and only while it
-    // has at least the call's cost left (what the gateway's max_tokens cap guarantees).
-    async function live(agentId: string, depth: number): Promise<void> {
-      const children: Promise<void>[] = [];
-      for (let step = 0; step < 25; step += 1) {
-        if (depth < 3 && random() < 0.2) {
-          const asked = random() < 0.5 ? undefined : 1 + Math.floor(random() * 4_000);
-          const childId = `${agentId}.${step}`;
-          const reservation = await budgets.reserveForChild(agentId, childId, asked, 0.3);
-          if ("granted" in reservation) {
-            await testRedis.redis.hset(testRedis.keys.agent(childId), "parentId", agentId);
-            everyone.push({ id: childId, parentId: agentId });
-            children.push(
-              live(childId, depth + 1).then(async () => void (await budgets.releaseChild(agentId, childId))),
-            );
-          }
-          continue;
-        }
-        const cost = 50 + Math.floor(random() * 400);
-        if ((await remaining(agentId)) < cost) break;
-        await budgets.charge(agentId, cost, 0);
-      }
-      await Promise.all(children);
-    }
-    await live(root, 0);
-
-    const snapshots = await Promise.all(everyone.map(({ id }) => budgets.snapshot(id)));
-    const totalSpent = snapshots.reduce((sum, snapshot) => sum + snapshot!.spentTokens, 0);
-    expect(everyone.length).toBeGreaterThan(5);
-    expect(totalSpent).toBeGreaterThan(rootBudget / 2);
-    expect(totalSpent).toBeLessThanOrEqual(rootBudget);
+  it("keeps a whole tree within its root's budget in a fixed interleaving of spends, spawns and ends", async () => {
+    // Every agent takes one step per round, in a fixed order, with its own draws: the same
+    // sequence of Redis calls on every run, so a failure here reproduces.
+    const outcome = await simulateTree({ rootBudget: 50_000, seed: 42, schedule: "rounds" });
+    expect(outcome.agents).toBeGreaterThan(5);
+    expect(outcome.childrenReleasedAtExactBudget).toBeGreaterThan(0);
+    expect(outcome.totalSpent).toBeGreaterThan(50_000 / 2);
+    expect(outcome.totalSpent).toBeLessThanOrEqual(50_000);
     // With every child released, what the root holds for children is exactly what they used.
-    const rootSnapshot = (await budgets.snapshot(root))!;
-    expect(rootSnapshot.spentTokens + rootSnapshot.childCommittedTokens).toBe(totalSpent);
+    expect(outcome.rootSpent + outcome.rootChildCommitted).toBe(outcome.totalSpent);
+  });
+
+  it("keeps any tree within its root's budget when agents run in parallel (property; a failure prints its seed)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        fc.integer({ min: 2_000, max: 80_000 }),
+        async (seed, rootBudget) => {
+          const outcome = await simulateTree({ rootBudget, seed, schedule: "parallel" });
+          expect(outcome.totalSpent).toBeLessThanOrEqual(rootBudget);
+          expect(outcome.rootSpent + outcome.rootChildCommitted).toBe(outcome.totalSpent);
+        },
+      ),
+      { numRuns: 15 },
+    );
   });
 });
+
+interface TreeOutcome {
+  agents: number;
+  totalSpent: number;
+  rootSpent: number;
+  rootChildCommitted: number;
+  /** Children that had spent exactly their budget when released (the unused = 0 edge). */
+  childrenReleasedAtExactBudget: number;
+}
+
+/**
+ * A tree of agents that spend, spawn and end. Each agent draws from its own generator (seeded by
+ * the seed and its id), so what it decides never depends on how the agents interleave. Like a
+ * real agent, it calls the model only while it has at least the call's cost left (what the
+ * gateway guarantees), and it spends exactly what it has left when a call would cost more
+ * half of the time, so children end at exactly their budget.
+ * `rounds` runs one step of every live agent per round, in order; `parallel` runs them at once.
+ */
+async function simulateTree(options: {
+  rootBudget: number;
+  seed: number;
+  schedule: "rounds" | "parallel";
+}): Promise<TreeOutcome> {
+  const root = await createAgent(options.rootBudget);
+  const everyone: string[] = [root];
+  let exactReleases = 0;
+
+  async function* steps(agentId: string, depth: number): AsyncGenerator<void, void> {
+    const random = seededRandom(((options.seed ^ hashOf(agentId)) >>> 0) % 2_147_483_648);
+    const children: { id: string; steps: AsyncGenerator<void, void> }[] = [];
+    for (let step = 0; step < 25; step += 1) {
+      yield;
+      if (depth < 3 && random() < 0.2) {
+        const asked = random() < 0.5 ? undefined : 1 + Math.floor(random() * 4_000);
+        const childId = `${agentId}.${step}`;
+        const reservation = await budgets.reserveForChild(agentId, childId, asked, 0.3);
+        if ("granted" in reservation) {
+          await testRedis.redis.hset(testRedis.keys.agent(childId), "parentId", agentId);
+          everyone.push(childId);
+          children.push({ id: childId, steps: steps(childId, depth + 1) });
+        }
+        continue;
+      }
+      const cost = 50 + Math.floor(random() * 400);
+      const left = await remaining(agentId);
+      if (left <= 0) break;
+      const spendAll = left < cost && random() < 0.5;
+      if (left < cost && !spendAll) break;
+      await budgets.charge(agentId, spendAll ? left : cost, 0);
+    }
+    // A parent ends only after its children: run them to their end, then release each.
+    await runAll(children.map((child) => child.steps));
+    for (const child of children) {
+      const before = (await budgets.snapshot(child.id))!;
+      if (before.remainingTokens === 0) exactReleases += 1;
+      await budgets.releaseChild(agentId, child.id);
+    }
+  }
+
+  async function runAll(agents: AsyncGenerator<void, void>[]): Promise<void> {
+    if (options.schedule === "parallel") {
+      await Promise.all(
+        agents.map(async (agent) => {
+          for await (const _ of agent);
+        }),
+      );
+      return;
+    }
+    let live = agents;
+    while (live.length > 0) {
+      const next: AsyncGenerator<void, void>[] = [];
+      for (const agent of live) if (!(await agent.next()).done) next.push(agent);
+      live = next;
+    }
+  }
+
+  await runAll([steps(root, 0)]);
+  const snapshots = await Promise.all(everyone.map((id) => budgets.snapshot(id)));
+  const rootSnapshot = (await budgets.snapshot(root))!;
+  return {
+    agents: everyone.length,
+    totalSpent: snapshots.reduce((sum, snapshot) => sum + snapshot!.spentTokens, 0),
+    rootSpent: rootSnapshot.spentTokens,
+    rootChildCommitted: rootSnapshot.childCommittedTokens,
+    childrenReleasedAtExactBudget: exactReleases,
+  };
+}
+
+function hashOf(text: string): number {
+  let hash = 2_166_136_261;
+  for (let index = 0; index < text.length; index += 1) {
+    hash = Math.imul(hash ^ text.charCodeAt(index), 16_777_619) >>> 0;
+  }
+  return hash;
+}
 
 function seededRandom(seed: number): () => number {
   let state = seed;

@@ -55,6 +55,15 @@ describe("RepositorySlots", () => {
     expect(await slots.renew({ ...repository, holder: "never-held", ttlMs: 300 })).toBe(false);
   });
 
+  it("takes and renews a lease whose length is not a whole number of milliseconds", async () => {
+    // Redis refuses a computed PEXPIRE of 3001.5 (or an HINCRBY of -0): integers go through int().
+    expect(await slots.acquire(request("a", 1, 1_500.5))).toEqual({ acquired: true, active: 1 });
+    expect(await slots.renew({ ...repository, holder: "a", ttlMs: 2_000.25 })).toBe(true);
+    expect(
+      await testRedis.redis.pttl(testRedis.keys.repositoryActive(repository.owner, repository.repo)),
+    ).toBeGreaterThan(3_000);
+  });
+
   it("counts each repository on its own", async () => {
     await slots.acquire(request("a", 1));
     expect(
