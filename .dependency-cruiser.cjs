@@ -17,7 +17,7 @@ const mayImport = {
   store: ["config", "redis"], // records and the one Redis key scheme
   links: ["store"], // signed page links
   gateway: ["store"], // the model gateway agents talk to
-  ops: ["gateway"], // metrics, health, readiness
+  ops: ["config", "gateway"], // metrics, health, readiness, the ops listener
   workspace: ["process", "store"], // mirrors, worktrees, git; an agent's place on a host
   agent: ["config", "process", "store", "text", "workspace"], // the claude subprocess
   reporter: ["github", "redis", "store", "text"], // every GitHub write, paced
@@ -40,6 +40,10 @@ const mayImport = {
     "services",
   ],
   web: ["commands", "config", "github", "links", "ops", "redis", "reporter", "runs", "store", "text", "services"],
+  // Whether this machine and these settings can run Flotilla (`./flotilla doctor`, and the start
+  // checks): it asks each part the way that part itself would (the worker's sandbox choice, the
+  // gateway's path to the model).
+  doctor: ["config", "gateway", "github", "process", "redis", "worker"],
 };
 
 /** `services` is src/services.ts, the one type every part narrows with Pick<>. */

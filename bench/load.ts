@@ -45,11 +45,11 @@ try {
     // The per-installation limiter would hold writes back and hide how many Flotilla asks for.
     GITHUB_WRITES_PER_MINUTE: "100000",
     GITHUB_WRITES_PER_HOUR: "10000000",
-    WORKER_METRICS_PORT: String(metricsPort),
+    OPS_PORT: String(metricsPort),
   };
   const web = await world.startFlotilla({
     role: "web",
-    env: { ...env, WORKER_METRICS_PORT: String(await freePort()) },
+    env: { ...env, OPS_PORT: String(await freePort()) },
   });
   const worker = await world.startFlotilla({
     role: "worker",

@@ -1,62 +1,78 @@
-// Flotilla's entry point: `node src/main.ts [all|web|worker]`. Without GitHub App credentials
-// (and not in production) it serves Probot's setup flow, which registers the app and writes
-// them to .env. SIGTERM/SIGINT shut down cleanly: no new jobs, running agents handed back.
-import { run } from "probot";
-import { ConfigError } from "./config/env.ts";
-import { type ProcessRole, startFlotilla } from "./start-flotilla.ts";
+// Flotilla's entry point: `node src/main.ts [all|web|worker]`. It reads `.env` first, then checks
+// every setting before anything heavy loads, so a bad one is named at once (variable, problem,
+// fix) and the process exits 1. Without GitHub App credentials (and not in production) it serves
+// the setup flow, which registers the app and writes them to .env. SIGTERM/SIGINT shut down
+// cleanly: no new jobs, running agents handed back; a stop that hangs is cut off after
+// SHUTDOWN_GRACE_MS plus a few seconds.
+import { readAppCredentials } from "./config/app-credentials.ts";
+import { ConfigError } from "./config/config-error.ts";
+import { type FlotillaConfig, loadConfig } from "./config/env.ts";
+import { loadEnvFile } from "./config/env-file.ts";
+import type { FlotillaProcess, ProcessRole } from "./start-flotilla.ts";
 
 const roles: readonly ProcessRole[] = ["all", "web", "worker"];
+/** After the grace period: the web server's and reporter's last writes. */
+const stopMarginMs = 5_000;
 
 async function main(): Promise<void> {
-  const role = process.argv[2] ?? process.env.FLOTILLA_ROLE ?? "all";
-  if (!(roles as readonly string[]).includes(role)) {
-    throw new ConfigError(`Unknown role "${role}": run \`node src/main.ts all|web|worker\`.`);
-  }
-  const hasCredentials =
-    Boolean(process.env.APP_ID) && Boolean(process.env.PRIVATE_KEY || process.env.PRIVATE_KEY_PATH);
-  if (!hasCredentials && process.env.NODE_ENV !== "production" && role !== "worker") {
-    console.info(
-      "No GitHub App credentials yet: open the printed address to register Flotilla as a GitHub App.",
-    );
-    await run(() => undefined);
+  loadEnvFile();
+  const role = parseRole(process.argv[2] ?? process.env.FLOTILLA_ROLE ?? "all");
+  const config = loadConfig(process.env);
+  const credentials = readAppCredentials(process.env);
+  if (credentials === undefined) {
+    if (process.env.NODE_ENV === "production" || role === "worker")
+      throw new ConfigError(
+        "APP_ID and PRIVATE_KEY: not set. Fix: register the app first (`./flotilla start` outside production serves the setup flow, which writes them to .env), or set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH).",
+      );
+    const { serveSetupFlow } = await import("./web/setup/serve-setup-flow.ts");
+    const setup = await serveSetupFlow(config);
+    onStopSignal(config, () => setup.stop());
     return;
-  }
-  if (!hasCredentials) {
-    throw new ConfigError(
-      "APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) must be set: register the app first (`npm start` outside production runs the setup flow).",
-    );
   }
   // Signals are handled from the start: a SIGTERM that arrives while Flotilla is still starting
   // stops it once it has started, instead of killing it halfway.
+  let started: Promise<FlotillaProcess> | undefined;
+  onStopSignal(config, async () => {
+    if (started === undefined) return;
+    await (await started).stop();
+  });
+  const { startFlotilla } = await import("./start-flotilla.ts");
+  started = startFlotilla(role, { config, credentials, env: process.env });
+  console.info((await started).startLine);
+}
+
+function parseRole(role: string): ProcessRole {
+  const known = roles.find((name) => name === role);
+  if (known === undefined)
+    throw new ConfigError(
+      `FLOTILLA_ROLE (or the first argument): "${role}" is not a role. Fix: run \`node src/main.ts all|web|worker\`.`,
+    );
+  return known;
+}
+
+function onStopSignal(config: FlotillaConfig, stop: () => Promise<void>): void {
   let stopping = false;
-  let started: ReturnType<typeof startFlotilla> | undefined;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.info(`${signal} received: stopping Flotilla (running agents are handed back to the queue)`);
-    const forceExit = setTimeout(() => process.exit(1), shutdownDeadlineMs());
-    forceExit.unref();
-    (started ?? Promise.reject(new Error("Flotilla was not started")))
-      .then((flotilla) => flotilla.stop())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          console.error("Flotilla did not stop cleanly:", error);
-          process.exit(1);
-        },
+    const cutOff = setTimeout(() => {
+      console.error(
+        `Flotilla did not stop within SHUTDOWN_GRACE_MS (${config.shutdownGraceMs} ms) + ${stopMarginMs / 1000} s: exiting anyway (its agents resume elsewhere).`,
       );
+      process.exit(1);
+    }, config.shutdownGraceMs + stopMarginMs);
+    cutOff.unref();
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error("Flotilla did not stop cleanly:", error);
+        process.exit(1);
+      },
+    );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
-  started = startFlotilla(role as ProcessRole);
-  await started;
-  console.info(`Flotilla started (${role})`);
-}
-
-/** SHUTDOWN_GRACE_MS plus time for the web server and the reporter's last writes. */
-function shutdownDeadlineMs(): number {
-  const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 20_000);
-  return (Number.isFinite(grace) && grace > 0 ? grace : 20_000) + 10_000;
 }
 
 main().catch((error: unknown) => {

@@ -1,20 +1,41 @@
 // Flotilla's process configuration, read once from the environment and validated, so that a
-// mistake is reported at start with the variable's name instead of failing later mid-run.
+// mistake is reported at start with the variable's name, what is wrong with its value and how
+// to fix it, instead of failing later mid-run.
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { ConfigError } from "./config-error.ts";
+import { redisUrlProblem } from "./redis-url.ts";
+
+export { ConfigError } from "./config-error.ts";
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 
-const positiveInteger = z.coerce.number().int().positive();
+const positiveInteger = z.coerce
+  .number({ error: "must be a whole number greater than 0" })
+  .int({ error: "must be a whole number greater than 0" })
+  .positive({ error: "must be a whole number greater than 0" });
+const portNumber = z.coerce
+  .number({ error: "must be a port number from 0 to 65535" })
+  .int({ error: "must be a port number from 0 to 65535" })
+  .min(0, { error: "must be a port number from 0 to 65535" })
+  .max(65_535, { error: "must be a port number from 0 to 65535" });
+const absoluteUrl = z.url({ error: "must be an absolute URL such as https://flotilla.example.com" });
 const minimumPermissions = ["read", "triage", "write", "maintain", "admin"] as const;
 const sandboxModes = ["auto", "namespaces", "off"] as const;
 
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  PORT: portNumber.default(3000),
   HOST: z.string().optional(),
-  /** Where links in check runs and comments point (the agent pages). */
-  FLOTILLA_PUBLIC_URL: z.url().optional(),
-  REDIS_URL: z.string().optional(),
+  /** Where links in check runs and comments point (the agent pages), and GitHub's webhooks. */
+  FLOTILLA_PUBLIC_URL: absoluteUrl.optional(),
+  WEBHOOK_PROXY_URL: absoluteUrl.optional(),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .superRefine((value, context) => {
+      const problem = value === undefined ? undefined : redisUrlProblem(value);
+      if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
+    }),
   FLOTILLA_REDIS_PREFIX: z.string().min(1).default("{flotilla}"),
   DATA_DIR: z.string().default(`${projectRoot}data`),
   CLAUDE_PATH: z.string().default(`${projectRoot}node_modules/.bin/claude`),
@@ -44,12 +65,14 @@ const envSchema = z.object({
   GITHUB_WRITES_PER_HOUR: positiveInteger.default(500),
   REPORT_MIN_INTERVAL_MS: positiveInteger.default(10_000),
   WEBHOOK_SECRET: z.string().optional(),
-  FLOTILLA_PAGE_SECRET: z.string().min(16).optional(),
+  FLOTILLA_PAGE_SECRET: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
   FLOTILLA_LINK_TTL_HOURS: positiveInteger.default(168),
-  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  OPS_HOST: z.string().min(1).default("127.0.0.1"),
+  OPS_PORT: portNumber.optional(),
+  OPS_TOKEN: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
   ANTHROPIC_API_KEY: z.string().optional(),
   CLAUDE_CODE_OAUTH_TOKEN: z.string().optional(),
-  ANTHROPIC_BASE_URL: z.url().optional(),
+  ANTHROPIC_BASE_URL: absoluteUrl.optional(),
 });
 
 export type MinimumPermission = (typeof minimumPermissions)[number];
@@ -96,17 +119,18 @@ export interface FlotillaConfig {
   webhookSecret: string | undefined;
   /** How long a link to an agent page stays valid after the link was written. */
   linkTtlMs: number;
-  /** Where a worker-only process serves /metrics, /healthz and /readyz (0: any free port). */
-  workerMetricsPort: number;
+  /** The operator's listener (/metrics, /healthz, /readyz): loopback unless the operator says otherwise. */
+  ops: {
+    host: string;
+    /** Undefined: the role's default (9464 for all and web, 9465 for a worker); 0: any free port. */
+    port: number | undefined;
+    /** When set, /metrics answers requests from beyond this host that present it as a bearer token. */
+    token: string | undefined;
+  };
+  /** A smee.io (or similar) channel whose deliveries this process forwards to its own webhook path. */
+  webhookProxyUrl: string | undefined;
   /** Upstream model credentials: only the worker's gateway ever holds them. */
   modelUpstream: { apiKey: string | undefined; oauthToken: string | undefined; baseUrl: string };
-}
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig {
@@ -116,10 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
       const name = issue.path.join(".");
       // Secrets are named, never echoed: this message ends up in logs.
       const shown = /SECRET|KEY|TOKEN/.test(name) ? "(hidden)" : JSON.stringify(env[name] ?? "");
-      return `  ${name}=${shown}: ${issue.message}`;
+      return `  ${name}=${shown}: ${issue.message}. Fix: correct it, or remove it to use the default.`;
     });
     throw new ConfigError(
-      `Flotilla's environment is invalid; fix these variables (see .env.example):\n${problems.join("\n")}`,
+      `Flotilla's settings are invalid; fix these variables (in the environment or .env; see .env.example):\n${problems.join("\n")}`,
     );
   }
   const e = parsed.data;
@@ -163,7 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
     pageSecret: e.FLOTILLA_PAGE_SECRET,
     webhookSecret: e.WEBHOOK_SECRET,
     linkTtlMs: e.FLOTILLA_LINK_TTL_HOURS * 3_600_000,
-    workerMetricsPort: e.WORKER_METRICS_PORT,
+    ops: { host: e.OPS_HOST, port: e.OPS_PORT, token: e.OPS_TOKEN },
+    webhookProxyUrl: e.WEBHOOK_PROXY_URL,
     modelUpstream: {
       apiKey: e.ANTHROPIC_API_KEY,
       oauthToken: e.CLAUDE_CODE_OAUTH_TOKEN,

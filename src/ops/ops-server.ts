@@ -1,15 +1,22 @@
-// A small HTTP server for a worker-only process, which has no web server of its own, serving
-// /metrics, /healthz and /readyz on WORKER_METRICS_PORT.
+// The operator's listener every Flotilla process runs, apart from the public web port:
+// /metrics, /healthz and /readyz on OPS_HOST:OPS_PORT (loopback by default).
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen } from "./listen.ts";
 import { handleOpsRequest, type OpsEndpoints } from "./ops-routes.ts";
+
+export interface OpsListen {
+  host: string;
+  port: number;
+  /** Lets requests from beyond this host read /metrics as a bearer token. */
+  token: string | undefined;
+}
 
 export async function startOpsServer(
   ops: OpsEndpoints,
-  listen: { port: number; host: string | undefined },
+  options: OpsListen,
 ): Promise<{ port: number; stop: () => Promise<void> }> {
   const server = createServer((request, response) => {
-    handleOpsRequest(ops, request, response)
+    handleOpsRequest(ops, request, response, options.token)
       .then((handled) => {
         if (!handled) response.writeHead(404, { "content-type": "text/plain" }).end("Not found\n");
       })
@@ -18,12 +25,14 @@ export async function startOpsServer(
         response.end("Internal error\n");
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(listen.port, listen.host ?? "0.0.0.0", () => resolve());
+  const port = await listen(server, {
+    port: options.port,
+    host: options.host,
+    portVariable: "OPS_PORT",
+    hostVariable: "OPS_HOST",
   });
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

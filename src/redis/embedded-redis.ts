@@ -1,6 +1,7 @@
 // When REDIS_URL is not set, Flotilla runs its own redis-server with its data (and append-only
 // file) under the data dir. A second Flotilla process on the same data dir reuses it; the
-// process that started it stops it on a clean exit.
+// process that started it stops it on a clean exit, and the kernel stops it when that process
+// dies any other way (setpriv --pdeathsig), so no redis-server outlives the Flotilla that started it.
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -31,9 +32,11 @@ export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedRedis
   await requireRedisServer();
   const connection: ConnectionFile = { port: await freePort(), password: randomBytes(24).toString("hex") };
   await writeFile(connectionPath, JSON.stringify(connection), { mode: 0o600 });
+  const dieWithParent = await parentDeathSignal();
   const server = startProcess(
-    "redis-server",
+    dieWithParent[0] ?? "redis-server",
     [
+      ...dieWithParent.slice(1),
       "--bind",
       "127.0.0.1",
       "--port",
@@ -75,6 +78,17 @@ export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedRedis
       await server;
     },
   };
+}
+
+/** `setpriv --pdeathsig TERM -- redis-server` where util-linux has it (Linux); else nothing to prefix. */
+async function parentDeathSignal(): Promise<string[]> {
+  if (process.platform !== "linux") return [];
+  try {
+    await runCommand("setpriv", ["--version"], { timeoutMs: 5_000 });
+    return ["setpriv", "--pdeathsig", "TERM", "--", "redis-server"];
+  } catch {
+    return [];
+  }
 }
 
 async function requireRedisServer(): Promise<void> {

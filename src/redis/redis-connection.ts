@@ -1,6 +1,8 @@
 // Redis connections. BullMQ workers block on Redis and need `maxRetriesPerRequest: null`;
 // everything else fails fast so that a web request never hangs on a Redis outage.
 import { Redis } from "ioredis";
+import { redisAddress } from "../config/redis-url.ts";
+import { reportRedisOutages } from "./redis-outage.ts";
 
 export type ConnectionRole = "blocking" | "commands";
 
@@ -16,24 +18,6 @@ export function createRedisConnection(redisUrl: string, role: ConnectionRole): R
     redisUrl.startsWith("unix://") || redisUrl.startsWith("/")
       ? new Redis({ ...options, path: redisUrl.replace(/^unix:\/\//, "") })
       : new Redis(redisUrl, options);
-  reportOutagesOnce(connection, role);
+  reportRedisOutages(connection, redisAddress(redisUrl));
   return connection;
-}
-
-/**
- * ioredis emits an error on every failed reconnect and prints "Unhandled error event" when no
- * one listens: one line per outage says what is wrong, and one more when Redis is back.
- */
-function reportOutagesOnce(connection: Redis, role: ConnectionRole): void {
-  let down = false;
-  connection.on("error", (error: Error) => {
-    if (down) return;
-    down = true;
-    console.warn(`Redis (${role} connection) failed: ${error.message}. Retrying every 2 s at most.`);
-  });
-  connection.on("ready", () => {
-    if (!down) return;
-    down = false;
-    console.info(`Redis (${role} connection) is reachable again.`);
-  });
 }

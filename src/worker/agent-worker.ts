@@ -3,6 +3,7 @@
 import { type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type AgentJobData, agentQueueName } from "../queue/agent-queue.ts";
+import { isRedisConnectionError } from "../redis/redis-outage.ts";
 import type { Services } from "../services.ts";
 import { isTerminal } from "../store/records.ts";
 import { type AgentJobServices, processAgentJob } from "./agent-job.ts";
@@ -28,6 +29,8 @@ export function startAgentWorker(deps: AgentJobServices, connection: Redis): Age
     if (job !== undefined) void markFailedIfFinal(deps, job, error);
   });
   worker.on("error", (error) => {
+    // Redis being away is reported once for the whole process (redis/redis-outage.ts).
+    if (isRedisConnectionError(error)) return;
     deps.metrics.error("worker");
     deps.log.error({ err: error }, "agent worker error");
   });

@@ -1,9 +1,6 @@
 // The worker role of a Flotilla process: the model gateway agents talk to, the agent tools it
 // serves, the BullMQ worker running agent jobs, the cancel listener and the worktree sweep. It
 // reports to the process's metrics and tells /readyz whether its BullMQ worker runs.
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chooseAgentSandbox } from "../agent/choose-agent-sandbox.ts";
 import { AgentGateway } from "../gateway/agent-gateway.ts";
 import { createRedisConnection } from "../redis/redis-connection.ts";
 import type { Services } from "../services.ts";
@@ -13,19 +10,23 @@ import { listenForCancels } from "./cancel-listener.ts";
 import { GatewayModelAccess } from "./gateway-model-access.ts";
 import { RunningAgents } from "./running-agents.ts";
 import { createAgentToolHandler } from "./tools/agent-tool-handler.ts";
+import { chooseWorkerSandbox } from "./worker-sandbox.ts";
 import { sweepWorktrees } from "./worktree-sweeper.ts";
 
 const sweepIntervalMs = 15 * 60_000;
-const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 /** What the process hands the worker role; the role adds the running agents, their model access and sandbox. */
 type SharedServices = Omit<Services, "modelAccess" | "runningAgents" | "sandbox" | "links">;
 
+export interface WorkerRole {
+  /** How agents are isolated here (for the start line). */
+  sandbox: string;
+  /** Stops taking jobs and hands running agents back to the queue. */
+  stop(): Promise<void>;
+}
+
 /** Starts the worker role; returns how to stop it (agents are handed back to the queue). */
-export async function startWorkerRole(
-  services: SharedServices,
-  redisUrl: string,
-): Promise<() => Promise<void>> {
+export async function startWorkerRole(services: SharedServices, redisUrl: string): Promise<WorkerRole> {
   const { config, store, log, metrics, budgets } = services;
   const workerConnection = createRedisConnection(redisUrl, "blocking");
   const subscriber = createRedisConnection(redisUrl, "blocking");
@@ -45,24 +46,10 @@ export async function startWorkerRole(
     log: log.child({ name: "gateway" }),
   });
   await gateway.start();
-  if (config.modelUpstream.apiKey === undefined && config.modelUpstream.oauthToken === undefined) {
-    log.warn(
-      "neither ANTHROPIC_API_KEY nor CLAUDE_CODE_OAUTH_TOKEN is set: model calls will be refused upstream",
-    );
-  }
   const modelAccess = new GatewayModelAccess(gateway, store, (agentId) => {
     void runningAgents.stop(agentId, "out_of_budget");
   });
-  const sandbox = await chooseAgentSandbox(
-    config.sandboxMode,
-    {
-      dataDir: config.dataDir,
-      secretFiles: hostSecretFiles(),
-      extraHiddenPaths: config.sandboxHiddenPaths,
-      programDirectories: [projectRoot, dirname(dirname(process.execPath)), dirname(config.claudePath)],
-    },
-    log.child({ name: "sandbox" }),
-  );
+  const sandbox = await chooseWorkerSandbox(config, log.child({ name: "sandbox" }));
   const deps: AgentJobServices = {
     ...services,
     modelAccess,
@@ -84,17 +71,14 @@ export async function startWorkerRole(
   const sweeper = setInterval(sweep, sweepIntervalMs);
   log.info({ concurrency: config.workerConcurrency, gateway: gateway.baseUrl }, "agent worker started");
 
-  return async () => {
-    clearInterval(sweeper);
-    await agentWorker.close();
-    await stopListening();
-    await gateway.stop();
-    workerConnection.disconnect();
+  return {
+    sandbox: sandbox.kind,
+    stop: async () => {
+      clearInterval(sweeper);
+      await agentWorker.close();
+      await stopListening();
+      await gateway.stop();
+      workerConnection.disconnect();
+    },
   };
-}
-
-/** Files of the host no agent may read: Probot's .env (in the working directory) and the app key. */
-function hostSecretFiles(): string[] {
-  const keyPath = process.env.PRIVATE_KEY_PATH;
-  return [resolve(".env"), ...(keyPath === undefined || keyPath === "" ? [] : [resolve(keyPath)])];
 }

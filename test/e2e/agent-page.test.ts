@@ -130,7 +130,9 @@ describe("the agent page in a real browser", () => {
   });
 
   it("serves metrics, health and readiness, and names the run and agent on every agent log line", async () => {
-    const metrics = await (await fetch(`${flotilla.url}/metrics`)).text();
+    // /metrics is on the ops listener, not on the public web port.
+    expect((await fetch(`${flotilla.url}/metrics`)).status).toBe(404);
+    const metrics = await (await fetch(`${flotilla.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(
       /flotilla_github_writes_total\{target="check",outcome="written",role="all"\} [1-9]/,
     );
@@ -160,9 +162,11 @@ describe("the agent page in a real browser", () => {
     const metricsPort = await freePort();
     const worker = await world.startFlotilla({
       role: "worker",
-      extraEnv: { WORKER_METRICS_PORT: String(metricsPort) },
+      extraEnv: { OPS_PORT: String(metricsPort) },
     });
-    await worker.waitForLog(/metrics and health endpoints listening/);
+    expect(worker.logs.find((line) => line.startsWith("Flotilla "))).toContain(
+      `ops http://127.0.0.1:${metricsPort}`,
+    );
     const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ ready: true, checks: { redis: "ok", worker: "ok" } });

@@ -45,7 +45,10 @@ describe("ops endpoints", () => {
     const readiness = new Readiness();
     readiness.add("redis", redisReachable(testRedis.redis));
     readiness.add("worker", async () => (workerRunning ? undefined : "the agent worker is not running"));
-    const server = await startOpsServer({ metrics, readiness }, { port: 0, host: "127.0.0.1" });
+    const server = await startOpsServer(
+      { metrics, readiness },
+      { port: 0, host: "127.0.0.1", token: undefined },
+    );
     const url = `http://127.0.0.1:${server.port}`;
     try {
       const scrape = await fetch(`${url}/metrics`);

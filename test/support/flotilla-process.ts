@@ -1,19 +1,19 @@
 // Runs Flotilla as a real process (`node src/main.ts <role>`) for end-to-end tests, with its
 // GitHub pointed at a stand-in server, its Redis keys under a test prefix and its data in a
 // temporary folder. Tests can stop it gracefully or SIGKILL it.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { mainEntryPath, projectRoot } from "./paths.ts";
+import { mainEntryPath } from "./paths.ts";
 
 export interface FlotillaProcessOptions {
   role?: "all" | "web" | "worker";
   env: Record<string, string>;
   /** Reuse a data dir (a restarted worker on the same host). */
   dataDir?: string;
-  /** The process's working directory (where Probot looks for `.env`). @defaultValue the project */
+  /** The process's working directory (where it reads `.env`). @defaultValue the data dir, which has none */
   cwd?: string;
   port?: number;
 }
@@ -23,6 +23,8 @@ export interface RunningFlotilla {
   pid: number | undefined;
   url: string;
   port: number;
+  /** The ops listener: /metrics, /healthz, /readyz. */
+  opsUrl: string;
   dataDir: string;
   logs: string[];
   /** SIGTERM, then wait for a clean exit. */
@@ -51,11 +53,13 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
   const role = options.role ?? "all";
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? (await makeDataDir());
-  // Each process gets its own metrics port: tests run side by side, and 9464 is the default.
-  const metricsPort = options.env.WORKER_METRICS_PORT ?? String(await freePort());
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // Each process gets its own ops port: tests run side by side, and 9464/9465 are the defaults.
+  const opsPort = options.env.OPS_PORT ?? String(await freePort());
   const logs: string[] = [];
   const child = execa(process.execPath, [mainEntryPath, role], {
-    cwd: options.cwd ?? projectRoot,
+    // Not the project: a developer's own .env there must not leak into a test's process.
+    cwd: options.cwd ?? dataDir,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: process.env.HOME ?? "/tmp",
@@ -65,7 +69,7 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
       PORT: String(port),
       HOST: "127.0.0.1",
       DATA_DIR: dataDir,
-      WORKER_METRICS_PORT: metricsPort,
+      OPS_PORT: opsPort,
       ...options.env,
     },
     extendEnv: false,
@@ -134,12 +138,13 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
     });
   };
 
-  const readyPattern = /^Flotilla started/;
+  const readyPattern = /^Flotilla \S+ started/;
   await waitForLog(readyPattern, 60_000);
   return {
     pid: child.pid,
     url: `http://127.0.0.1:${port}`,
     port,
+    opsUrl: `http://127.0.0.1:${opsPort}`,
     dataDir,
     logs,
     waitForLog,

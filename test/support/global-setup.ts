@@ -3,14 +3,15 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { Redis } from "ioredis";
 import { claudeBinaryPath } from "./paths.ts";
+import { testRedisUrl } from "./test-redis.ts";
 
 export default async function globalSetup(): Promise<void> {
-  const redis = new Redis({ host: "127.0.0.1", port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(testRedisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
     await redis.ping();
   } catch {
-    throw new Error("Tests need Redis on 127.0.0.1:6379: start one with `redis-server --daemonize yes`.");
+    throw new Error(`Tests need Redis at ${testRedisUrl}: start one with \`redis-server\`, or run ./flotilla test.`);
   } finally {
     redis.disconnect();
   }

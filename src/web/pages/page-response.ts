@@ -12,6 +12,8 @@ export interface PageContent {
   script?: string;
   /** Reload the page after this many seconds (the Refresh header). */
   refreshSeconds?: number | undefined;
+  /** Where the page's forms may post (the setup page's to GitHub); nowhere when absent. */
+  formActionOrigin?: string;
 }
 
 const styles = `
@@ -69,7 +71,7 @@ ${page.script === undefined ? "" : html`<script nonce="${nonce}">${trusted(page.
 `;
   response.writeHead(status, {
     "content-type": "text/html; charset=utf-8",
-    "content-security-policy": `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    "content-security-policy": `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action ${page.formActionOrigin ?? "'none'"}; frame-ancestors 'none'`,
     "referrer-policy": "no-referrer",
     "x-content-type-options": "nosniff",
     "cache-control": "no-store",

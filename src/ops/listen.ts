@@ -1,0 +1,55 @@
+// Opens a listening socket for one of Flotilla's servers, and turns the usual failures into
+// what the operator must change: the variable that chose the address, and a fix.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type ConfigError, settingError } from "../config/config-error.ts";
+
+export interface ListenAddress {
+  port: number;
+  host: string;
+  /** The variables that chose this address, named in errors (e.g. "PORT" and "HOST"). */
+  portVariable: string;
+  hostVariable: string;
+}
+
+/** Listens; returns the port (useful with port 0). Throws ConfigError when the address cannot be used. */
+export async function listen(server: Server, address: ListenAddress): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => reject(explain(error, address));
+    server.once("error", onError);
+    server.listen(address.port, address.host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+function explain(error: Error, address: ListenAddress): ConfigError | Error {
+  const code = "code" in error ? String(error.code) : "";
+  const where = `${address.host}:${address.port}`;
+  switch (code) {
+    case "EADDRINUSE":
+      return settingError(
+        address.portVariable,
+        `${where} is already in use (another Flotilla, or another program, listens there)`,
+        `stop that program, or set ${address.portVariable} to a free port`,
+      );
+    case "EACCES":
+      return settingError(
+        address.portVariable,
+        `${where} needs privileges this user does not have (ports below 1024)`,
+        `set ${address.portVariable} to a port above 1023`,
+      );
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return settingError(
+        address.hostVariable,
+        `${JSON.stringify(address.host)} is not an address of this host`,
+        `set ${address.hostVariable} to one of this host's addresses (127.0.0.1 for this host only, 0.0.0.0 for all)`,
+      );
+    default:
+      return error;
+  }
+}

@@ -1,0 +1,2 @@
+// Where GitHub's deliveries arrive on the web port (Probot's default path).
+export const webhookPath = "/api/github/webhooks";
