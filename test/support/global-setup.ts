@@ -11,7 +11,9 @@ export default async function globalSetup(): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch {
-    throw new Error(`Tests need Redis at ${testRedisUrl}: start one with \`redis-server\`, or run ./flotilla test.`);
+    throw new Error(
+      `Tests need Redis at ${testRedisUrl}: start one with \`redis-server\`, or run ./flotilla test.`,
+    );
   } finally {
     redis.disconnect();
   }
