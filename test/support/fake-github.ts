@@ -17,6 +17,7 @@ import { branchRoutes } from "./fake-github/routes/branches.ts";
 import { checkRoutes } from "./fake-github/routes/checks.ts";
 import { contentRoutes } from "./fake-github/routes/contents.ts";
 import { issueRoutes } from "./fake-github/routes/issues.ts";
+import { type ManifestCodes, manifestRoutes } from "./fake-github/routes/manifests.ts";
 import { permissionRoutes } from "./fake-github/routes/permissions.ts";
 import { branchSha, pullRoutes } from "./fake-github/routes/pulls.ts";
 import { apiPrefix, serveRequest } from "./fake-github/serve.ts";
@@ -98,8 +99,11 @@ export class FakeGitHub {
   private readonly faults = new FaultQueue();
   private readonly env: RouteEnv;
   private readonly server: Server;
+  private readonly manifestCodes: ManifestCodes = { pending: new Map(), traded: [] };
+  private readonly privateKey: string | undefined;
 
   constructor(options: FakeGitHubOptions = {}) {
+    this.privateKey = options.privateKey;
     const appId = options.appId ?? 1;
     const slug = options.appSlug ?? "flotilla";
     this.state = new FakeState({
@@ -120,6 +124,7 @@ export class FakeGitHub {
         branchRoutes,
         checkRoutes,
         contentRoutes,
+        (routeEnv: RouteEnv) => manifestRoutes(routeEnv, this.manifestCodes),
       ].flatMap((routes) => routes(env)),
       auth: this.auth,
       faults: this.faults,
@@ -160,6 +165,24 @@ export class FakeGitHub {
   }
 
   // ---- test controls ----
+
+  /**
+   * What GitHub does when someone registers an app from a manifest: a one-time code for the
+   * redirect, which `POST /app-manifests/{code}/conversions` trades for the app's credentials
+   * (this stand-in's own app id and private key, and the given webhook secret).
+   */
+  issueManifestCode(webhookSecret: string): string {
+    if (this.privateKey === undefined)
+      throw new Error("issueManifestCode needs the fake made with a privateKey");
+    const code = `manifest-code-${this.manifestCodes.pending.size + this.manifestCodes.traded.length + 1}`;
+    this.manifestCodes.pending.set(code, { pem: this.privateKey, webhookSecret });
+    return code;
+  }
+
+  /** Manifest codes traded for credentials so far. */
+  tradedManifestCodes(): string[] {
+    return [...this.manifestCodes.traded];
+  }
 
   addRepository(options: RepositoryOptions): void {
     const repo = this.state.repo(options.owner, options.repo);

@@ -5,8 +5,8 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import { mainEntryPath } from "./paths.ts";
+import { startWatchedProcess } from "./watched-process.ts";
 
 export interface FlotillaProcessOptions {
   role?: "all" | "web" | "worker";
@@ -56,8 +56,7 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Each process gets its own ops port: tests run side by side, and 9464/9465 are the defaults.
   const opsPort = options.env.OPS_PORT ?? String(await freePort());
-  const logs: string[] = [];
-  const child = execa(process.execPath, [mainEntryPath, role], {
+  const watched = startWatchedProcess(`flotilla ${role}`, process.execPath, [mainEntryPath, role], {
     // Not the project: a developer's own .env there must not leak into a test's process.
     cwd: options.cwd ?? dataDir,
     env: {
@@ -72,76 +71,13 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
       OPS_PORT: opsPort,
       ...options.env,
     },
-    extendEnv: false,
-    stdin: "ignore",
-    buffer: false,
-    reject: false,
-    // execa would SIGKILL a process still running 5 s after kill(); a graceful stop may take
-    // longer (SHUTDOWN_GRACE_MS), and tests want to see how it ends by itself.
-    forceKillAfterDelay: false,
   });
-  const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
-  const onData = (chunk: Buffer) => {
-    for (const line of chunk.toString("utf8").split("\n")) {
-      if (line.trim() === "") continue;
-      logs.push(line);
-      if (process.env.FLOTILLA_TEST_LOGS === "1") console.log(`[flotilla ${role}] ${line}`);
-      for (const waiter of waiters) {
-        if (waiter.pattern.test(line)) {
-          waiters.delete(waiter);
-          waiter.resolve(line);
-        }
-      }
-    }
-  };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
-  let exitCode: number | undefined;
-  let exited = false;
-  const exitPromise = child.then((result) => {
-    exited = true;
-    exitCode = result.exitCode;
-    if (process.env.FLOTILLA_TEST_LOGS === "1")
-      console.log(`[flotilla ${role}] exited`, result.exitCode, result.signal);
-    return result.exitCode;
-  });
-
-  const waitForLog = (pattern: RegExp, timeoutMs = 30_000): Promise<string> => {
-    const seen = logs.find((line) => pattern.test(line));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = { pattern, resolve };
-      waiters.add(waiter);
-      const timer = setTimeout(() => {
-        waiters.delete(waiter);
-        reject(
-          new Error(
-            `Flotilla (${role}) did not log ${pattern} within ${timeoutMs} ms. Last lines:\n${logs.slice(-30).join("\n")}`,
-          ),
-        );
-      }, timeoutMs);
-      void exitPromise.then(() => {
-        if (!waiters.has(waiter)) return;
-        clearTimeout(timer);
-        waiters.delete(waiter);
-        reject(
-          new Error(
-            `Flotilla (${role}) exited (${exitCode}) before logging ${pattern}:\n${logs.slice(-40).join("\n")}`,
-          ),
-        );
-      });
-      const originalResolve = waiter.resolve;
-      waiter.resolve = (line) => {
-        clearTimeout(timer);
-        originalResolve(line);
-      };
-    });
-  };
+  const { logs, waitForLog } = watched;
 
   const readyPattern = /^Flotilla \S+ started/;
   await waitForLog(readyPattern, 60_000);
   return {
-    pid: child.pid,
+    pid: watched.pid,
     url: `http://127.0.0.1:${port}`,
     port,
     opsUrl: `http://127.0.0.1:${opsPort}`,
@@ -149,12 +85,12 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
     logs,
     waitForLog,
     stop: async () => {
-      if (!exited) child.kill("SIGTERM");
-      return exitPromise;
+      watched.signal("SIGTERM");
+      return watched.exited;
     },
     kill: async () => {
-      if (!exited) child.kill("SIGKILL");
-      await exitPromise;
+      watched.signal("SIGKILL");
+      await watched.exited;
     },
   };
 }

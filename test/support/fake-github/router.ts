@@ -18,8 +18,8 @@ export interface RouteRequest {
 export interface Route {
   method: string;
   pattern: string;
-  /** The credentials GitHub requires on this route. */
-  auth: "app-jwt" | "installation-token";
+  /** The credentials GitHub requires on this route ("none": anyone, as for a manifest's code). */
+  auth: "app-jwt" | "installation-token" | "none";
   handler: (request: RouteRequest) => Reply | Promise<Reply>;
 }
 

@@ -78,7 +78,7 @@ async function answer(
       outcome: "unhandled",
     };
   }
-  if (caller.kind !== matched.route.auth) {
+  if (matched.route.auth !== "none" && caller.kind !== matched.route.auth) {
     const jwtExpected = matched.route.auth === "app-jwt" && caller.kind === "installation-token";
     const reply: Reply = jwtExpected
       ? { status: 401, body: { message: "A JSON web token could not be decoded", status: "401" } }
