@@ -1,19 +1,24 @@
 // Starting Flotilla the way the README says: without REDIS_URL it runs its own redis-server with
 // its data under the data dir (and stops it on exit), says how to get Redis when there is none,
-// serves Probot's setup flow when the app is not registered yet, and names bad settings.
+// serves the setup flow when the app is not registered yet, and refuses a bad setting at once,
+// naming the variable, what is wrong and the fix, with nothing it started left running.
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { testAppCredentials } from "../support/app-credentials.ts";
 import { freePort, startFlotillaProcess } from "../support/flotilla-process.ts";
-import { mainEntryPath, projectRoot } from "../support/paths.ts";
+import { mainEntryPath } from "../support/paths.ts";
+import { processesUnder } from "../support/processes-under.ts";
+import { testRedisUrl } from "../support/test-redis.ts";
 import { waitFor } from "../support/wait-for.ts";
 
 const scratch = await mkdtemp(join(tmpdir(), "flotilla-startup-"));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
+const credentials = testAppCredentials();
 
 function redisServerRunning(port: number): Promise<boolean> {
   return execa("pgrep", ["-f", `redis-server 127.0.0.1:${port}`], { reject: false }).then(
@@ -21,30 +26,47 @@ function redisServerRunning(port: number): Promise<boolean> {
   );
 }
 
-async function runMain(env: Record<string, string>, timeoutMs = 15_000) {
+/** Settings that start: an app, Redis, and a GitHub and a model that do not answer (warnings only). */
+function workingEnv(dir: string): Record<string, string> {
+  return {
+    APP_ID: String(credentials.appId),
+    PRIVATE_KEY: credentials.privateKey,
+    WEBHOOK_SECRET: "startup-webhook-secret",
+    GHE_HOST: "127.0.0.1:1",
+    GHE_PROTOCOL: "http",
+    ANTHROPIC_API_KEY: "sk-ant-unused",
+    ANTHROPIC_BASE_URL: "http://127.0.0.1:1",
+    DATA_DIR: join(dir, "data"),
+    HOST: "127.0.0.1",
+  };
+}
+
+/** Runs `node src/main.ts all` in a folder of its own (its cwd) until it exits by itself. */
+async function runMain(dir: string, env: Record<string, string>) {
+  await mkdir(dir, { recursive: true });
   return execa(process.execPath, [mainEntryPath, "all"], {
-    cwd: projectRoot,
+    cwd: dir,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "test", ...env },
     extendEnv: false,
     reject: false,
-    timeout: timeoutMs,
+    timeout: 60_000,
   });
+}
+
+async function holdPort(): Promise<{ port: number; release: () => Promise<void> }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  return { port, release: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 describe("starting Flotilla", () => {
   it("runs its own redis-server under the data dir when REDIS_URL is unset, and stops it on SIGTERM", async () => {
-    const credentials = testAppCredentials();
     const dataDir = join(scratch, "embedded");
     const flotilla = await startFlotillaProcess({
       dataDir,
-      env: {
-        APP_ID: String(credentials.appId),
-        PRIVATE_KEY: credentials.privateKey,
-        WEBHOOK_SECRET: "startup-secret",
-        GHE_HOST: "127.0.0.1:9",
-        GHE_PROTOCOL: "http",
-        ANTHROPIC_API_KEY: "sk-ant-unused",
-      },
+      env: { ...workingEnv(scratch), DATA_DIR: dataDir },
     });
     const connection = JSON.parse(await readFile(join(dataDir, "redis", "connection.json"), "utf8")) as {
       port: number;
@@ -52,6 +74,21 @@ describe("starting Flotilla", () => {
     expect(await redisServerRunning(connection.port)).toBe(true);
     const health = await fetch(`${flotilla.url}/readyz`);
     expect(health.status).toBe(200);
+    // One line says what runs: role, addresses, Redis, sandbox, concurrency, model.
+    const startLine = flotilla.logs.find((line) => line.startsWith("Flotilla ")) ?? "";
+    expect(startLine).toMatch(
+      new RegExp(
+        `^Flotilla \\S+ started \\(all\\): web http://127\\.0\\.0\\.1:${flotilla.port} .*, ops http://127\\.0\\.0\\.1:\\d+ .*, Redis embedded redis://127\\.0\\.0\\.1:${connection.port}, sandbox \\w+, 2 agents at once, model the CLI's default$`,
+      ),
+    );
+    expect(startLine).not.toContain(credentials.privateKey.slice(40, 60));
+    // `/` is a status page, with nothing secret on it.
+    const status = await fetch(`${flotilla.url}/`);
+    expect(status.status).toBe(200);
+    const page = await status.text();
+    expect(page).toMatch(/<dt>version<\/dt><dd>\d+\.\d+\.\d+<\/dd><dt>role<\/dt><dd>all<\/dd>/);
+    expect(page).toContain("<dt>waiting</dt><dd>0</dd>");
+    expect(page).not.toContain("startup-webhook-secret");
     await waitFor(() => existsSync(join(dataDir, "redis", "appendonlydir")) || undefined, {
       what: "the append-only file under the data dir",
     });
@@ -62,13 +99,10 @@ describe("starting Flotilla", () => {
   });
 
   it("says how to get Redis when REDIS_URL is unset and redis-server is not installed", async () => {
-    const credentials = testAppCredentials();
-    const result = await runMain({
+    const dir = join(scratch, "no-redis");
+    const result = await runMain(dir, {
+      ...workingEnv(dir),
       PATH: "/nonexistent",
-      DATA_DIR: join(scratch, "no-redis"),
-      APP_ID: String(credentials.appId),
-      PRIVATE_KEY: credentials.privateKey,
-      WEBHOOK_SECRET: "x",
       PORT: String(await freePort()),
     });
     expect(result.exitCode).toBe(1);
@@ -76,16 +110,19 @@ describe("starting Flotilla", () => {
     expect(result.stderr).toContain("apt-get install redis-server");
   });
 
-  it("serves Probot's app registration flow when no GitHub App is configured yet", async () => {
+  it("serves the setup flow when no GitHub App is configured yet, with webhooks to WEBHOOK_PROXY_URL", async () => {
     const port = await freePort();
+    const dir = join(scratch, "setup");
+    await mkdir(dir, { recursive: true });
     const child = execa(process.execPath, [mainEntryPath, "all"], {
-      cwd: scratch,
+      cwd: dir,
       env: {
         PATH: process.env.PATH ?? "",
         HOME: process.env.HOME ?? "/tmp",
         NODE_ENV: "development",
         PORT: String(port),
         HOST: "127.0.0.1",
+        WEBHOOK_PROXY_URL: "https://smee.io/flotilla-test-channel",
       },
       extendEnv: false,
       reject: false,
@@ -93,29 +130,99 @@ describe("starting Flotilla", () => {
     try {
       const page = await waitFor(
         async () => {
-          const response = await fetch(`http://127.0.0.1:${port}/probot`).catch(() => undefined);
+          const response = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
           return response?.status === 200 ? response.text() : undefined;
         },
-        { timeoutMs: 20_000, what: "the setup page" },
+        { timeoutMs: 30_000, what: "the setup page" },
       );
-      expect(page).toMatch(/Register (a )?GitHub App/i);
+      expect(page).toContain("Register GitHub App");
+      expect(page).toContain(
+        "&quot;hook_attributes&quot;:{&quot;url&quot;:&quot;https://smee.io/flotilla-test-channel&quot;",
+      );
+      expect(page).not.toContain("example.com");
     } finally {
-      child.kill("SIGKILL");
-      await child;
+      child.kill("SIGTERM");
+      expect((await child).exitCode).toBe(0);
     }
   });
+});
 
-  it("names a bad setting and how to fix it instead of failing later", async () => {
-    const credentials = testAppCredentials();
-    const result = await runMain({
-      APP_ID: String(credentials.appId),
-      PRIVATE_KEY: credentials.privateKey,
-      WEBHOOK_SECRET: "x",
-      WORKER_CONCURRENCY: "lots",
-      REDIS_URL: "redis://127.0.0.1:6379",
+describe("a bad setting", () => {
+  const missingKeyPath = join(scratch, "no-such-key.pem");
+  const cases: { name: string; env: (dir: string) => Promise<Record<string, string>>; says: RegExp }[] = [
+    {
+      name: "PRIVATE_KEY=garbage",
+      env: async () => ({ PRIVATE_KEY: "garbage" }),
+      says: /^PRIVATE_KEY: does not hold an RSA private key.*Fix: set PRIVATE_KEY to the whole content of the \.pem file/m,
+    },
+    {
+      name: "a missing PRIVATE_KEY_PATH file",
+      env: async () => ({ PRIVATE_KEY: "", PRIVATE_KEY_PATH: missingKeyPath }),
+      says: new RegExp(`^PRIVATE_KEY_PATH: ${missingKeyPath}: no such file\\. Fix: `, "m"),
+    },
+    {
+      name: "APP_ID without a key",
+      env: async () => ({ PRIVATE_KEY: "" }),
+      says: /^PRIVATE_KEY: is not set \(nor PRIVATE_KEY_PATH\), but APP_ID=\d+ is\. Fix: /m,
+    },
+    {
+      name: "REDIS_URL=garbage",
+      env: async () => ({ REDIS_URL: "garbage" }),
+      says: /REDIS_URL="garbage": is not a Redis URL: expected redis:\/\/.*Fix: /,
+    },
+    {
+      name: "REDIS_URL where no Redis answers",
+      env: async () => ({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` }),
+      says: /FAIL {2}Redis .*REDIS_URL=redis:\/\/127\.0\.0\.1:\d+ does not answer: .*ECONNREFUSED[\s\S]*fix: start Redis there/,
+    },
+    {
+      name: "WORKER_CONCURRENCY=lots",
+      env: async () => ({ WORKER_CONCURRENCY: "lots", REDIS_URL: testRedisUrl }),
+      says: /WORKER_CONCURRENCY="lots": must be a whole number greater than 0\. Fix: .*see \.env\.example|see \.env\.example[\s\S]*WORKER_CONCURRENCY="lots"/,
+    },
+  ];
+
+  it.each(cases)("$name: named with its fix, exit 1, nothing left running", async ({ name, env, says }) => {
+    const dir = join(scratch, name.replace(/\W+/g, "-"));
+    const result = await runMain(dir, {
+      ...workingEnv(dir),
+      PORT: String(await freePort()),
+      ...(await env(dir)),
     });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('WORKER_CONCURRENCY="lots"');
-    expect(result.stderr).toContain("see .env.example");
+    expect(result.stderr).toMatch(says);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(await processesUnder(dir)).toEqual([]);
   });
+
+  it.each([
+    { variable: "PORT", other: "OPS_PORT" },
+    { variable: "OPS_PORT", other: "PORT" },
+  ])(
+    "a busy $variable: named with its fix, exit 1, and the embedded redis-server stopped",
+    async ({ variable, other }) => {
+      const dir = join(scratch, `busy-${variable}`);
+      const busy = await holdPort();
+      try {
+        const result = await runMain(dir, {
+          ...workingEnv(dir),
+          [variable]: String(busy.port),
+          [other]: String(await freePort()),
+        });
+        expect(result.exitCode).toBe(1);
+        expect(result.stderr).toContain(
+          `${variable}: 127.0.0.1:${busy.port} is already in use (another Flotilla, or another program, listens there). Fix: stop that program, or set ${variable} to a free port`,
+        );
+        expect(result.stderr).not.toMatch(/^\s+at /m);
+        // The embedded redis-server had started (in <data dir>/redis) before the port was tried.
+        expect(existsSync(join(dir, "data", "redis", "connection.json"))).toBe(true);
+        await waitFor(async () => ((await processesUnder(dir)).length === 0 ? true : undefined), {
+          what: "the embedded redis-server to stop",
+          timeoutMs: 10_000,
+        });
+      } finally {
+        await busy.release();
+      }
+    },
+  );
 });
