@@ -20,6 +20,7 @@ import { Readiness, redisReachable } from "./ops/readiness.ts";
 import { AgentQueue } from "./queue/agent-queue.ts";
 import { startEmbeddedRedis } from "./redis/embedded-redis.ts";
 import { createRedisConnection } from "./redis/redis-connection.ts";
+import { isRedisConnectionError } from "./redis/redis-outage.ts";
 import { DirtyTargets } from "./reporter/dirty-targets.ts";
 import { Reporter } from "./reporter/reporter.ts";
 import { WriteLimiter } from "./reporter/write-limiter.ts";
@@ -138,7 +139,10 @@ async function startParts(
     log: log.child({ name: "reporter" }),
   });
   reporter.start();
-  const queue = new AgentQueue(queueConnection, config.redisPrefix);
+  const queue = new AgentQueue(queueConnection, config.redisPrefix, (error) => {
+    // Redis being away is reported once for the whole process (redis/redis-outage.ts).
+    if (!isRedisConnectionError(error)) log.error({ err: error }, "agent queue error");
+  });
   stops.push(async () => {
     await reporter.drain(5_000);
     await reporter.stop();

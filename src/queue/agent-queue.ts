@@ -30,9 +30,13 @@ const jobOptions: JobsOptions = {
 export class AgentQueue {
   private readonly queue: Queue<AgentJobData>;
 
-  /** `connection` is a commands connection (see redis-connection.ts); closing the queue keeps it open. */
-  constructor(connection: Redis, prefix: string) {
+  /**
+   * `connection` is a commands connection (see redis-connection.ts); closing the queue keeps it
+   * open. `onError` hears the queue's errors (without a listener BullMQ prints each one).
+   */
+  constructor(connection: Redis, prefix: string, onError: (error: Error) => void = () => {}) {
     this.queue = new Queue<AgentJobData>(agentQueueName, { connection, prefix });
+    this.queue.on("error", onError);
   }
 
   /** Adds the agent's job of its generation, under `parent` when given; a second add does nothing. */

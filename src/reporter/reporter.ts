@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { GitHubClient } from "../github/github-app.ts";
+import { isRedisConnectionError } from "../redis/redis-outage.ts";
 import type { RunStore } from "../store/run-store.ts";
 import { type ClaimWrite, WriteThrottledError } from "./claim-write.ts";
 import { classifyWriteFailure } from "./classify-write-failure.ts";
@@ -130,7 +131,9 @@ export class Reporter {
     this.ticking = true;
     this.wakeRequested = false;
     this.loopDone = this.writeDue().catch((error: unknown) => {
-      this.options.log.error({ err: error }, "reporter loop failed; retrying");
+      // Redis being away is reported once for the whole process (redis/redis-outage.ts).
+      if (!isRedisConnectionError(error))
+        this.options.log.error({ err: error }, "reporter loop failed; retrying");
     });
     await this.loopDone;
     this.ticking = false;
