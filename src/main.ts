@@ -16,7 +16,7 @@ const stopMarginMs = 5_000;
 
 async function main(): Promise<void> {
   loadEnvFile();
-  const role = parseRole(process.argv[2] ?? process.env.FLOTILLA_ROLE ?? "all");
+  const role = parseRole(process.argv[2] || process.env.FLOTILLA_ROLE || "all");
   const config = loadConfig(process.env);
   const credentials = readAppCredentials(process.env);
   if (credentials === undefined) {

@@ -75,6 +75,9 @@ const envSchema = z.object({
   ANTHROPIC_BASE_URL: absoluteUrl.optional(),
 });
 
+/** Every variable Flotilla itself reads (Probot reads APP_ID, PRIVATE_KEY, GHE_HOST, LOG_* …). */
+export const flotillaVariables: readonly string[] = Object.keys(envSchema.shape);
+
 export type MinimumPermission = (typeof minimumPermissions)[number];
 export type SandboxMode = (typeof sandboxModes)[number];
 
