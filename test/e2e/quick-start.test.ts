@@ -147,7 +147,7 @@ describe("the README's quick start", () => {
     const delivery = issueCommentCreated({
       owner: e2eOwner,
       repo: e2eRepo,
-      cloneUrl: world.remote.cloneUrl,
+      cloneUrl: world.cloneUrl,
       installationId: e2eInstallationId,
       issueNumber: e2ePullNumber,
       isPullRequest: true,

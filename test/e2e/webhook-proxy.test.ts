@@ -63,7 +63,7 @@ describe("WEBHOOK_PROXY_URL", () => {
       issueCommentCreated({
         owner: e2eOwner,
         repo: e2eRepo,
-        cloneUrl: world.remote.cloneUrl,
+        cloneUrl: world.cloneUrl,
         installationId: e2eInstallationId,
         issueNumber: e2ePullNumber,
         isPullRequest: true,
