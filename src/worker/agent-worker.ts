@@ -49,7 +49,7 @@ export function startAgentWorker(deps: AgentJobServices, connection: Redis): Age
 }
 
 async function markFailedIfFinal(
-  deps: Pick<Services, "store" | "reporter" | "budgets" | "metrics" | "log">,
+  deps: Pick<Services, "store" | "reporter" | "budgets" | "metrics" | "log" | "config">,
   job: Job<AgentJobData>,
   error: Error,
 ): Promise<void> {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { credentialEnvironment, git } from "./git.ts";
 import { exists, type RepositorySource, resolveCommit } from "./mirror.ts";
 import { withMirrorLock } from "./mirror-lock.ts";
+import { classifyPushFailure } from "./push-refusal.ts";
 import { removeWorktreeLocks } from "./stale-git-locks.ts";
 
 export type WorktreeOrigin = "reused" | "restored" | "created";
@@ -72,7 +73,7 @@ export async function commitsSince(worktreeDir: string, baseSha: string): Promis
   return Number((await git(["rev-list", "--count", `${baseSha}..HEAD`], { cwd: worktreeDir })).trim());
 }
 
-/** Pushes the worktree's HEAD to the agent's branch on the repository. */
+/** Pushes the worktree's HEAD to the agent's branch on the repository (see push-refusal.ts). */
 export async function pushBranch(
   worktreeDir: string,
   branch: string,
@@ -83,6 +84,8 @@ export async function pushBranch(
   await git(["push", "--quiet", "--force", source.cloneUrl, `HEAD:refs/heads/${branch}`], {
     cwd: worktreeDir,
     env: credentialEnvironment(source.cloneUrl, source.token),
+  }).catch((error: unknown) => {
+    throw classifyPushFailure(error);
   });
 }
 
