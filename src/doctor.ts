@@ -10,6 +10,8 @@ import { flotillaVersion } from "./config/version.ts";
 import { doctorChecks } from "./doctor/all-checks.ts";
 import { type CheckResult, type ProcessRole, runChecks } from "./doctor/check.ts";
 import { formatTable } from "./doctor/format-results.ts";
+import { PageLinks } from "./links/page-links.ts";
+import { pageLinkKey } from "./links/page-signature.ts";
 
 async function doctor(): Promise<number> {
   const envFile = loadEnvFile();
@@ -30,6 +32,9 @@ async function doctor(): Promise<number> {
   }
   const results = await runChecks(doctorChecks(role as ProcessRole), { role, ...settings, env: process.env });
   console.info(formatTable(results));
+  const statusLink = operatorStatusLink(settings.config);
+  if (statusLink !== undefined)
+    console.info(`Status page with the recent runs (signed for you; keep it private): ${statusLink}`);
   const failed = results.filter((result) => result.status === "fail").length;
   const warned = results.filter((result) => result.status === "warn").length;
   console.info(
@@ -40,6 +45,14 @@ async function doctor(): Promise<number> {
         : "Everything Flotilla needs is here.",
   );
   return failed > 0 ? 1 : 0;
+}
+
+/** A signed link to `/` that lists the recent runs, when pages are on. */
+function operatorStatusLink(config: FlotillaConfig): string | undefined {
+  const key = pageLinkKey(config);
+  return key === undefined
+    ? undefined
+    : new PageLinks({ publicUrl: config.publicUrl, key, ttlMs: config.linkTtlMs }).statusPage();
 }
 
 function readSettings():

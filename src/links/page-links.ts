@@ -1,6 +1,6 @@
 // Addresses of Flotilla's pages, signed: the run page (`/runs/<run>`) and each agent's page
 // (`/agents/<run>/<name>`), which check runs link as their details and the tracking comment as
-// its live view. Expiry is rounded up to the hour so that repeated writes of a check run keep
+// its live view, and the status page's list of recent runs (for the operator). Expiry is rounded up to the hour so that repeated writes of a check run keep
 // the same link for a while.
 import type { AgentRecord, RunRecord } from "../store/records.ts";
 import { signPageLink } from "./page-signature.ts";
@@ -14,6 +14,8 @@ export interface PageLinksOptions {
 }
 
 const hourMs = 3_600_000;
+/** Signed as (run "", agent "status"): no run has an empty id, so no run link can be reused for it. */
+export const statusAgentId = "status";
 
 export class PageLinks {
   private readonly options: PageLinksOptions;
@@ -30,6 +32,11 @@ export class PageLinks {
 
   agentPage(agent: Pick<AgentRecord, "id" | "runId">, expiresAt: number = this.newExpiry()): string {
     return this.signed(agentPagePath(agent.id), agent.runId, agent.id, expiresAt);
+  }
+
+  /** The status page (`/`) with the list of recent runs, for the operator. */
+  statusPage(expiresAt: number = this.newExpiry()): string {
+    return this.signed("/", "", statusAgentId, expiresAt);
   }
 
   runPage(run: Pick<RunRecord, "id">, expiresAt: number = this.newExpiry()): string {

@@ -11,6 +11,7 @@ export interface KeySpace {
   runAgents(runId: string): string;
   runSpawnLock(runId: string): string;
   issueRuns(owner: string, repo: string, issueNumber: number): string;
+  recentRuns(): string;
   agent(agentId: string): string;
   agentChildren(agentId: string): string;
   agentResult(agentId: string): string;
@@ -38,6 +39,7 @@ export function createKeySpace(prefix: string): KeySpace {
     runAgents: (runId) => `${prefix}:run:${runId}:agents`,
     runSpawnLock: (runId) => `${prefix}:run:${runId}:spawn-lock`,
     issueRuns: (owner, repo, issueNumber) => `${prefix}:issue:${owner}/${repo}#${issueNumber}:runs`,
+    recentRuns: () => `${prefix}:runs:recent`,
     agent: (agentId) => `${prefix}:agent:${agentId}`,
     agentChildren: (agentId) => `${prefix}:agent:${agentId}:children`,
     agentResult: (agentId) => `${prefix}:agent:${agentId}:result`,

@@ -43,6 +43,8 @@ export class RecordNotFoundError extends Error {
   }
 }
 
+const recentRunsKept = 100;
+
 export class RunStore {
   readonly redis: Redis;
   readonly keys: KeySpace;
@@ -69,6 +71,9 @@ export class RunStore {
       }),
     );
     transaction.rpush(this.keys.issueRuns(run.owner, run.repo, run.issueNumber), run.id);
+    // The status page lists the newest runs; older ones drop off this list (not their records).
+    transaction.zadd(this.keys.recentRuns(), run.createdAt, run.id);
+    transaction.zremrangebyrank(this.keys.recentRuns(), 0, -(recentRunsKept + 1));
     for (const agent of agents) this.queueAgentCreation(transaction, agent);
     await transaction.exec();
     return { created: true };
@@ -159,6 +164,11 @@ export class RunStore {
       if (error !== null || typeof fields !== "object" || fields === null) return [];
       return Object.keys(fields).length > 0 ? [agentRecordSchema.parse(fields)] : [];
     });
+  }
+
+  /** The newest runs first, at most `limit` (of the last 100). */
+  async recentRunIds(limit: number): Promise<string[]> {
+    return this.redis.zrevrange(this.keys.recentRuns(), 0, limit - 1);
   }
 
   async runIdsForIssue(owner: string, repo: string, issueNumber: number): Promise<string[]> {

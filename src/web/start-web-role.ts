@@ -45,7 +45,14 @@ export async function startWebRole(
     metrics,
     log: log.child({ name: "pages" }),
   });
-  const status = { role: options.role, readiness, queueDepths: () => services.queue.jobCounts() };
+  const status = {
+    role: options.role,
+    readiness,
+    queueDepths: () => services.queue.jobCounts(),
+    store: services.store,
+    links: services.links,
+    key: options.linkKey,
+  };
   const server = createServer((request, response) => {
     void (async () => {
       if (await handleHealthRequest({ readiness }, request, response)) return;

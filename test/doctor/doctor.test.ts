@@ -89,6 +89,10 @@ describe("./flotilla doctor", () => {
     }
     expect(row(result.stdout, "GitHub App")).toContain(`APP_ID=${credentials.appId}`);
     expect(row(result.stdout, "model credentials")).toContain(`ANTHROPIC_API_KEY accepted by ${model.url}`);
+    // The operator's signed link to the status page with the recent runs.
+    expect(result.stdout).toMatch(
+      /^Status page with the recent runs .*: http:\/\/localhost:3000\/\?exp=\d+&sig=[\w-]{43}$/m,
+    );
     expect(result.exitCode).toBe(0);
   });
 

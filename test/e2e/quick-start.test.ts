@@ -7,6 +7,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PageLinks } from "../../src/links/page-links.ts";
+import { pageLinkKey } from "../../src/links/page-signature.ts";
 import {
   createE2eEnvironment,
   type E2eEnvironment,
@@ -169,6 +171,21 @@ describe("the README's quick start", () => {
     );
     expect(pull.head.ref).toMatch(/^agents\//);
     expect(await world.remote.readFile(pull.head.ref, "GREETING.md")).toBe(greeting);
+
+    // `/` names no run for anyone; the operator's signed link lists it, linked to its page.
+    const open = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    expect(open).not.toContain(`${e2eOwner}/${e2eRepo}`);
+    const key = pageLinkKey({ pageSecret: undefined, webhookSecret: world.webhookSecret });
+    if (key === undefined) throw new Error("no page key");
+    const links = new PageLinks({ publicUrl: `http://127.0.0.1:${port}`, key, ttlMs: 3_600_000 });
+    const status = await (await fetch(links.statusPage())).text();
+    expect(status).toContain(`${e2eOwner}/${e2eRepo}#${e2ePullNumber}`);
+    const runLink = /<a href="([^"]*\/runs\/[^"]+)"/.exec(status)?.[1]?.replaceAll("&amp;", "&") ?? "";
+    expect(runLink).toMatch(/^https:\/\/flotilla\.example\.net\/runs\//);
+    const runPage = await fetch(runLink.replace("https://flotilla.example.net", `http://127.0.0.1:${port}`));
+    expect(runPage.status).toBe(200);
+    const tampered = links.statusPage().replace(/sig=[\w-]{4}/, "sig=AAAA");
+    expect(await (await fetch(tampered)).text()).not.toContain(`${e2eOwner}/${e2eRepo}`);
     if (running !== undefined) await stopAndExpectNothingLeft(running);
   });
 });
