@@ -6,8 +6,9 @@
 // SHUTDOWN_GRACE_MS plus a few seconds.
 import { readAppCredentials } from "./config/app-credentials.ts";
 import { ConfigError } from "./config/config-error.ts";
-import { type FlotillaConfig, loadConfig } from "./config/env.ts";
+import { type FlotillaConfig, loadConfig, opsPortFor } from "./config/env.ts";
 import { loadEnvFile } from "./config/env-file.ts";
+import { assertListenable } from "./ops/listen.ts";
 import type { FlotillaProcess, ProcessRole } from "./start-flotilla.ts";
 
 const roles: readonly ProcessRole[] = ["all", "web", "worker"];
@@ -29,6 +30,20 @@ async function main(): Promise<void> {
     onStopSignal(config, () => setup.stop());
     return;
   }
+  // A busy port is named before anything starts.
+  await assertListenable({
+    port: opsPortFor(config, role),
+    host: config.ops.host,
+    portVariable: "OPS_PORT",
+    hostVariable: "OPS_HOST",
+  });
+  if (role !== "worker")
+    await assertListenable({
+      port: config.port,
+      host: config.host ?? "0.0.0.0",
+      portVariable: "PORT",
+      hostVariable: "HOST",
+    });
   // Signals are handled from the start: a SIGTERM that arrives while Flotilla is still starting
   // stops it once it has started, instead of killing it halfway.
   let started: Promise<FlotillaProcess> | undefined;

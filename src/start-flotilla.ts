@@ -6,7 +6,7 @@
 import { createProbot } from "probot";
 import type { AppCredentials } from "./config/app-credentials.ts";
 import { ConfigError } from "./config/config-error.ts";
-import type { FlotillaConfig } from "./config/env.ts";
+import { type FlotillaConfig, opsPortFor } from "./config/env.ts";
 import { redisAddress } from "./config/redis-url.ts";
 import { startChecks } from "./doctor/all-checks.ts";
 import { type ProcessRole, runChecks } from "./doctor/check.ts";
@@ -168,7 +168,7 @@ async function startParts(
     { metrics, readiness },
     {
       host: config.ops.host,
-      port: config.ops.port ?? (role === "worker" ? 9465 : 9464),
+      port: opsPortFor(config, role),
       token: config.ops.token,
     },
   );

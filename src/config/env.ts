@@ -136,6 +136,11 @@ export interface FlotillaConfig {
   modelUpstream: { apiKey: string | undefined; oauthToken: string | undefined; baseUrl: string };
 }
 
+/** The ops listener's port: OPS_PORT, else 9464 (all, web) or 9465 (worker), so both fit on one host. */
+export function opsPortFor(config: Pick<FlotillaConfig, "ops">, role: "all" | "web" | "worker"): number {
+  return config.ops.port ?? (role === "worker" ? 9465 : 9464);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig {
   const parsed = envSchema.safeParse(withoutEmptyValues(env));
   if (!parsed.success) {

@@ -1,7 +1,6 @@
 // Opens a listening socket for one of Flotilla's servers, and turns the usual failures into
 // what the operator must change: the variable that chose the address, and a fix.
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer, type Server } from "node:net";
 import { type ConfigError, settingError } from "../config/config-error.ts";
 
 export interface ListenAddress {
@@ -23,6 +22,17 @@ export async function listen(server: Server, address: ListenAddress): Promise<nu
     });
   });
   return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Fails at once, with the same words as `listen`, when the address cannot be listened on now:
+ * checked before anything is started, so a busy port costs a second, not a start and a teardown.
+ */
+export async function assertListenable(address: ListenAddress): Promise<void> {
+  if (address.port === 0) return;
+  const probe = createServer();
+  await listen(probe, address);
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 function explain(error: Error, address: ListenAddress): ConfigError | Error {

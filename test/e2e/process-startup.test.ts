@@ -198,31 +198,67 @@ describe("a bad setting", () => {
   it.each([
     { variable: "PORT", other: "OPS_PORT" },
     { variable: "OPS_PORT", other: "PORT" },
-  ])(
-    "a busy $variable: named with its fix, exit 1, and the embedded redis-server stopped",
-    async ({ variable, other }) => {
-      const dir = join(scratch, `busy-${variable}`);
-      const busy = await holdPort();
-      try {
-        const result = await runMain(dir, {
+  ])("a busy $variable: named with its fix, exit 1, before anything started", async ({ variable, other }) => {
+    const dir = join(scratch, `busy-${variable}`);
+    const busy = await holdPort();
+    try {
+      const result = await runMain(dir, {
+        ...workingEnv(dir),
+        [variable]: String(busy.port),
+        [other]: String(await freePort()),
+      });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain(
+        `${variable}: 127.0.0.1:${busy.port} is already in use (another Flotilla, or another program, listens there). Fix: stop that program, or set ${variable} to a free port`,
+      );
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(existsSync(join(dir, "data", "redis"))).toBe(false);
+      expect(await processesUnder(dir)).toEqual([]);
+    } finally {
+      await busy.release();
+    }
+  });
+
+  it("a failure late in the start stops what had started: the embedded redis-server", async () => {
+    // AGENT_SANDBOX=namespaces where no user namespace can be made (bubblewrap's
+    // --disable-userns): the worker role refuses after Redis, the ops listener and the web are up.
+    const dir = join(scratch, "late-failure");
+    await mkdir(dir, { recursive: true });
+    const result = await execa(
+      "bwrap",
+      [
+        "--dev-bind",
+        "/",
+        "/",
+        "--unshare-user",
+        "--disable-userns",
+        "--",
+        process.execPath,
+        mainEntryPath,
+        "all",
+      ],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "/tmp",
+          NODE_ENV: "test",
           ...workingEnv(dir),
-          [variable]: String(busy.port),
-          [other]: String(await freePort()),
-        });
-        expect(result.exitCode).toBe(1);
-        expect(result.stderr).toContain(
-          `${variable}: 127.0.0.1:${busy.port} is already in use (another Flotilla, or another program, listens there). Fix: stop that program, or set ${variable} to a free port`,
-        );
-        expect(result.stderr).not.toMatch(/^\s+at /m);
-        // The embedded redis-server had started (in <data dir>/redis) before the port was tried.
-        expect(existsSync(join(dir, "data", "redis", "connection.json"))).toBe(true);
-        await waitFor(async () => ((await processesUnder(dir)).length === 0 ? true : undefined), {
-          what: "the embedded redis-server to stop",
-          timeoutMs: 10_000,
-        });
-      } finally {
-        await busy.release();
-      }
-    },
-  );
+          AGENT_SANDBOX: "namespaces",
+          PORT: String(await freePort()),
+          OPS_PORT: String(await freePort()),
+        },
+        extendEnv: false,
+        reject: false,
+        timeout: 60_000,
+      },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("AGENT_SANDBOX=namespaces");
+    expect(existsSync(join(dir, "data", "redis", "connection.json"))).toBe(true);
+    await waitFor(async () => ((await processesUnder(dir)).length === 0 ? true : undefined), {
+      what: "the embedded redis-server to stop",
+      timeoutMs: 10_000,
+    });
+  });
 });
