@@ -1,32 +1,31 @@
-// Reads the usage out of a Messages API event stream while the bytes pass through untouched:
-// `message_start` carries the input side and a first output count, each `message_delta` the
-// cumulative counts so far. Only those events are parsed; any line longer than a bound (big
-// text or tool-input deltas) is skipped without being kept, so memory stays small.
+// Reads a Messages API event stream while its bytes pass through untouched: `message_start`
+// carries the input side and a first output count, each `message_delta` the cumulative counts
+// and the stop reason, content deltas the text, an `error` event a failure mid-stream (see
+// answer-summary.ts). Only those events are parsed; any line longer than a bound (a huge delta)
+// is skipped without being kept, so memory stays small.
 import { StringDecoder } from "node:string_decoder";
-import { applyApiUsage, emptyUsage, type MessageUsage } from "./message-usage.ts";
+import { AnswerAccumulator, type AnswerSummary } from "./answer-summary.ts";
 
-/** No usage event comes near this; longer lines are content and are dropped unread. */
+/** No event the gateway reads comes near this; longer lines are skipped unread. */
 const maxKeptLineChars = 256 * 1024;
-const usageEvents = new Set(["message_start", "message_delta"]);
+const readEvents = new Set([
+  "message_start",
+  "message_delta",
+  "content_block_start",
+  "content_block_delta",
+  "error",
+]);
 
-export class SseUsageReader {
+export class SseAnswerReader {
   private readonly decoder = new StringDecoder("utf8");
+  private readonly answer = new AnswerAccumulator();
   private partialLine = "";
   private skippingLine = false;
   private eventName = "";
   private dataLines: string[] = [];
-  private current: MessageUsage = emptyUsage;
-  private sawUsage = false;
-  private modelName: string | undefined;
 
-  /** The usage seen so far, or undefined when no usage event has arrived. */
-  get usage(): MessageUsage | undefined {
-    return this.sawUsage ? this.current : undefined;
-  }
-
-  /** The model named in `message_start`, if any. */
-  get model(): string | undefined {
-    return this.modelName;
+  get summary(): AnswerSummary {
+    return this.answer.summary;
   }
 
   push(chunk: Buffer): void {
@@ -47,14 +46,21 @@ export class SseUsageReader {
       const newline = text.indexOf("\n", start);
       if (newline === -1) break;
       const piece = text.slice(start, newline);
-      if (this.skippingLine) this.skippingLine = false;
-      else this.handleLine(this.partialLine + piece);
+      if (this.skippingLine) {
+        this.skippingLine = false;
+        this.answer.addSkippedContent(piece.length);
+      } else this.handleLine(this.partialLine + piece);
       this.partialLine = "";
       start = newline + 1;
     }
-    if (this.skippingLine) return;
-    this.partialLine += text.slice(start);
+    const rest = text.slice(start);
+    if (this.skippingLine) {
+      this.answer.addSkippedContent(rest.length);
+      return;
+    }
+    this.partialLine += rest;
     if (this.partialLine.length > maxKeptLineChars) {
+      this.answer.addSkippedContent(this.partialLine.length);
       this.partialLine = "";
       this.skippingLine = true;
     }
@@ -76,31 +82,14 @@ export class SseUsageReader {
     this.eventName = "";
     this.dataLines = [];
     if (data === "") return;
-    // Without an `event:` line, look at the data's own type (the API always sends both).
-    if (name !== "" && !usageEvents.has(name)) return;
-    if (name === "" && !data.includes('"message_')) return;
+    // Without an `event:` line, the data's own type decides (the API always sends both).
+    if (name !== "" && !readEvents.has(name)) return;
     let event: unknown;
     try {
       event = JSON.parse(data);
     } catch {
       return;
     }
-    this.apply(event);
-  }
-
-  private apply(event: unknown): void {
-    if (typeof event !== "object" || event === null) return;
-    const { type, message, usage } = event as { type?: unknown; message?: unknown; usage?: unknown };
-    if (type === "message_start" && typeof message === "object" && message !== null) {
-      const { usage: startUsage, model } = message as { usage?: unknown; model?: unknown };
-      if (typeof model === "string") this.modelName = model;
-      if (startUsage !== undefined) {
-        this.current = applyApiUsage(emptyUsage, startUsage);
-        this.sawUsage = true;
-      }
-    } else if (type === "message_delta" && usage !== undefined) {
-      this.current = applyApiUsage(this.current, usage);
-      this.sawUsage = true;
-    }
+    this.answer.applyEvent(event);
   }
 }

@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { chooseAgentSandbox } from "../agent/choose-agent-sandbox.ts";
 import type { FlotillaConfig } from "../config/env.ts";
 import { AgentGateway } from "../gateway/agent-gateway.ts";
+import { requestPolicy } from "../gateway/request-policy.ts";
 import type { GitHubClient } from "../github/github-app.ts";
 import type { FlotillaMetrics } from "../ops/metrics.ts";
 import type { Readiness } from "../ops/readiness.ts";
@@ -60,6 +61,8 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
   const gateway = new AgentGateway({
     upstream: config.modelUpstream,
     ledger: budgets,
+    policy: requestPolicy(config.allowedBetas, config.allowedServerTools),
+    callsPerAgent: config.modelCallsPerAgent,
     toolHandler,
     onCharge: (event) => metrics.modelCharge(event),
     onTraffic: (event) => metrics.modelTraffic(event),
@@ -71,7 +74,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
       "neither ANTHROPIC_API_KEY nor CLAUDE_CODE_OAUTH_TOKEN is set: model calls will be refused upstream",
     );
   }
-  const modelAccess = new GatewayModelAccess(gateway, store, (agentId) => {
+  const modelAccess = new GatewayModelAccess(gateway, store, budgets, (agentId) => {
     void runningAgents.stop(agentId, "out_of_budget");
   });
   const sandbox = await chooseAgentSandbox(

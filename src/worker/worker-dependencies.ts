@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { ModelAccess } from "../agent/agent-environment.ts";
 import type { AgentSandbox } from "../agent/agent-sandbox.ts";
 import type { FlotillaConfig } from "../config/env.ts";
+import type { ModelCallSummary } from "../gateway/model-call-record.ts";
 import type { GitHubClient } from "../github/github-app.ts";
 import type { FlotillaMetrics } from "../ops/metrics.ts";
 import type { Reporter } from "../reporter/reporter.ts";
@@ -15,12 +16,14 @@ import type { RunStore } from "../store/run-store.ts";
 import type { SessionArchive } from "../store/session-archive.ts";
 import type { RunningAgents } from "./running-agents.ts";
 
-/** Hands each agent a model credential of its own, and takes it back when the agent stops. */
+/**
+ * Hands each agent a model credential of its own, and takes it back when the agent stops. Spend
+ * and turns are charged outside the agent, call by call, where the credential is checked.
+ */
 export interface ModelAccessProvider {
   grant(agent: AgentRecord): Promise<ModelAccess>;
-  revoke(agent: AgentRecord): Promise<void>;
-  /** True when spend is charged exactly outside the agent (then the stream's usage is not counted). */
-  readonly chargesSpend: boolean;
+  /** Takes the credential back; resolves with what was seen of the agent's model calls, if any. */
+  revoke(agent: AgentRecord): Promise<ModelCallSummary | undefined>;
 }
 
 export interface WorkerDependencies {
