@@ -1,5 +1,5 @@
 // Claude Code's `--output-format stream-json --verbose` output, made up but shaped like the real
-// lines (test/fixtures/stream, ../shared/claude-cli.md): an init line, then turns of assistant
+// lines (test/fixtures/stream, docs/cli-facts.md): an init line, then turns of assistant
 // lines (text, tool_use with inputs, usage) and user lines with tool results, now and then a
 // built-in sub-agent's task lines or an API retry, a multi-MB line every ~`bigLineEveryBytes`,
 // and a result line. Yields line after line (no "\n") until about `totalBytes`, holding none.

@@ -4,7 +4,7 @@
 // count as 0. reservedTokens is the sum of the agent's call reservations (one hash field per model
 // call in flight, in the agent's call-reservations hash): the worst case of each call, held from
 // before it is forwarded until it is settled to what it really cost.
-import { LuaScript, luaIntegerHelper } from "./lua-script.ts";
+import { LuaScript, luaIntegerHelper } from "../redis/lua-script.ts";
 
 // Every computed number handed to HINCRBY or HSET goes through int() (see luaIntegerHelper).
 const readRemaining = `${luaIntegerHelper}

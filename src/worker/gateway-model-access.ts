@@ -8,7 +8,16 @@ import type { ModelCallSummary } from "../gateway/model-call-record.ts";
 import type { BudgetStore } from "../store/budget-store.ts";
 import type { AgentRecord } from "../store/records.ts";
 import type { RunStore } from "../store/run-store.ts";
-import type { ModelAccessProvider } from "./worker-dependencies.ts";
+
+/**
+ * Hands each agent a model credential of its own, and takes it back when the agent stops. Spend
+ * and turns are charged outside the agent, call by call, where the credential is checked.
+ */
+export interface ModelAccessProvider {
+  grant(agent: AgentRecord): Promise<ModelAccess>;
+  /** Takes the credential back; resolves with what was seen of the agent's model calls, if any. */
+  revoke(agent: AgentRecord): Promise<ModelCallSummary | undefined>;
+}
 
 export class GatewayModelAccess implements ModelAccessProvider {
   private readonly gateway: AgentGateway;

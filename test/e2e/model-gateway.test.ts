@@ -3,7 +3,7 @@
 // in it, and its token dies with it; an agent that keeps spending is stopped when its next call
 // would not fit what is left of its budget, its work pushed and its check run asking for more.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRedisConnection } from "../../src/queue/redis-connection.ts";
+import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { BudgetStore } from "../../src/store/budget-store.ts";
 import { createKeySpace } from "../../src/store/keys.ts";
 import { RunStore } from "../../src/store/run-store.ts";
