@@ -6,7 +6,7 @@ import type { MessageUsage } from "./message-usage.ts";
 import type { RequestPolicy } from "./request-policy.ts";
 import type { UpstreamConfig } from "./upstream.ts";
 
-export type GatewayLedger = Pick<BudgetStore, "reserveCall" | "settleCall" | "chargeDaily">;
+type GatewayLedger = Pick<BudgetStore, "reserveCall" | "settleCall" | "chargeDaily">;
 
 export interface ChargeEvent {
   agentId: string;

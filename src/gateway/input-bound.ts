@@ -9,7 +9,7 @@
 import { type ContentBlock, contentSchema, type MessagesRequest } from "./messages-request.ts";
 
 export const apiOverheadTokens = 1_024;
-export const imageAllowanceTokens = 8_000;
+const imageAllowanceTokens = 8_000;
 
 /** Block types whose tokens are at most the bytes of their JSON. */
 const boundedByBytes = new Set([

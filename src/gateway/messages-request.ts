@@ -15,7 +15,7 @@ const toolSchema = z.looseObject({
   name: z.string().optional(),
 });
 
-export const messagesRequestSchema = z.looseObject({
+const messagesRequestSchema = z.looseObject({
   model: z.string(),
   max_tokens: z.number().int().positive(),
   messages: z.array(z.looseObject({ role: z.string(), content: contentSchema })),

@@ -106,7 +106,7 @@ const serverToolUsdPerRequest: Readonly<Record<string, number>> = {
 const unknownServerToolUsd = 0.05;
 
 /** What a call's server tool requests cost, in USD. */
-export function serverToolCostUsd(usage: MessageUsage): number {
+function serverToolCostUsd(usage: MessageUsage): number {
   let usd = 0;
   for (const [counter, requests] of Object.entries(usage.serverToolRequests)) {
     usd += requests * (serverToolUsdPerRequest[counter] ?? unknownServerToolUsd);

@@ -39,7 +39,7 @@ export function requestPolicy(extraBetas: readonly string[], serverTools: readon
 }
 
 /** The `anthropic-beta` values of a request (one header or several, comma-separated). */
-export function betasOf(headers: IncomingHttpHeaders): string[] {
+function betasOf(headers: IncomingHttpHeaders): string[] {
   const raw = headers["anthropic-beta"];
   const joined = Array.isArray(raw) ? raw.join(",") : (raw ?? "");
   return joined
@@ -49,7 +49,7 @@ export function betasOf(headers: IncomingHttpHeaders): string[] {
 }
 
 /** The server tools a request offers the model: `tools[]` entries with a type other than `custom`. */
-export function serverToolsOf(request: MessagesRequest): string[] {
+function serverToolsOf(request: MessagesRequest): string[] {
   return (request.tools ?? [])
     .map((tool) => tool.type)
     .filter((type): type is string => type !== undefined && type !== "custom");

@@ -15,7 +15,7 @@ import type { MessagesRequest } from "./messages-request.ts";
 import type { RefusalReason } from "./model-call-record.ts";
 
 /** The smallest answer worth a call: a short final answer, or one tool call with a short input. */
-export const defaultMinimumAnswerTokens = 256;
+const defaultMinimumAnswerTokens = 256;
 
 export interface ReservedCall {
   reservationId: string;
