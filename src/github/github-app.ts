@@ -7,15 +7,37 @@ import { Probot, ProbotOctokit } from "probot";
 
 export type GitHubClient = InstanceType<typeof ProbotOctokit>;
 
+type OctokitOptions = NonNullable<ConstructorParameters<typeof ProbotOctokit>[0]>;
+
 // The function form is needed: Probot always passes throttle options of its own, which would
 // replace a plain object default (and switch throttling back on).
-export const FlotillaOctokit = ProbotOctokit.defaults(
-  (options: ConstructorParameters<typeof ProbotOctokit>[0]) => ({
-    ...options,
-    retry: { enabled: false },
-    throttle: { ...options?.throttle, enabled: false },
-  }),
-);
+export const FlotillaOctokit = ProbotOctokit.defaults((options: OctokitOptions | undefined) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { ...options?.throttle, enabled: false },
+  auth: appAuthOptions(options),
+}));
+
+interface RequestWithDefaults {
+  defaults(options: { baseUrl: string }): unknown;
+}
+
+function isRequest(value: unknown): value is RequestWithDefaults {
+  return typeof value === "function" && "defaults" in value && typeof value.defaults === "function";
+}
+
+/**
+ * Probot gives @octokit/auth-app a `request` aimed at api.github.com: API calls still reach
+ * GHE_HOST (they pass their own base URL), but `client.auth()` (the token for git) and a
+ * worker's first token would be minted at github.com. Aim it at the client's base URL.
+ */
+function appAuthOptions(options: OctokitOptions | undefined): unknown {
+  const auth: unknown = options?.auth;
+  const baseUrl = options?.baseUrl;
+  if (baseUrl === undefined || typeof auth !== "object" || auth === null) return auth;
+  if (!("request" in auth) || !isRequest(auth.request)) return auth;
+  return { ...auth, request: auth.request.defaults({ baseUrl }) };
+}
 
 export interface GitHubAppOptions {
   appId: number | string;

@@ -65,7 +65,7 @@ describe("commands from different places", () => {
     const delivery = pullRequestReviewCommentCreated({
       owner: e2eOwner,
       repo: e2eRepo,
-      cloneUrl: world.remote.cloneUrl,
+      cloneUrl: world.cloneUrl,
       installationId: e2eInstallationId,
       pullNumber: e2ePullNumber,
       body: "/agents run [[script:answer-only]] make this return false for empty users",

@@ -11,6 +11,7 @@ import { testAppCredentials } from "../support/app-credentials.ts";
 import { FakeGitHub, probotEnvFor } from "../support/fake-github.ts";
 import { type RunningFlotilla, removeDataDir, startFlotillaProcess } from "../support/flotilla-process.ts";
 import { type BareRemote, createBareRemote } from "../support/git-fixtures.ts";
+import { GitHttpServer } from "../support/git-http-server.ts";
 import { type RecordedRequest, ScriptedModel } from "../support/scripted-model.ts";
 import { deleteKeysWithPrefix, testRedisUrl } from "../support/test-redis.ts";
 import { waitFor } from "../support/wait-for.ts";
@@ -26,6 +27,8 @@ const hogOutputTokens = 40;
 
 let remote: BareRemote;
 let github: FakeGitHub;
+let gitServer: GitHttpServer;
+let cloneUrl: string;
 let model: ScriptedModel;
 let flotilla: RunningFlotilla;
 const credentials = testAppCredentials();
@@ -38,7 +41,10 @@ beforeAll(async () => {
   remote = await createBareRemote({ files: { "README.md": "# gateway demo\n" } });
   github = new FakeGitHub({ appId: credentials.appId, privateKey: credentials.privateKey, installationId });
   await github.start();
-  github.addRepository({ owner, repo, cloneUrl: remote.cloneUrl, gitDir: remote.bareDir, installationId });
+  gitServer = new GitHttpServer(github);
+  await gitServer.start();
+  cloneUrl = gitServer.serve(owner, repo, remote.bareDir);
+  github.addRepository({ owner, repo, cloneUrl, gitDir: remote.bareDir, installationId });
   await github.addPullRequest({ owner, repo, number: 3, head: { ref: "main" }, base: { ref: "main" } });
   github.setPermission("alice", "write");
 
@@ -82,6 +88,7 @@ afterAll(async () => {
   redis.disconnect();
   await model?.stop();
   await github?.stop();
+  await gitServer?.stop();
   await remote?.cleanup();
   if (flotilla !== undefined) await removeDataDir(flotilla.dataDir);
 });
@@ -90,7 +97,7 @@ async function runAgent(command: string) {
   const delivery = issueCommentCreated({
     owner,
     repo,
-    cloneUrl: remote.cloneUrl,
+    cloneUrl,
     installationId,
     issueNumber: 3,
     isPullRequest: true,

@@ -56,7 +56,7 @@ describe("restarts", () => {
       issueCommentCreated({
         owner: e2eOwner,
         repo: e2eRepo,
-        cloneUrl: world.remote.cloneUrl,
+        cloneUrl: world.cloneUrl,
         installationId: 4242,
         issueNumber: 7,
         isPullRequest: true,

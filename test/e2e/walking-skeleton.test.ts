@@ -9,6 +9,7 @@ import { testAppCredentials } from "../support/app-credentials.ts";
 import { FakeGitHub, probotEnvFor } from "../support/fake-github.ts";
 import { type RunningFlotilla, removeDataDir, startFlotillaProcess } from "../support/flotilla-process.ts";
 import { type BareRemote, createBareRemote } from "../support/git-fixtures.ts";
+import { GitHttpServer } from "../support/git-http-server.ts";
 import { ScriptedModel } from "../support/scripted-model.ts";
 import { deleteKeysWithPrefix, testRedisUrl } from "../support/test-redis.ts";
 import { waitFor } from "../support/wait-for.ts";
@@ -23,6 +24,8 @@ const greeting = "Hello from a Flotilla agent!\n";
 
 let remote: BareRemote;
 let github: FakeGitHub;
+let gitServer: GitHttpServer;
+let cloneUrl: string;
 let model: ScriptedModel;
 let flotilla: RunningFlotilla;
 let queue: Queue;
@@ -36,7 +39,10 @@ beforeAll(async () => {
   const credentials = testAppCredentials();
   github = new FakeGitHub({ appId: credentials.appId, privateKey: credentials.privateKey, installationId });
   await github.start();
-  github.addRepository({ owner, repo, cloneUrl: remote.cloneUrl, gitDir: remote.bareDir, installationId });
+  gitServer = new GitHttpServer(github);
+  await gitServer.start();
+  cloneUrl = gitServer.serve(owner, repo, remote.bareDir);
+  github.addRepository({ owner, repo, cloneUrl, gitDir: remote.bareDir, installationId });
   await github.addPullRequest({
     owner,
     repo,
@@ -86,6 +92,7 @@ afterAll(async () => {
   redis.disconnect();
   await model?.stop();
   await github?.stop();
+  await gitServer?.stop();
   await remote?.cleanup();
   if (flotilla !== undefined) await removeDataDir(flotilla.dataDir);
 });
@@ -97,7 +104,7 @@ function comment(
   return issueCommentCreated({
     owner,
     repo,
-    cloneUrl: remote.cloneUrl,
+    cloneUrl,
     installationId,
     issueNumber: options.issueNumber ?? 7,
     isPullRequest: true,
@@ -142,6 +149,14 @@ describe("walking skeleton: /agents run → agent → pull request", () => {
     expect(branch).toMatch(/^agents\/r[0-9a-f]{12}\/script-write-greeting-add-a-greeting/);
     expect(await remote.readFile(branch!, "GREETING.md")).toBe(greeting);
     expect((await remote.listFiles(branch!)).sort()).toEqual(["GREETING.md", "README.md", "src/login.ts"]);
+    // Fetched and pushed over smart HTTP, every request with a token the app was issued.
+    const issued = new Set(github.issuedTokens().map((token) => token.token));
+    expect(gitServer.requests.length).toBeGreaterThan(0);
+    expect(gitServer.requests.filter((entry) => entry.refused !== undefined)).toEqual([]);
+    expect(gitServer.requests.every((entry) => entry.token !== undefined && issued.has(entry.token))).toBe(
+      true,
+    );
+    expect(gitServer.pushes().length).toBeGreaterThan(0);
 
     // One pull request, from the agent's branch into the PR's head branch.
     const pulls = await waitFor(

@@ -1,5 +1,6 @@
-// One end-to-end world: a bare repository with a pull request, a stand-in GitHub that knows
-// it, a scripted model, and helpers to start Flotilla processes against them and send commands.
+// One end-to-end world: a bare repository with a pull request, served over authenticated smart
+// HTTP like GitHub's, a stand-in GitHub that knows it, a scripted model, and helpers to start
+// Flotilla processes against them and send commands.
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { agentQueueName } from "../../src/queue/agent-queue.ts";
@@ -15,6 +16,7 @@ import {
   startFlotillaProcess,
 } from "./flotilla-process.ts";
 import { type BareRemote, createBareRemote, type FileTree } from "./git-fixtures.ts";
+import { GitHttpServer } from "./git-http-server.ts";
 import { killProcessesUnder } from "./kill-processes-under.ts";
 import { ScriptedModel } from "./scripted-model.ts";
 import { deleteKeysWithPrefix, testRedisUrl } from "./test-redis.ts";
@@ -31,6 +33,10 @@ const upstreamKey = "sk-ant-e2e-upstream-key-DO-NOT-LEAK";
 
 export interface E2eEnvironment {
   remote: BareRemote;
+  /** Serves `remote` as `octo-org/demo` to holders of a live installation token. */
+  gitServer: GitHttpServer;
+  /** The repository's `clone_url`: `http://127.0.0.1:<port>/octo-org/demo.git`. */
+  cloneUrl: string;
   github: FakeGitHub;
   model: ScriptedModel;
   redis: Redis;
@@ -64,7 +70,11 @@ export interface E2eEnvironment {
 
 export async function createE2eEnvironment(
   name: string,
-  options: { branches?: Record<string, FileTree> } = {},
+  options: {
+    branches?: Record<string, FileTree>;
+    /** How long the stand-in's installation tokens live (GitHub: one hour). */
+    installationTokenLifetimeMs?: number;
+  } = {},
 ): Promise<E2eEnvironment> {
   const prefix = `{flotilla-e2e-${name}-${process.pid}}`;
   const remote = await createBareRemote({
@@ -79,12 +89,18 @@ export async function createE2eEnvironment(
     appId: credentials.appId,
     privateKey: credentials.privateKey,
     installationId,
+    ...(options.installationTokenLifetimeMs === undefined
+      ? {}
+      : { installationTokenLifetimeMs: options.installationTokenLifetimeMs }),
   });
   await github.start();
+  const gitServer = new GitHttpServer(github);
+  await gitServer.start();
+  const cloneUrl = gitServer.serve(e2eOwner, e2eRepo, remote.bareDir);
   github.addRepository({
     owner: e2eOwner,
     repo: e2eRepo,
-    cloneUrl: remote.cloneUrl,
+    cloneUrl,
     gitDir: remote.bareDir,
     installationId,
   });
@@ -117,6 +133,8 @@ export async function createE2eEnvironment(
 
   return {
     remote,
+    gitServer,
+    cloneUrl,
     github,
     model,
     redis,
@@ -140,7 +158,7 @@ export async function createE2eEnvironment(
       const delivery = issueCommentCreated({
         owner: e2eOwner,
         repo: e2eRepo,
-        cloneUrl: remote.cloneUrl,
+        cloneUrl,
         installationId,
         issueNumber: options.issueNumber ?? e2ePullNumber,
         isPullRequest: options.isPullRequest ?? true,
@@ -154,7 +172,7 @@ export async function createE2eEnvironment(
       const delivery = checkRunRequestedAction({
         owner: e2eOwner,
         repo: e2eRepo,
-        cloneUrl: remote.cloneUrl,
+        cloneUrl,
         installationId,
         checkRunId: button.checkRunId,
         externalId: button.agentId,
@@ -176,6 +194,7 @@ export async function createE2eEnvironment(
       redis.disconnect();
       await model.stop();
       await github.stop();
+      await gitServer.stop();
       await remote.cleanup();
       // FLOTILLA_KEEP_TEST_DATA=1 keeps worktrees and transcripts for a look after a failure.
       if (process.env.FLOTILLA_KEEP_TEST_DATA === "1")

@@ -30,6 +30,7 @@ import {
   type ReactionRecord,
   timestamp,
 } from "./fake-github/state.ts";
+import type { GitAccess, GitTokenChecker } from "./git-http-server.ts";
 
 export type { AppJwtRecord, IssuedToken } from "./fake-github/app-auth.ts";
 export type { FaultOptions } from "./fake-github/faults.ts";
@@ -47,6 +48,8 @@ export interface FakeGitHubOptions {
   privateKey?: string;
   /** The installation of repositories not given one. @defaultValue 1 */
   installationId?: number;
+  /** How long an installation token works (GitHub: one hour). @defaultValue 3_600_000 */
+  installationTokenLifetimeMs?: number;
 }
 
 export interface RepositoryOptions {
@@ -91,7 +94,7 @@ export interface SecondaryRateLimitOptions {
   times?: number;
 }
 
-export class FakeGitHub {
+export class FakeGitHub implements GitTokenChecker {
   readonly requestLog: RequestLogEntry[] = [];
   private readonly state: FakeState;
   private readonly auth: AppAuth;
@@ -108,7 +111,7 @@ export class FakeGitHub {
       name: slug,
       defaultInstallationId: options.installationId ?? 1,
     });
-    this.auth = new AppAuth(appId, options.privateKey);
+    this.auth = new AppAuth(appId, options.privateKey, options.installationTokenLifetimeMs);
     const env: RouteEnv = { state: this.state, urls: () => this.urls, auth: this.auth, git: gitReader };
     this.env = env;
     const parts = {
@@ -280,8 +283,30 @@ export class FakeGitHub {
     return [...this.auth.jwts];
   }
 
+  /** Issues an installation token as `POST /app/installations/{id}/access_tokens` would. */
+  mintInstallationToken(installationId: number): IssuedToken {
+    return this.auth.issueToken(installationId);
+  }
+
   issuedTokens(): IssuedToken[] {
     return [...this.auth.tokens.values()];
+  }
+
+  /**
+   * Whether `token` may fetch and push `owner/repo` over git: a live installation token of the
+   * installation the repository belongs to (what the git server in git-http-server.ts asks).
+   */
+  gitAccess(token: string, owner: string, repo: string): GitAccess {
+    const checked = this.auth.checkToken(token);
+    if ("refused" in checked) return checked;
+    const repository = this.state.findRepo(owner, repo);
+    if (repository === undefined) return { refused: `${owner}/${repo} is not a repository of the stand-in` };
+    if (repository.installationId !== checked.installationId) {
+      return {
+        refused: `the token is for installation ${checked.installationId}, not ${repository.installationId}`,
+      };
+    }
+    return checked;
   }
 
   /** Content writes made with installation tokens, per rolling and calendar minute. */

@@ -1,6 +1,7 @@
 // GitHub App authentication as GitHub checks it: app JWTs (RS256, `iss` = app id, at most 10
 // minutes ahead) for `/app/...` routes, installation tokens (`ghs_…`) for everything else.
-// Signatures are verified only when the fake was given the app's private key.
+// Signatures are verified only when the fake was given the app's private key. Tokens live an
+// hour as on GitHub, or as long as a test says (a few seconds, to see who uses a stale one).
 import { createPublicKey, type KeyObject, verify } from "node:crypto";
 
 export interface AppJwtRecord {
@@ -14,8 +15,13 @@ export interface AppJwtRecord {
 export interface IssuedToken {
   token: string;
   installationId: number;
+  /** GitHub's format, whole seconds: `2026-01-01T10:00:00Z`. */
   expiresAt: string;
+  issuedAt: number;
 }
+
+/** GitHub's installation tokens live one hour. */
+export const defaultTokenLifetimeMs = 3_600_000;
 
 export type Caller =
   | { kind: "app-jwt"; appId: number }
@@ -31,20 +37,33 @@ export class AppAuth {
   readonly tokens = new Map<string, IssuedToken>();
   private readonly appId: number;
   private readonly publicKey: KeyObject | undefined;
+  private readonly tokenLifetimeMs: number;
 
-  constructor(appId: number, privateKeyPem: string | undefined) {
+  constructor(appId: number, privateKeyPem: string | undefined, tokenLifetimeMs = defaultTokenLifetimeMs) {
     this.appId = appId;
     this.publicKey = privateKeyPem === undefined ? undefined : createPublicKey(privateKeyPem);
+    this.tokenLifetimeMs = tokenLifetimeMs;
   }
 
   issueToken(installationId: number): IssuedToken {
+    const now = Date.now();
     const issued: IssuedToken = {
       token: `ghs_fake_${this.tokens.size + 1}`,
       installationId,
-      expiresAt: `${new Date(Date.now() + 3_600_000).toISOString().slice(0, 19)}Z`,
+      // Whole seconds, as GitHub writes it; the token dies at exactly the time it says.
+      expiresAt: `${new Date(now + this.tokenLifetimeMs).toISOString().slice(0, 19)}Z`,
+      issuedAt: now,
     };
     this.tokens.set(issued.token, issued);
     return issued;
+  }
+
+  /** The installation a live token belongs to, or why it is not one. */
+  checkToken(token: string): { installationId: number } | { refused: string } {
+    const issued = this.tokens.get(token);
+    if (issued === undefined) return { refused: "unknown installation token" };
+    if (Date.parse(issued.expiresAt) <= Date.now()) return { refused: "expired installation token" };
+    return { installationId: issued.installationId };
   }
 
   /** Who sent the request, from `Authorization: Bearer <jwt>` or `token <ghs_…>`. */
@@ -52,11 +71,9 @@ export class AppAuth {
     if (authorization === undefined) return { kind: "none" };
     const [scheme = "", credential = ""] = authorization.split(" ", 2);
     if (credential.startsWith("ghs_")) {
-      const issued = this.tokens.get(credential);
-      if (issued === undefined) return { kind: "invalid", reason: "unknown installation token" };
-      if (Date.parse(issued.expiresAt) < Date.now())
-        return { kind: "invalid", reason: "expired installation token" };
-      return { kind: "installation-token", installationId: issued.installationId, token: credential };
+      const checked = this.checkToken(credential);
+      if ("refused" in checked) return { kind: "invalid", reason: checked.refused };
+      return { kind: "installation-token", installationId: checked.installationId, token: credential };
     }
     if (scheme.toLowerCase() === "bearer" && credential.split(".").length === 3)
       return this.checkJwt(credential);
