@@ -2,6 +2,7 @@
 // serves, the BullMQ worker running agent jobs, the cancel listener and the worktree sweep. It
 // reports to the process's metrics and tells /readyz whether its BullMQ worker runs.
 import { AgentGateway } from "../gateway/agent-gateway.ts";
+import { requestPolicy } from "../gateway/request-policy.ts";
 import { createRedisConnection } from "../redis/redis-connection.ts";
 import type { Services } from "../services.ts";
 import type { AgentJobServices } from "./agent-job.ts";
@@ -40,13 +41,15 @@ export async function startWorkerRole(services: SharedServices, redisUrl: string
   const gateway = new AgentGateway({
     upstream: config.modelUpstream,
     ledger: budgets,
+    policy: requestPolicy(config.allowedBetas, config.allowedServerTools),
+    callsPerAgent: config.modelCallsPerAgent,
     toolHandler,
     onCharge: (event) => metrics.modelCharge(event),
     onTraffic: (event) => metrics.modelTraffic(event),
     log: log.child({ name: "gateway" }),
   });
   await gateway.start();
-  const modelAccess = new GatewayModelAccess(gateway, store, (agentId) => {
+  const modelAccess = new GatewayModelAccess(gateway, store, budgets, (agentId) => {
     void runningAgents.stop(agentId, "out_of_budget");
   });
   const sandbox = await chooseWorkerSandbox(config, log.child({ name: "sandbox" }));

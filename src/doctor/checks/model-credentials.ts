@@ -3,17 +3,18 @@
 // does for every agent call. A refused key is fatal; an unreachable API is only a warning (the
 // model's outages park agents, they do not stop a worker).
 import { AgentGateway } from "../../gateway/agent-gateway.ts";
-import type { GatewayLedger } from "../../gateway/gateway-types.ts";
+import type { AgentGatewayOptions } from "../../gateway/gateway-types.ts";
 import type { Check, CheckOutcome } from "../check.ts";
 import { workerRoles } from "../check.ts";
 
 /** count_tokens is never charged, so this ledger is never asked. */
-const unusedLedger: GatewayLedger = {
-  snapshot: async () => undefined,
-  charge: async () => {
-    throw new Error("the doctor's model check is never charged");
-  },
-  chargeDaily: async () => 0,
+const neverCharged = async (): Promise<never> => {
+  throw new Error("the doctor's model check is never charged");
+};
+const unusedLedger: AgentGatewayOptions["ledger"] = {
+  reserveCall: neverCharged,
+  settleCall: neverCharged,
+  chargeDaily: neverCharged,
 };
 
 const credentialFix =
@@ -65,7 +66,7 @@ async function tryThroughGateway(
       fix: "check this host's network access to the model API (or ANTHROPIC_BASE_URL)",
     };
   } finally {
-    gateway.unregister(credential.token);
+    await gateway.unregister(credential.token);
     await gateway.stop();
   }
 }
