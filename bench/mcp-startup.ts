@@ -6,8 +6,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { buildClaudeArguments } from "../src/agent/claude-arguments.ts";
 import { signalProcessGroup } from "../src/process/run-command.ts";
-import { mcpServerPath, writeMcpConfig } from "../src/spawn/mcp-config.ts";
-import { createAgentSandbox, initLine, startCli } from "../test/spawn/cli-run.ts";
+import { mcpServerPath, writeMcpConfig } from "../src/worker/tools/mcp-config.ts";
+import { createAgentSandbox, initLine, startCli } from "../test/agent-tools/cli-run.ts";
 import { ScriptedModel } from "../test/support/scripted-model.ts";
 
 const rounds = Number(process.argv[2] ?? 5);

@@ -11,7 +11,7 @@ import { splitLines } from "../src/agent/line-splitter.ts";
 import { readAgentOutput } from "../src/agent/read-agent-output.ts";
 import type { AgentStreamEvent } from "../src/agent/stream-events.ts";
 import { followFile } from "../src/process/follow-file.ts";
-import { createRedisConnection } from "../src/queue/redis-connection.ts";
+import { createRedisConnection } from "../src/redis/redis-connection.ts";
 import { AgentEventLog } from "../src/store/agent-event-log.ts";
 import { createKeySpace } from "../src/store/keys.ts";
 import { RunStore } from "../src/store/run-store.ts";

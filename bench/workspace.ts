@@ -10,8 +10,7 @@ import {
   type AgentWorkspace,
   prepareAgentWorkspace,
   removeAgentWorkspace,
-} from "../src/worker/agent-workspace.ts";
-import type { WorkerDependencies } from "../src/worker/worker-dependencies.ts";
+} from "../src/workspace/agent-workspace.ts";
 import { mirrorPath } from "../src/workspace/data-paths.ts";
 import { syncMirror } from "../src/workspace/mirror.ts";
 import { makeAgentRecord } from "../test/support/agent-record.ts";
@@ -30,8 +29,8 @@ const cloneUrl = `file://${repository.path}`;
 
 const scratch = await mkdtemp(join(tmpdir(), "flotilla-bench-workspace-"));
 const dataDir = join(scratch, "data");
-// Only what prepareAgentWorkspace reads for a repository that needs no GitHub token.
-const deps = { config: { dataDir } } as WorkerDependencies;
+// A repository on disk needs no GitHub token.
+const host = { dataDir, sourceOf: async () => ({ cloneUrl }) };
 const run = { owner: "bench", repo: "large", cloneUrl, headFetchRef: undefined } as RunRecord;
 const mirrorDir = mirrorPath(dataDir, run.owner, run.repo);
 
@@ -46,7 +45,7 @@ try {
   // Alternating, so that a burst of load from elsewhere on the machine hits both alike.
   for (let index = 1; index <= agentCount; index += 1) {
     const agent = makeAgentRecord({ runId: "bench", name: `agent-${index}`, baseSha: repository.head });
-    const prepared = await timeIt(() => prepareAgentWorkspace(deps, run, agent));
+    const prepared = await timeIt(() => prepareAgentWorkspace(host, run, agent));
     made.push({ workspace: prepared.value, agent });
     const worktreeDir = prepared.value.paths.worktree;
     worktree.ms.push(prepared.ms);
@@ -105,7 +104,7 @@ try {
     notes: [
       `Repository: generated with git fast-import (bench/support/large-repository.ts), ${repository.files.toLocaleString("en-US")} files (${mebibytes(repository.checkoutBytes)} MiB checked out), ${repository.commits.toLocaleString("en-US")} commits, repacked with \`git repack -a -d\`; the same bytes every run.`,
       `${agentCount} agents of each kind, made one after another, alternating worktree and clone; medians. Page cache warm (the repository was just generated or read), as on a busy worker.`,
-      "Worktree: the worker's own prepareAgentWorkspace (src/worker/agent-workspace.ts): syncMirror (an up-to-date fetch, as every agent start does) then prepareWorktree (`git worktree add -b`) under the mirror lock, plus the agent's empty home and tmp dirs. Its disk is the worktree's checkout plus its admin dir in the mirror (`worktrees/<name>`, which holds the index); the mirror is shared and listed separately.",
+      "Worktree: the worker's own prepareAgentWorkspace (src/workspace/agent-workspace.ts): syncMirror (an up-to-date fetch, as every agent start does) then prepareWorktree (`git worktree add -b`) under the mirror lock, plus the agent's empty home and tmp dirs. Its disk is the worktree's checkout plus its admin dir in the mirror (`worktrees/<name>`, which holds the index); the mirror is shared and listed separately.",
       `Clone: \`git clone --no-checkout ${"file://"}<bare repo>\` then \`git checkout -b <branch> <base>\`. file:// (not a plain path) so that git sends a pack instead of hard-linking objects: the fair stand-in for an agent cloning from GitHub on another machine, minus the network (a real network clone would be slower, so this favours the baseline).`,
       "What the two share: both write the same checkout (every file of the head commit, plus an index); a clone also receives and indexes the whole pack (about the mirror's size). That pack is all a worktree can save; the checkout it pays like a clone.",
       "Disk is `du -B1` (allocated blocks, hard links counted once). Timings include git's own process starts; the machine is shared with other benchmarks, so single runs are noisy.",

@@ -1,6 +1,7 @@
-// Wires Flotilla's parts together for one process: the web server (webhooks, pages and the
-// operator's endpoints), the agent worker, or both, around one Redis, and takes them down in
-// order on shutdown. A worker-only process serves /metrics, /healthz and /readyz on a port of
+// Wires Flotilla's parts together for one process: builds the Services every role shares (one
+// Redis connection for records, the agent queue, the reporter, metrics), starts the web server
+// (webhooks, pages and the operator's endpoints), the agent worker, or both, and takes them down
+// in order on shutdown. A worker-only process serves /metrics, /healthz and /readyz on a port of
 // its own (WORKER_METRICS_PORT).
 import { createProbot } from "probot";
 import { type FlotillaConfig, loadConfig } from "./config/env.ts";
@@ -10,13 +11,18 @@ import { pageLinkKey } from "./links/page-signature.ts";
 import { FlotillaMetrics } from "./ops/metrics.ts";
 import { startOpsServer } from "./ops/ops-server.ts";
 import { Readiness, redisReachable } from "./ops/readiness.ts";
-import { startEmbeddedRedis } from "./queue/embedded-redis.ts";
-import { createRedisConnection } from "./queue/redis-connection.ts";
+import { AgentQueue } from "./queue/agent-queue.ts";
+import { startEmbeddedRedis } from "./redis/embedded-redis.ts";
+import { createRedisConnection } from "./redis/redis-connection.ts";
 import { DirtyTargets } from "./reporter/dirty-targets.ts";
 import { Reporter } from "./reporter/reporter.ts";
 import { WriteLimiter } from "./reporter/write-limiter.ts";
+import type { Services } from "./services.ts";
+import { AgentEventLog } from "./store/agent-event-log.ts";
+import { BudgetStore } from "./store/budget-store.ts";
 import { createKeySpace } from "./store/keys.ts";
 import { RunStore } from "./store/run-store.ts";
+import { SessionArchive } from "./store/session-archive.ts";
 import { startWebRole } from "./web/start-web-role.ts";
 import { startWorkerRole } from "./worker/start-worker-role.ts";
 
@@ -42,6 +48,7 @@ export async function startFlotilla(
   const embeddedRedis = config.redisUrl === undefined ? await startEmbeddedRedis(config.dataDir) : undefined;
   const redisUrl = config.redisUrl ?? embeddedRedis?.url ?? "";
   const redis = createRedisConnection(redisUrl, "commands");
+  const queueConnection = createRedisConnection(redisUrl, "commands");
   const keys = createKeySpace(config.redisPrefix);
   const store = new RunStore(redis, keys);
   const metrics = new FlotillaMetrics(role);
@@ -76,31 +83,34 @@ export async function startFlotilla(
     log: log.child({ name: "reporter" }),
   });
   reporter.start();
+  const queue = new AgentQueue(queueConnection, config.redisPrefix);
+  metrics.watchQueue(() => queue.jobCounts());
+  const services: Omit<Services, "modelAccess" | "runningAgents" | "sandbox"> = {
+    config,
+    log,
+    store,
+    budgets: new BudgetStore(redis, keys),
+    sessions: new SessionArchive(redis, keys),
+    events: new AgentEventLog(redis, keys),
+    reporter,
+    queue,
+    clientFor,
+    metrics,
+    readiness,
+    links,
+  };
 
   const stops: (() => Promise<void>)[] = [];
   let port: number | undefined;
   let opsPort: number | undefined;
   if (role === "all" || role === "web") {
-    const web = await startWebRole({
-      config,
-      redisUrl,
-      probot,
-      store,
-      reporter,
-      metrics,
-      readiness,
-      links,
-      linkKey,
-      log,
-    });
+    const web = await startWebRole(services, { probot, redisUrl, linkKey });
     port = web.port;
     stops.push(web.stop);
   }
   if (role === "all" || role === "worker") {
     // Workers stop first: their agents are handed back while the web still answers.
-    stops.unshift(
-      await startWorkerRole({ config, redisUrl, store, reporter, clientFor, metrics, readiness, log }),
-    );
+    stops.unshift(await startWorkerRole(services, redisUrl));
   }
   if (role === "worker") {
     const ops = await startOpsServer(
@@ -120,6 +130,8 @@ export async function startFlotilla(
       for (const stop of stops) await stop();
       await reporter.drain(5_000);
       await reporter.stop();
+      await queue.close();
+      queueConnection.disconnect();
       redis.disconnect();
       await embeddedRedis?.stop();
     },

@@ -1,5 +1,7 @@
 // Safe readers for the untyped JSON of a stream line, and the text caps applied to events.
 // Nothing here throws on a value of the wrong shape: it falls back to an empty or zero value.
+import { oneLine } from "../text/one-line.ts";
+import { truncate } from "../text/truncate.ts";
 import type { TokenUsage } from "./stream-events.ts";
 
 export type JsonRecord = Record<string, unknown>;
@@ -32,23 +34,6 @@ export function arrayOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-/** Cuts `text` to at most `maxChars` UTF-16 units, ending in "…", never inside a surrogate pair. */
-export function capText(text: string, maxChars: number): string {
-  if (text.length <= maxChars) return text;
-  if (maxChars <= 0) return "";
-  let cut = maxChars - 1;
-  const last = text.charCodeAt(cut - 1);
-  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
-  return `${text.slice(0, cut)}…`;
-}
-
-/** Collapses whitespace (newlines included) to single spaces, then caps. */
-export function oneLine(text: string, maxChars: number): string {
-  // Collapse only what can survive the cap, so a huge input costs no more than a small one.
-  const head = text.length > maxChars * 4 ? text.slice(0, maxChars * 4) : text;
-  return capText(head.replace(/\s+/g, " ").trim(), maxChars);
-}
-
 export function usageOf(value: unknown): TokenUsage {
   const usage = recordOf(value);
   return {
@@ -64,7 +49,7 @@ export function usageOf(value: unknown): TokenUsage {
  * Stops reading blocks once the cap is reached, so a huge result costs little.
  */
 export function contentPreview(content: unknown, maxChars: number): string {
-  if (typeof content === "string") return capText(content, maxChars);
+  if (typeof content === "string") return truncate(content, maxChars);
   const parts: string[] = [];
   let length = 0;
   for (const block of arrayOf(content)) {
@@ -72,11 +57,11 @@ export function contentPreview(content: unknown, maxChars: number): string {
     const record = recordOf(block);
     const part = record.type === "text" ? stringOf(record.text) : record.type === "image" ? "[image]" : "";
     if (part === "") continue;
-    const capped = capText(part, maxChars + 1);
+    const capped = truncate(part, maxChars + 1);
     parts.push(capped);
     length += capped.length + 1;
   }
-  return capText(parts.join("\n"), maxChars);
+  return truncate(parts.join("\n"), maxChars);
 }
 
 // A Map, not an object literal: a tool named "constructor" must not find Object's own members.
@@ -125,13 +110,13 @@ function describeFields(record: JsonRecord, maxChars: number): string {
     const value = record[key];
     const shown =
       typeof value === "string"
-        ? JSON.stringify(capText(value, maxChars))
+        ? JSON.stringify(truncate(value, maxChars))
         : Array.isArray(value)
           ? "[…]"
           : isRecord(value)
             ? "{…}"
             : String(value);
-    const part = `${capText(key, 40)}=${shown}`;
+    const part = `${truncate(key, 40)}=${shown}`;
     parts.push(part);
     length += part.length + 1;
   }

@@ -1,18 +1,19 @@
 // Turns lines of `claude -p --output-format stream-json --verbose` into AgentStreamEvents.
 // Stateful per run: it remembers which message ids it has seen (usage once per message) and the
 // sub-agent tasks still open. It never throws, whatever the line holds.
+
+import { oneLine } from "../text/one-line.ts";
+import { truncate } from "../text/truncate.ts";
 import type { SplitLine } from "./line-splitter.ts";
 import type { AgentStreamEvent, McpServerStatus, SubagentPhase } from "./stream-events.ts";
 import {
   arrayOf,
-  capText,
   contentPreview,
   isRecord,
   type JsonRecord,
   nullableNumberOf,
   nullableStringOf,
   numberOf,
-  oneLine,
   recordOf,
   stringOf,
   summarizeToolInput,
@@ -113,7 +114,7 @@ export class StreamParser {
     for (const item of arrayOf(message.content)) {
       const block = recordOf(item);
       if (block.type === "text" && typeof block.text === "string" && block.text !== "") {
-        const text = capText(block.text, this.maxTextChars);
+        const text = truncate(block.text, this.maxTextChars);
         events.push({ kind: "assistant_text", text, messageId, parentToolUseId });
       } else if (block.type === "tool_use") {
         const name = this.short(stringOf(block.name));
@@ -153,7 +154,7 @@ export class StreamParser {
     const errors = arrayOf(line.errors)
       .filter((error): error is string => typeof error === "string")
       .slice(0, 20)
-      .map((error) => capText(error, this.maxTextChars));
+      .map((error) => truncate(error, this.maxTextChars));
     return {
       kind: "result",
       isError: typeof line.is_error === "boolean" ? line.is_error : subtype !== "success",
@@ -206,7 +207,7 @@ export class StreamParser {
         .slice(0, maxListEntries)
         .map((tool) => this.short(tool)),
       mcpServers,
-      cwd: capText(stringOf(line.cwd), this.maxTextChars),
+      cwd: truncate(stringOf(line.cwd), this.maxTextChars),
     };
   }
 

@@ -1,7 +1,7 @@
 // Makes comment text safe to hand to an agent as its task: only what a person reading the
 // comment on GitHub can see is kept. This is where prompt injection hidden in a comment
 // (HTML comments, hidden elements, zero-width or bidirectional characters) is taken out.
-import { removeInvisibleCharacters } from "./invisible-characters.ts";
+import { removeInvisibleCharacters } from "../text/invisible-characters.ts";
 import { stripHiddenMarkup } from "./strip-hidden-markup.ts";
 
 /**

@@ -1,9 +1,10 @@
 // Builds the CommandProblem for a command that cannot be run: the problem, the text it is
 // about (bounded, since replies echo it), and the usage that shows how to write it instead.
+
+import { truncate } from "../text/truncate.ts";
 import type { CommandProblem } from "./agent-command.ts";
 import type { Verb } from "./grammar.ts";
 import { helpText, usageFor } from "./help-text.ts";
-import { truncateText } from "./markdown-code.ts";
 
 export const MAX_QUOTED_LENGTH = 200;
 
@@ -11,7 +12,7 @@ export const MAX_QUOTED_LENGTH = 200;
 export function commandProblem(problem: string, quoted: string, verb?: Verb): CommandProblem {
   return {
     problem,
-    quoted: truncateText(quoted, MAX_QUOTED_LENGTH),
+    quoted: truncate(quoted, MAX_QUOTED_LENGTH),
     usage: verb === undefined ? helpText() : usageFor(verb),
   };
 }

@@ -1,7 +1,9 @@
 // The `/agents` command language in one place: verbs, their arguments and flags, and the limits
 // on every value. The parser and the help text are both generated from these tables, so a
 // change here changes what is accepted and what `/agents help` says together.
-import { formatTokenCount, parseTokenCount } from "./token-count.ts";
+
+import { formatTokens } from "../text/format-tokens.ts";
+import { parseTokenCount } from "./token-count.ts";
 
 export const COMMAND_WORD = "/agents";
 
@@ -48,7 +50,7 @@ function wholeNumberIn(range: { min: number; max: number }): FlagSpec<number>["c
   };
 }
 
-const budgetAllowed = `a number of tokens from ${formatTokenCount(LIMITS.budgetTokens.min)} to ${formatTokenCount(LIMITS.budgetTokens.max)}, like \`300000\`, \`300k\` or \`1.5m\``;
+const budgetAllowed = `a number of tokens from ${formatTokens(LIMITS.budgetTokens.min)} to ${formatTokens(LIMITS.budgetTokens.max)}, like \`300000\`, \`300k\` or \`1.5m\``;
 
 export const FLAGS: { readonly [K in FlagName]: FlagSpec<NonNullable<FlagValues[K]>> } = {
   budget: {

@@ -1,5 +1,7 @@
 // The `/agents help` reply and each verb's usage, written out from the grammar tables so they
 // can never disagree with what the parser accepts.
+
+import { codeBlock } from "../text/markdown-code.ts";
 import {
   AGENT_REFERENCE_RULE,
   COMMAND_WORD,
@@ -12,7 +14,6 @@ import {
   VERBS,
   type Verb,
 } from "./grammar.ts";
-import { codeBlock } from "./markdown-code.ts";
 
 /** Markdown for `/agents help`: every command, flag and rule. */
 export function helpText(): string {

@@ -1,10 +1,11 @@
 // Reads the verbs other than `run`: `status`, `cancel [agent|all]`, `retry <agent>`,
 // `continue <agent> [--budget N]` and `help`. Their command line is short and has no free
 // text, so all of it is split into shell words and flags may come before or after the agent.
+
+import { inlineCode } from "../text/markdown-code.ts";
 import type { AgentCommand, ParsedComment } from "./agent-command.ts";
 import { commandProblem } from "./command-problem.ts";
 import { checkAgentReference, GRAMMAR, usageLine, type Verb } from "./grammar.ts";
-import { inlineCode } from "./markdown-code.ts";
 import { parseFlags } from "./parse-flags.ts";
 import { splitShellWords } from "./split-shell-words.ts";
 

@@ -1,13 +1,14 @@
 // Turns a comment body into the `/agents` command it holds, a problem to answer with, or
 // nothing. The body is cleaned first, so only what people see on GitHub can be a command or
 // a task. Never throws: every input has one of the three answers.
+
+import { inlineCode } from "../text/markdown-code.ts";
 import type { ParsedComment } from "./agent-command.ts";
 import { cleanTaskText } from "./clean-task-text.ts";
 import { closestWord } from "./closest-word.ts";
 import { commandProblem } from "./command-problem.ts";
 import { findCommand } from "./find-command.ts";
 import { COMMAND_WORD, isVerb, VERBS } from "./grammar.ts";
-import { inlineCode } from "./markdown-code.ts";
 import { parseAgentVerb } from "./parse-agent-verb.ts";
 import { parseRunCommand } from "./parse-run-command.ts";
 

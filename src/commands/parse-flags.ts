@@ -2,8 +2,8 @@
 // value against the grammar. When `parseArgs` refuses the words, they are read again
 // leniently only to name the offending flag in words a commenter can act on.
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import { inlineCode } from "../text/markdown-code.ts";
 import { FLAG_NAMES, FLAGS, type FlagName, type FlagValues } from "./grammar.ts";
-import { inlineCode } from "./markdown-code.ts";
 
 export type FlagsResult =
   | { ok: true; values: FlagValues; positionals: string[] }

@@ -1,10 +1,11 @@
 // Reads `/agents run [flags] <task>`: the flags from the command line, and the task from the
 // rest of that line and every line below it, or one task per list item when the command line
 // ends after its flags and the lines below hold a list.
+
+import { inlineCode } from "../text/markdown-code.ts";
 import type { AgentCommand, ParsedComment } from "./agent-command.ts";
 import { commandProblem } from "./command-problem.ts";
 import { FLAG_NAMES, GRAMMAR, LIMITS } from "./grammar.ts";
-import { inlineCode } from "./markdown-code.ts";
 import { parseFlags } from "./parse-flags.ts";
 import { splitRunLine } from "./split-run-line.ts";
 import { splitTaskList } from "./split-task-list.ts";

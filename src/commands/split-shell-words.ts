@@ -1,7 +1,7 @@
 // Splits a command line into words as a POSIX shell would, without expansion: '…' is literal,
 // "…" lets \" \\ \$ \` escape, a bare backslash makes the next character literal. No variables,
 // globs, comments or operators: `$HOME`, `*`, `#` and `|` are ordinary text.
-import { inlineCode } from "./markdown-code.ts";
+import { inlineCode } from "../text/markdown-code.ts";
 
 export interface ShellWord {
   value: string;

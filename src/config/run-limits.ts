@@ -3,10 +3,26 @@
 // limit is clamped to it, a tool the process does not allow is dropped, and a minimum permission
 // below the process's is raised to it. The limits are copied into the run record, so workers
 // never read configuration.
+import { z } from "zod";
 import { meetsPermission, type PermissionLevel } from "../github/permissions.ts";
-import type { RunLimits } from "../store/records.ts";
 import type { FlotillaConfig } from "./env.ts";
 import type { RepositoryConfig } from "./repository-config.ts";
+
+/** The limits a run was started with, resolved from env and repository config at start (kept in the run's record). */
+export const runLimitsSchema = z.object({
+  maxDepth: z.number().int(),
+  maxChildrenPerAgent: z.number().int(),
+  maxAgentsPerRun: z.number().int(),
+  maxTurns: z.number().int(),
+  timeoutMs: z.number().int(),
+  allowedTools: z.array(z.string()),
+  model: z.string().optional(),
+  defaultChildBudgetShare: z.number(),
+  extraInstructions: z.string().optional(),
+  /** Agents of the run's repository that may run at once (any run); unset: no limit. */
+  maxConcurrentInRepository: z.number().int().optional(),
+});
+export type RunLimits = z.infer<typeof runLimitsSchema>;
 
 export interface RunSettings {
   limits: RunLimits;

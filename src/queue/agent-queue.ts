@@ -1,5 +1,6 @@
-// The BullMQ queue of agent jobs. One job is one agent's next stretch of work; its id comes from
-// the agent id (which comes from the webhook delivery), so enqueueing twice starts nothing new.
+// The BullMQ queue of agent jobs, and the only module that holds BullMQ's Queue: the rest of
+// Flotilla enqueues agents through AgentQueue. One job is one agent's next stretch of work; its
+// id comes from the agent id and generation, so enqueueing twice starts nothing new.
 import { type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 
@@ -11,17 +12,10 @@ export interface AgentJobData {
   generation: number;
 }
 
+/** The job a child's job is attached to, so that BullMQ holds the parent until its children end. */
 export interface ParentJob {
   id: string;
   queueQualifiedName: string;
-}
-
-export function agentJobId(agentId: string, generation: number): string {
-  return `${agentId}@${generation}`;
-}
-
-export function createAgentQueue(connection: Redis, prefix: string): Queue<AgentJobData> {
-  return new Queue<AgentJobData>(agentQueueName, { connection, prefix });
 }
 
 const jobOptions: JobsOptions = {
@@ -33,20 +27,46 @@ const jobOptions: JobsOptions = {
   removeOnFail: { age: 30 * 86_400 },
 };
 
-export async function enqueueAgent(
-  queue: Queue<AgentJobData>,
-  data: AgentJobData,
-  parent?: ParentJob,
-): Promise<void> {
-  await queue.add("agent", data, {
-    ...jobOptions,
-    jobId: agentJobId(data.agentId, data.generation),
-    ...(parent === undefined
-      ? {}
-      : {
-          parent: { id: parent.id, queue: parent.queueQualifiedName },
-          // A failed child must not fail its parent: the parent is resumed and told what failed.
-          ignoreDependencyOnFailure: true,
-        }),
-  });
+export class AgentQueue {
+  private readonly queue: Queue<AgentJobData>;
+
+  /** `connection` is a commands connection (see redis-connection.ts); closing the queue keeps it open. */
+  constructor(connection: Redis, prefix: string) {
+    this.queue = new Queue<AgentJobData>(agentQueueName, { connection, prefix });
+  }
+
+  /** Adds the agent's job of its generation, under `parent` when given; a second add does nothing. */
+  async enqueue(data: AgentJobData, parent?: ParentJob): Promise<void> {
+    await this.queue.add("agent", data, {
+      ...jobOptions,
+      jobId: agentJobId(data.agentId, data.generation),
+      ...(parent === undefined
+        ? {}
+        : {
+            parent: { id: parent.id, queue: parent.queueQualifiedName },
+            // A failed child must not fail its parent: the parent is resumed and told what failed.
+            ignoreDependencyOnFailure: true,
+          }),
+    });
+  }
+
+  /** The job of the agent's generation as a parent for another job, if it still exists. */
+  async parentJob(agentId: string, generation: number): Promise<ParentJob | undefined> {
+    const id = agentJobId(agentId, generation);
+    const job = await this.queue.getJob(id);
+    return job === undefined ? undefined : { id, queueQualifiedName: job.queueQualifiedName };
+  }
+
+  /** Jobs per BullMQ state (`waiting-children` are parked agents), for metrics. */
+  async jobCounts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts();
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+function agentJobId(agentId: string, generation: number): string {
+  return `${agentId}@${generation}`;
 }

@@ -2,9 +2,9 @@
 // any process can write them and nothing is forgotten when one dies. Each target has a version:
 // a write only clears the target if no change arrived while it was being written.
 import type { Redis } from "ioredis";
+import { LuaScript } from "../redis/lua-script.ts";
+import { releaseLockScript } from "../redis/redis-lock.ts";
 import type { KeySpace } from "../store/keys.ts";
-import { LuaScript } from "../store/lua-script.ts";
-import { releaseLockScript } from "../store/redis-lock.ts";
 
 // KEYS: dirty zset, versions hash, last-write hash, urgent hash. ARGV: target, now, min
 // interval, urgent. Urgent changes (creation, final states) are due now; progress waits for the

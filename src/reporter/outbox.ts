@@ -3,8 +3,8 @@
 // other write. One reply and one reaction per webhook delivery: a redelivery adds nothing.
 import type { Redis } from "ioredis";
 import type { CommentKind } from "../github/reactions.ts";
+import { LuaScript } from "../redis/lua-script.ts";
 import type { KeySpace } from "../store/keys.ts";
-import { LuaScript } from "../store/lua-script.ts";
 
 export interface ReplyRequest {
   installationId: number;

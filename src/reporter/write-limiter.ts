@@ -4,8 +4,8 @@
 // agree. Progress updates leave headroom for final states (and for new check runs, comments and
 // replies), so those are not held up behind a stream of progress.
 import type { Redis } from "ioredis";
+import { LuaScript, luaIntegerHelper } from "../redis/lua-script.ts";
 import type { KeySpace } from "../store/keys.ts";
-import { LuaScript, luaIntegerHelper } from "../store/lua-script.ts";
 
 // KEYS: minute log, hour log, pause key. ARGV: per minute, per hour, member, minute reserve,
 // hour reserve, minute window ms, hour window ms. Returns 0 when the write may go now, else the

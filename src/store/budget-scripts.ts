@@ -1,7 +1,7 @@
 // The Lua scripts behind BudgetStore. Each reads and changes the budget fields of one agent (and
 // its parent) in one step, so concurrent charges, spawns and releases can never interleave.
 // remaining = budgetTokens − spentTokens − childCommittedTokens; missing fields count as 0.
-import { LuaScript, luaIntegerHelper } from "./lua-script.ts";
+import { LuaScript, luaIntegerHelper } from "../redis/lua-script.ts";
 
 // Every computed number handed to HINCRBY or HSET goes through int() (see luaIntegerHelper).
 const readRemaining = `${luaIntegerHelper}

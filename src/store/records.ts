@@ -1,6 +1,7 @@
 // The shapes of the run and agent records kept in Redis hashes, and their conversion from the
 // flat string fields Redis stores. Everything a process must not forget lives in these records.
 import { z } from "zod";
+import { runLimitsSchema } from "../config/run-limits.ts";
 
 export const agentStates = [
   "queued",
@@ -37,22 +38,6 @@ const jsonList = z
   .string()
   .default("[]")
   .transform((text) => JSON.parse(text) as string[]);
-
-/** The limits a run was started with, resolved from env and repository config at start. */
-export const runLimitsSchema = z.object({
-  maxDepth: z.number().int(),
-  maxChildrenPerAgent: z.number().int(),
-  maxAgentsPerRun: z.number().int(),
-  maxTurns: z.number().int(),
-  timeoutMs: z.number().int(),
-  allowedTools: z.array(z.string()),
-  model: z.string().optional(),
-  defaultChildBudgetShare: z.number(),
-  extraInstructions: z.string().optional(),
-  /** Agents of the run's repository that may run at once (any run); unset: no limit. */
-  maxConcurrentInRepository: z.number().int().optional(),
-});
-export type RunLimits = z.infer<typeof runLimitsSchema>;
 
 export const reviewLocationSchema = z.object({
   path: z.string(),

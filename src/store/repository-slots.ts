@@ -3,8 +3,8 @@
 // Holders renew their lease while they run; a worker killed mid-run stops renewing, and its
 // lease expires, so a dead agent never blocks its repository for good.
 import type { Redis } from "ioredis";
+import { LuaScript, luaIntegerHelper } from "../redis/lua-script.ts";
 import type { KeySpace } from "./keys.ts";
-import { LuaScript, luaIntegerHelper } from "./lua-script.ts";
 
 export interface SlotRequest {
   owner: string;

@@ -1,13 +1,13 @@
 // Reads and writes run and agent records. Records are Redis hashes so that independent writers
 // (worker, gateway, web) can each change their own fields without overwriting the others'.
 import type { Redis } from "ioredis";
+import type { RunLimits } from "../config/run-limits.ts";
 import type { KeySpace } from "./keys.ts";
 import {
   type AgentRecord,
   agentRecordSchema,
   type RecordFields,
   type ReviewLocation,
-  type RunLimits,
   type RunRecord,
   runRecordSchema,
   toRedisFields,

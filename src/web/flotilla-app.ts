@@ -2,13 +2,12 @@
 // enqueue; they answer well within GitHub's 10 s delivery timeout and never run an agent. The
 // repository's `.github/agents.yml` is read (through `context.config`) only for a command.
 import type { Probot } from "probot";
-import { requestFromIssueComment, requestFromReviewComment } from "./command-request.ts";
 import { handleCheckRunAction } from "./handle-check-run-action.ts";
-import { handleCommandRequest } from "./handle-command.ts";
+import { handleCommandRequest, type WebhookServices } from "./handle-command.ts";
 import { readRepositoryConfig } from "./read-repository-config.ts";
-import type { WebDependencies } from "./web-dependencies.ts";
+import { requestFromIssueComment, requestFromReviewComment } from "./request-from-webhook.ts";
 
-export function createFlotillaApp(deps: WebDependencies) {
+export function createFlotillaApp(deps: WebhookServices) {
   return (app: Probot): void => {
     app.on("issue_comment.created", async (context) => {
       const request = requestFromIssueComment(context);

@@ -3,16 +3,16 @@
 // repository's minimum permission from `.github/agents.yml`); the agent is the check run's
 // external_id.
 import type { Context } from "probot";
-import { cancelAgents } from "../actions/cancel-agents.ts";
-import { continueAgent, retryAgent } from "../actions/restart-agent.ts";
 import { resolveRunSettings } from "../config/run-limits.ts";
 import { getPermissionLevel, meetsPermission } from "../github/permissions.ts";
 import { actionIdentifiers } from "../reporter/views/check-run-view.ts";
+import { cancelAgents } from "../runs/cancel-agents.ts";
+import { continueAgent, retryAgent } from "../runs/restart-agent.ts";
+import type { WebhookServices } from "./handle-command.ts";
 import { readRepositoryConfig } from "./read-repository-config.ts";
-import type { WebDependencies } from "./web-dependencies.ts";
 
 export async function handleCheckRunAction(
-  deps: WebDependencies,
+  deps: WebhookServices,
   context: Context<"check_run.requested_action">,
 ): Promise<void> {
   const { payload } = context;

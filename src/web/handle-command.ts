@@ -9,16 +9,19 @@ import { formatConfigProblems } from "../config/config-problems.ts";
 import { resolveRunSettings } from "../config/run-limits.ts";
 import type { GitHubClient } from "../github/github-app.ts";
 import { getPermissionLevel, meetsPermission } from "../github/permissions.ts";
-import { runControlCommand } from "./agent-commands.ts";
-import type { CommandRequest } from "./command-request.ts";
+import type { CommandRequest } from "../runs/command-request.ts";
+import { runControlCommand } from "../runs/control-agents.ts";
+import { startRun } from "../runs/start-run.ts";
+import { statusReply } from "../runs/status-reply.ts";
+import type { Services } from "../services.ts";
 import type { LoadRepositoryConfig } from "./read-repository-config.ts";
 import { replyOnce } from "./reply.ts";
-import { startRun } from "./start-run.ts";
-import { statusReply } from "./status-reply.ts";
-import type { WebDependencies } from "./web-dependencies.ts";
+
+/** What the webhook handlers use: nothing of a worker, since the web process runs no agent. */
+export type WebhookServices = Pick<Services, "config" | "store" | "budgets" | "queue" | "reporter" | "log">;
 
 export async function handleCommandRequest(
-  deps: WebDependencies,
+  deps: WebhookServices,
   client: GitHubClient,
   request: CommandRequest,
   loadConfig: LoadRepositoryConfig,
@@ -68,9 +71,11 @@ export async function handleCommandRequest(
     return;
   }
   switch (command.verb) {
-    case "run":
-      await startRun(deps, client, request, command, settings);
+    case "run": {
+      const refusal = await startRun(deps, client, request, command, settings);
+      if (refusal !== undefined) await reply(refusal);
       return;
+    }
     case "help":
       await reply(`here is what Flotilla understands:\n\n${helpText()}`);
       return;

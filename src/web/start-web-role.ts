@@ -3,56 +3,37 @@
 // middleware (at /api/github/webhooks) in front of Flotilla's handlers.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Logger } from "pino";
 import { createNodeMiddleware, type Probot } from "probot";
-import type { FlotillaConfig } from "../config/env.ts";
-import type { PageLinks } from "../links/page-links.ts";
-import type { FlotillaMetrics } from "../ops/metrics.ts";
 import { handleOpsRequest } from "../ops/ops-routes.ts";
-import type { Readiness } from "../ops/readiness.ts";
-import { createAgentQueue } from "../queue/agent-queue.ts";
-import { createRedisConnection } from "../queue/redis-connection.ts";
-import type { Reporter } from "../reporter/reporter.ts";
-import { AgentEventLog } from "../store/agent-event-log.ts";
-import { BudgetStore } from "../store/budget-store.ts";
-import type { RunStore } from "../store/run-store.ts";
+import { createRedisConnection } from "../redis/redis-connection.ts";
+import type { Services } from "../services.ts";
 import { createFlotillaApp } from "./flotilla-app.ts";
 import { createPageRouter } from "./pages/page-router.ts";
 
+type WebRoleServices = Pick<
+  Services,
+  "config" | "log" | "store" | "budgets" | "events" | "queue" | "reporter" | "metrics" | "readiness" | "links"
+>;
+
 export interface WebRoleOptions {
-  config: FlotillaConfig;
-  redisUrl: string;
   probot: Probot;
-  store: RunStore;
-  reporter: Reporter;
-  metrics: FlotillaMetrics;
-  readiness: Readiness;
+  /** Live tails open blocking connections of their own to this Redis. */
+  redisUrl: string;
   /** Undefined when no page secret is configured: pages answer that they are switched off. */
-  links: PageLinks | undefined;
   linkKey: Buffer | undefined;
-  log: Logger;
 }
 
 export async function startWebRole(
+  services: WebRoleServices,
   options: WebRoleOptions,
 ): Promise<{ port: number; stop: () => Promise<void> }> {
-  const { config, log, metrics, readiness } = options;
-  const queueConnection = createRedisConnection(options.redisUrl, "commands");
-  const queue = createAgentQueue(queueConnection, config.redisPrefix);
-  const app = createFlotillaApp({
-    config,
-    store: options.store,
-    queue,
-    reporter: options.reporter,
-    budgets: new BudgetStore(options.store.redis, options.store.keys),
-    log: log.child({ name: "web" }),
-  });
+  const { config, log, metrics, readiness } = services;
+  const app = createFlotillaApp({ ...services, log: log.child({ name: "web" }) });
   const middleware = await createNodeMiddleware(app, { probot: options.probot });
-  metrics.watchQueue(() => queue.getJobCounts());
   const pages = createPageRouter({
-    store: options.store,
-    events: new AgentEventLog(options.store.redis, options.store.keys),
-    links: options.links,
+    store: services.store,
+    events: services.events,
+    links: services.links,
     key: options.linkKey,
     blockingConnection: () => createRedisConnection(options.redisUrl, "blocking"),
     metrics,
@@ -76,7 +57,7 @@ export async function startWebRole(
     server.listen(config.port, config.host ?? "0.0.0.0", () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  log.info({ port, pages: options.links !== undefined }, "web server listening");
+  log.info({ port, pages: services.links !== undefined }, "web server listening");
   return {
     port,
     stop: async () => {
@@ -84,8 +65,6 @@ export async function startWebRole(
       pages.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await queue.close();
-      queueConnection.disconnect();
     },
   };
 }

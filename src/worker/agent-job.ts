@@ -5,17 +5,39 @@
 import { DelayedError, type Job, WaitingChildrenError } from "bullmq";
 import type { AgentJobData } from "../queue/agent-queue.ts";
 import { targetsShowingAgent } from "../reporter/report-targets.ts";
-import { childOutcomes } from "../spawn/child-outcomes.ts";
-import { childrenReport } from "../spawn/children-report.ts";
+import type { Services } from "../services.ts";
 import { type AgentRecord, isTerminal, type RunRecord } from "../store/records.ts";
-import { type AgentWorkspace, checkpointWorkspace, prepareAgentWorkspace } from "./agent-workspace.ts";
+import {
+  type AgentWorkspace,
+  checkpointWorkspace,
+  prepareAgentWorkspace,
+} from "../workspace/agent-workspace.ts";
 import { type Ending, finishAgent, targetsOfEndedAgent } from "./finish-agent.ts";
 import { type RepositorySlot, takeRepositorySlot } from "./repository-slot.ts";
+import { repositorySource } from "./repository-source.ts";
 import { runAgentSession } from "./run-agent-session.ts";
-import type { WorkerDependencies } from "./worker-dependencies.ts";
+import { childOutcomes } from "./tools/child-outcomes.ts";
+import { childrenReport } from "./tools/children-report.ts";
+
+/** What an agent job uses of its process. */
+export type AgentJobServices = Pick<
+  Services,
+  | "config"
+  | "store"
+  | "budgets"
+  | "sessions"
+  | "events"
+  | "reporter"
+  | "clientFor"
+  | "metrics"
+  | "modelAccess"
+  | "runningAgents"
+  | "sandbox"
+  | "log"
+>;
 
 export async function processAgentJob(
-  workerDeps: WorkerDependencies,
+  workerDeps: AgentJobServices,
   job: Job<AgentJobData>,
   token: string | undefined,
 ): Promise<string> {
@@ -54,7 +76,7 @@ export async function processAgentJob(
 }
 
 async function runWithSlot(
-  deps: WorkerDependencies,
+  deps: AgentJobServices,
   job: Job<AgentJobData>,
   token: string | undefined,
   run: RunRecord,
@@ -72,7 +94,11 @@ async function runWithSlot(
     startedAt: agent.startedAt ?? Date.now(),
   });
   await deps.reporter.changed(targetsShowingAgent(agent), { urgent: agent.state === "queued" });
-  const workspace = await prepareAgentWorkspace(deps, run, agent);
+  const workspace = await prepareAgentWorkspace(
+    { dataDir: deps.config.dataDir, sourceOf: (of) => repositorySource(deps, of) },
+    run,
+    agent,
+  );
   log.info({ origin: workspace.origin, worktree: workspace.paths.worktree }, "agent workspace ready");
 
   if (agent.state === "finishing" && agent.ending !== undefined) {
@@ -124,7 +150,7 @@ async function runWithSlot(
 
 /** Commits the agent's work, records what it waits for, and shows it as waiting. */
 async function park(
-  deps: WorkerDependencies,
+  deps: Pick<Services, "store" | "reporter" | "log">,
   workspace: AgentWorkspace,
   agent: AgentRecord,
   waitingFor: string[],
@@ -147,7 +173,10 @@ async function park(
 }
 
 /** Builds the message the agent is resumed with: a bounded report of the children it waited for. */
-async function prepareResumeAfterWaiting(deps: WorkerDependencies, agent: AgentRecord): Promise<AgentRecord> {
+async function prepareResumeAfterWaiting(
+  deps: Pick<Services, "store">,
+  agent: AgentRecord,
+): Promise<AgentRecord> {
   const children = await deps.store.listChildren(agent.id);
   const awaited =
     agent.waitingFor.length === 0 ? children : children.filter((c) => agent.waitingFor.includes(c.id));

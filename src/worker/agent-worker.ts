@@ -3,10 +3,10 @@
 import { type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type AgentJobData, agentQueueName } from "../queue/agent-queue.ts";
+import type { Services } from "../services.ts";
 import { isTerminal } from "../store/records.ts";
-import { processAgentJob } from "./agent-job.ts";
+import { type AgentJobServices, processAgentJob } from "./agent-job.ts";
 import { finishAgent } from "./finish-agent.ts";
-import type { WorkerDependencies } from "./worker-dependencies.ts";
 
 export interface AgentWorker {
   worker: Worker<AgentJobData>;
@@ -14,7 +14,7 @@ export interface AgentWorker {
   close(): Promise<void>;
 }
 
-export function startAgentWorker(deps: WorkerDependencies, connection: Redis): AgentWorker {
+export function startAgentWorker(deps: AgentJobServices, connection: Redis): AgentWorker {
   const worker = new Worker<AgentJobData>(agentQueueName, (job, token) => processAgentJob(deps, job, token), {
     connection,
     prefix: deps.config.redisPrefix,
@@ -28,7 +28,7 @@ export function startAgentWorker(deps: WorkerDependencies, connection: Redis): A
     if (job !== undefined) void markFailedIfFinal(deps, job, error);
   });
   worker.on("error", (error) => {
-    deps.metrics?.error("worker");
+    deps.metrics.error("worker");
     deps.log.error({ err: error }, "agent worker error");
   });
 
@@ -46,19 +46,19 @@ export function startAgentWorker(deps: WorkerDependencies, connection: Redis): A
 }
 
 async function markFailedIfFinal(
-  deps: WorkerDependencies,
+  deps: Pick<Services, "store" | "reporter" | "budgets" | "metrics" | "log">,
   job: Job<AgentJobData>,
   error: Error,
 ): Promise<void> {
   const attempts = job.opts.attempts ?? 1;
   const final = job.attemptsMade >= attempts || error.name === "UnrecoverableError";
-  deps.metrics?.error("agent_job");
+  deps.metrics.error("agent_job");
   const log = deps.log.child({ runId: job.data.runId, agentId: job.data.agentId });
   log.error({ err: error, attempt: job.attemptsMade, final }, "agent job failed");
   if (!final) return;
   const agent = await deps.store.getAgent(job.data.agentId);
   if (agent === undefined || isTerminal(agent.state)) return;
-  await finishAgent({ ...deps, log }, agent, undefined, {
+  await finishAgent(deps, agent, undefined, {
     state: "failed",
     resultText: "",
     error: `Flotilla could not run this agent: ${error.message}`,

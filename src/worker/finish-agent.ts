@@ -1,10 +1,14 @@
 // Ends an agent: commits and pushes what it left, keeps its whole answer, records the outcome,
 // and asks the reporter for the final check run, tracking comment and pull request.
 import type { ReportTarget } from "../reporter/report-targets.ts";
+import type { Services } from "../services.ts";
 import type { AgentRecord } from "../store/records.ts";
-import { type AgentWorkspace, checkpointWorkspace, removeAgentWorkspace } from "./agent-workspace.ts";
+import {
+  type AgentWorkspace,
+  checkpointWorkspace,
+  removeAgentWorkspace,
+} from "../workspace/agent-workspace.ts";
 import type { FinalState } from "./classify-exit.ts";
-import type { WorkerDependencies } from "./worker-dependencies.ts";
 
 export interface Ending {
   state: FinalState;
@@ -13,7 +17,7 @@ export interface Ending {
 }
 
 export async function finishAgent(
-  deps: WorkerDependencies,
+  deps: Pick<Services, "store" | "reporter" | "budgets" | "metrics">,
   agent: AgentRecord,
   workspace: AgentWorkspace | undefined,
   ending: Ending,
@@ -38,7 +42,7 @@ export async function finishAgent(
   // What a child did not spend goes back to its parent.
   if (agent.parentId !== undefined) await deps.budgets.releaseChild(agent.parentId, agent.id);
   await deps.reporter.changed(targetsOfEndedAgent(agent), { urgent: true });
-  deps.metrics?.agentEnded(
+  deps.metrics.agentEnded(
     ending.state,
     agent.startedAt === undefined ? undefined : Date.now() - agent.startedAt,
   );

@@ -5,7 +5,14 @@ import type { ModelAccess } from "../agent/agent-environment.ts";
 import type { AgentGateway } from "../gateway/agent-gateway.ts";
 import type { AgentRecord } from "../store/records.ts";
 import type { RunStore } from "../store/run-store.ts";
-import type { ModelAccessProvider } from "./worker-dependencies.ts";
+
+/** Hands each agent a model credential of its own, and takes it back when the agent stops. */
+export interface ModelAccessProvider {
+  grant(agent: AgentRecord): Promise<ModelAccess>;
+  revoke(agent: AgentRecord): Promise<void>;
+  /** True when spend is charged exactly outside the agent (then the stream's usage is not counted). */
+  readonly chargesSpend: boolean;
+}
 
 export class GatewayModelAccess implements ModelAccessProvider {
   readonly chargesSpend = true;

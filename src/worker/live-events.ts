@@ -2,8 +2,8 @@
 // bookkeeping lines are left out; texts are capped, so a huge tool result or answer never goes
 // whole into Redis (the transcript file has everything).
 import type { AgentStreamEvent } from "../agent/stream-events.ts";
-import { oneLine } from "../reporter/views/text-limits.ts";
 import type { LiveEvent } from "../store/agent-event-log.ts";
+import { oneLine } from "../text/one-line.ts";
 
 export const liveTextChars = 600;
 

@@ -6,9 +6,9 @@
 import { DelayedError, type Job } from "bullmq";
 import type { AgentJobData } from "../queue/agent-queue.ts";
 import { targetsShowingAgent } from "../reporter/report-targets.ts";
+import type { Services } from "../services.ts";
 import type { AgentRecord, RunRecord } from "../store/records.ts";
 import { RepositorySlots } from "../store/repository-slots.ts";
-import type { WorkerDependencies } from "./worker-dependencies.ts";
 
 export interface RepositorySlot {
   /** Takes the slot again after `release()`, or delays the job (throws DelayedError). */
@@ -27,7 +27,7 @@ function retryDelayMs(): number {
 
 /** Takes a slot of the run's repository for the agent, or delays the job (throws DelayedError). */
 export async function takeRepositorySlot(
-  deps: WorkerDependencies,
+  deps: Pick<Services, "store" | "reporter" | "log">,
   job: Job<AgentJobData>,
   token: string | undefined,
   run: RunRecord,

@@ -10,17 +10,31 @@ import { firstPrompt, resumeAfterInterruptionMessage } from "../agent/agent-prom
 import { type AgentSandbox, agentDirOf, agentSandboxPaths } from "../agent/agent-sandbox.ts";
 import { buildClaudeArguments } from "../agent/claude-arguments.ts";
 import { reviewCommentContext } from "../agent/review-context.ts";
+import { restoreSession, saveSession } from "../agent/session-checkpoint.ts";
 import type { AgentJobData } from "../queue/agent-queue.ts";
 import { targetsShowingAgent } from "../reporter/report-targets.ts";
-import { flotillaToolNames, writeMcpConfig } from "../spawn/mcp-config.ts";
+import type { Services } from "../services.ts";
 import type { AgentRecord, RunRecord } from "../store/records.ts";
-import { type AgentWorkspace, checkpointWorkspace } from "./agent-workspace.ts";
+import { type AgentWorkspace, checkpointWorkspace } from "../workspace/agent-workspace.ts";
 import { classifyExit, type ExitMeaning } from "./classify-exit.ts";
 import { LiveEventPublisher } from "./live-event-publisher.ts";
 import { ProgressRecorder } from "./progress-recorder.ts";
 import { createRunningAgentContext, type RunningAgentContext } from "./running-agents.ts";
-import { restoreSession, saveSession } from "./session-checkpoint.ts";
-import type { WorkerDependencies } from "./worker-dependencies.ts";
+import { flotillaToolNames, writeMcpConfig } from "./tools/mcp-config.ts";
+
+type SessionServices = Pick<
+  Services,
+  | "config"
+  | "store"
+  | "sessions"
+  | "events"
+  | "reporter"
+  | "metrics"
+  | "modelAccess"
+  | "runningAgents"
+  | "sandbox"
+  | "log"
+>;
 
 export interface SessionOutcome {
   meaning: ExitMeaning;
@@ -29,7 +43,7 @@ export interface SessionOutcome {
 }
 
 export async function runAgentSession(
-  deps: WorkerDependencies,
+  deps: SessionServices,
   job: Job<AgentJobData>,
   run: RunRecord,
   startingAgent: AgentRecord,
@@ -68,18 +82,14 @@ export async function runAgentSession(
       earlier: { turns: agent.turns, costUsd: agent.costUsd },
       onFlushed: () => void deps.reporter.changed(targetsShowingAgent(agent)),
       onWriteError: (error) => {
-        deps.metrics?.error("progress");
+        deps.metrics.error("progress");
         deps.log.error({ err: error, agentId: agent.id }, "could not record progress");
       },
-      live:
-        deps.events === undefined
-          ? undefined
-          : new LiveEventPublisher({
-              log: deps.events,
-              agentId: agent.id,
-              onError: (error) =>
-                deps.log.warn({ err: error, agentId: agent.id }, "could not publish live events"),
-            }),
+      live: new LiveEventPublisher({
+        log: deps.events,
+        agentId: agent.id,
+        onError: (error) => deps.log.warn({ err: error, agentId: agent.id }, "could not publish live events"),
+      }),
     },
     agent.recentTools,
   );
@@ -148,7 +158,7 @@ export async function runAgentSession(
  * its checkpointed work is.
  */
 async function ensureResumableSession(
-  deps: WorkerDependencies,
+  deps: Pick<Services, "store" | "sessions" | "log">,
   agent: AgentRecord,
   workspace: AgentWorkspace,
 ): Promise<AgentRecord> {
@@ -169,7 +179,7 @@ async function ensureResumableSession(
 
 /** Commits and pushes work in progress and saves the session, so a crash loses little. */
 async function checkpointWhileRunning(
-  deps: WorkerDependencies,
+  deps: Pick<Services, "store" | "sessions">,
   agent: AgentRecord,
   context: RunningAgentContext,
 ): Promise<void> {

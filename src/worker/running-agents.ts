@@ -4,7 +4,7 @@
 import type { Job } from "bullmq";
 import type { AgentProcess, StopReason } from "../agent/agent-process.ts";
 import type { AgentJobData } from "../queue/agent-queue.ts";
-import type { AgentWorkspace } from "./agent-workspace.ts";
+import type { AgentWorkspace } from "../workspace/agent-workspace.ts";
 
 /** What an agent's tools need from the job that runs it. */
 export interface RunningAgentContext {

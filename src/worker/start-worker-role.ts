@@ -3,56 +3,35 @@
 // reports to the process's metrics and tells /readyz whether its BullMQ worker runs.
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Logger } from "pino";
 import { chooseAgentSandbox } from "../agent/choose-agent-sandbox.ts";
-import type { FlotillaConfig } from "../config/env.ts";
 import { AgentGateway } from "../gateway/agent-gateway.ts";
-import type { GitHubClient } from "../github/github-app.ts";
-import type { FlotillaMetrics } from "../ops/metrics.ts";
-import type { Readiness } from "../ops/readiness.ts";
-import { createAgentQueue } from "../queue/agent-queue.ts";
-import { createRedisConnection } from "../queue/redis-connection.ts";
-import type { Reporter } from "../reporter/reporter.ts";
-import { createAgentToolHandler } from "../spawn/agent-tools.ts";
-import { AgentEventLog } from "../store/agent-event-log.ts";
-import { BudgetStore } from "../store/budget-store.ts";
-import type { RunStore } from "../store/run-store.ts";
-import { SessionArchive } from "../store/session-archive.ts";
+import { createRedisConnection } from "../redis/redis-connection.ts";
+import type { Services } from "../services.ts";
+import type { AgentJobServices } from "./agent-job.ts";
 import { startAgentWorker } from "./agent-worker.ts";
 import { listenForCancels } from "./cancel-listener.ts";
 import { GatewayModelAccess } from "./gateway-model-access.ts";
 import { RunningAgents } from "./running-agents.ts";
-import type { WorkerDependencies } from "./worker-dependencies.ts";
+import { createAgentToolHandler } from "./tools/agent-tool-handler.ts";
 import { sweepWorktrees } from "./worktree-sweeper.ts";
 
 const sweepIntervalMs = 15 * 60_000;
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 
-export interface WorkerRoleOptions {
-  config: FlotillaConfig;
-  redisUrl: string;
-  store: RunStore;
-  reporter: Reporter;
-  clientFor: (installationId: number) => Promise<GitHubClient>;
-  metrics: FlotillaMetrics;
-  readiness: Readiness;
-  log: Logger;
-}
+/** What the process hands the worker role; the role adds the running agents, their model access and sandbox. */
+type SharedServices = Omit<Services, "modelAccess" | "runningAgents" | "sandbox" | "links">;
 
 /** Starts the worker role; returns how to stop it (agents are handed back to the queue). */
-export async function startWorkerRole(options: WorkerRoleOptions): Promise<() => Promise<void>> {
-  const { config, store, log, metrics } = options;
-  const workerConnection = createRedisConnection(options.redisUrl, "blocking");
-  const queueConnection = createRedisConnection(options.redisUrl, "commands");
-  const subscriber = createRedisConnection(options.redisUrl, "blocking");
-  const queue = createAgentQueue(queueConnection, config.redisPrefix);
-  const budgets = new BudgetStore(store.redis, store.keys);
+export async function startWorkerRole(
+  services: SharedServices,
+  redisUrl: string,
+): Promise<() => Promise<void>> {
+  const { config, store, log, metrics, budgets } = services;
+  const workerConnection = createRedisConnection(redisUrl, "blocking");
+  const subscriber = createRedisConnection(redisUrl, "blocking");
   const runningAgents = new RunningAgents();
   const toolHandler = createAgentToolHandler({
-    store,
-    budgets,
-    queue,
-    reporter: options.reporter,
+    ...services,
     runningAgents,
     log: log.child({ name: "agent-tools" }),
   });
@@ -84,25 +63,17 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
     },
     log.child({ name: "sandbox" }),
   );
-  const deps: WorkerDependencies = {
-    config,
-    store,
-    budgets,
-    sessions: new SessionArchive(store.redis, store.keys),
-    reporter: options.reporter,
-    clientFor: options.clientFor,
+  const deps: AgentJobServices = {
+    ...services,
     modelAccess,
     runningAgents,
     sandbox,
     log: log.child({ name: "worker" }),
-    events: new AgentEventLog(store.redis, store.keys),
-    metrics,
   };
   const stopListening = await listenForCancels(subscriber, store.keys, runningAgents, deps.log);
   const agentWorker = startAgentWorker(deps, workerConnection);
-  metrics.watchQueue(() => queue.getJobCounts());
   metrics.watchRunningAgents(() => runningAgents.size);
-  options.readiness.add("worker", async () =>
+  services.readiness.add("worker", async () =>
     agentWorker.worker.isRunning() ? undefined : "the agent worker is not running",
   );
   const sweep = () =>
@@ -118,8 +89,6 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<() =>
     await agentWorker.close();
     await stopListening();
     await gateway.stop();
-    await queue.close();
-    queueConnection.disconnect();
     workerConnection.disconnect();
   };
 }

@@ -3,13 +3,13 @@
 // transcript. A worktree with no record at all (a lost run) is removed too.
 import { readdir, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { Services } from "../services.ts";
 import { isTerminal } from "../store/records.ts";
 import { agentPaths, mirrorPath } from "../workspace/data-paths.ts";
 import { removeWorktree } from "../workspace/worktree.ts";
-import type { WorkerDependencies } from "./worker-dependencies.ts";
 
 export async function sweepWorktrees(
-  deps: Pick<WorkerDependencies, "config" | "store" | "runningAgents" | "log">,
+  deps: Pick<Services, "config" | "store" | "runningAgents" | "log">,
   now = Date.now(),
 ): Promise<string[]> {
   const root = join(deps.config.dataDir, "worktrees");

@@ -17,7 +17,7 @@ function outsideCode(markdown: string): string {
 describe("formatProblemReply", () => {
   it("says what is wrong, quotes what was written, shows the usage and points to help", () => {
     const reply = replyTo("/agents run --budget 0 fix it");
-    expect(reply).toContain("`--budget` must be a number of tokens from 1 to 100m");
+    expect(reply).toContain("`--budget` must be a number of tokens from 1 to 100M");
     expect(reply).toContain("```\n--budget 0\n```");
     expect(reply).toContain(usageFor("run"));
     expect(reply).toContain("`/agents help`");

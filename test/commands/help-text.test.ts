@@ -18,7 +18,7 @@ describe("helpText", () => {
       expect(help).toContain(`\`--${name} ${FLAGS[name].valueName}\``);
       expect(help).toContain(FLAGS[name].allowed);
     }
-    expect(help).toContain(`from 1 to 100m`);
+    expect(help).toContain(`from 1 to 100M`);
     expect(help).toContain(`from ${LIMITS.maxTurns.min} to ${LIMITS.maxTurns.max}`);
   });
 

@@ -208,7 +208,7 @@ describe("/agents run", () => {
     (written) => {
       const error = problem(`/agents run --budget=${written} go`);
       expect(error.problem).toContain("`--budget`");
-      expect(error.problem).toContain("from 1 to 100m");
+      expect(error.problem).toContain("from 1 to 100M");
       if (written !== "") expect(error.problem).toContain(written);
       expect(error.quoted).toBe(`--budget=${written}`);
     },
@@ -340,7 +340,7 @@ describe("/agents retry and /agents continue", () => {
 
   it("refuses flags the verb does not take", () => {
     expect(problem("/agents retry fix --count 2").problem).toContain("`--count` is not a flag");
-    expect(problem("/agents continue fix --budget 0").problem).toContain("from 1 to 100m");
+    expect(problem("/agents continue fix --budget 0").problem).toContain("from 1 to 100M");
   });
 
   it("refuses an unclosed quote", () => {

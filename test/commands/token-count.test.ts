@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatTokenCount, parseTokenCount } from "../../src/commands/token-count.ts";
+import { parseTokenCount } from "../../src/commands/token-count.ts";
 
 describe("parseTokenCount", () => {
   it.each([
@@ -33,19 +33,5 @@ describe("parseTokenCount", () => {
     "1_000",
   ])("refuses %j", (written) => {
     expect(parseTokenCount(written)).toBeUndefined();
-  });
-});
-
-describe("formatTokenCount", () => {
-  it.each([
-    [100_000_000, "100m"],
-    [1_500_000, "1.5m"],
-    [300_000, "300k"],
-    [1500, "1.5k"],
-    [1_234_567, "1234567"],
-    [999, "999"],
-  ])("writes %d as %s, which reads back the same", (tokens, written) => {
-    expect(formatTokenCount(tokens)).toBe(written);
-    expect(parseTokenCount(written)).toBe(tokens);
   });
 });

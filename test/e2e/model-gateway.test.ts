@@ -3,7 +3,7 @@
 // in it, and its token dies with it; an agent that keeps spending is stopped on the call that
 // spends its budget, its work pushed and its check run asking for more budget.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRedisConnection } from "../../src/queue/redis-connection.ts";
+import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { BudgetStore } from "../../src/store/budget-store.ts";
 import { createKeySpace } from "../../src/store/keys.ts";
 import { RunStore } from "../../src/store/run-store.ts";

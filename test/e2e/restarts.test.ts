@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRedisConnection } from "../../src/queue/redis-connection.ts";
+import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { createKeySpace } from "../../src/store/keys.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import { agentNameOf, writeFile } from "../support/agent-scripts.ts";

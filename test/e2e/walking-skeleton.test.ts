@@ -4,7 +4,7 @@
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentQueueName } from "../../src/queue/agent-queue.ts";
-import { createRedisConnection } from "../../src/queue/redis-connection.ts";
+import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { testAppCredentials } from "../support/app-credentials.ts";
 import { FakeGitHub, probotEnvFor } from "../support/fake-github.ts";
 import { type RunningFlotilla, removeDataDir, startFlotillaProcess } from "../support/flotilla-process.ts";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FlotillaMetrics } from "../../src/ops/metrics.ts";
 import { startOpsServer } from "../../src/ops/ops-server.ts";
 import { Readiness, redisReachable } from "../../src/ops/readiness.ts";
-import { createRedisConnection } from "../../src/queue/redis-connection.ts";
+import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
 
 let testRedis: TestRedis;

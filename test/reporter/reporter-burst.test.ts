@@ -8,9 +8,9 @@
 // margin between its count and GitHub's) is 500 ms here against 1 s of 60 in production.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { targetsShowingAgent } from "../../src/reporter/report-targets.ts";
-import { stateLabels } from "../../src/reporter/views/agent-labels.ts";
 import { trackingCommentMarker } from "../../src/reporter/views/tracking-comment-view.ts";
 import type { AgentState } from "../../src/store/records.ts";
+import { stateLabels } from "../../src/text/agent-state-labels.ts";
 import type { RequestLogEntry } from "../support/fake-github.ts";
 import { createReporterWorld, type ReporterWorld, worldOwner, worldRepo } from "../support/reporter-world.ts";
 import { waitFor } from "../support/wait-for.ts";

@@ -6,7 +6,6 @@ import {
   checkRunTextLimit,
   commentBodyLimit,
   openFence,
-  prefixWithin,
   sizeIn,
   truncateMarkdown,
 } from "../../src/reporter/views/text-limits.ts";
@@ -71,14 +70,10 @@ describe("truncateMarkdown", () => {
   });
 });
 
-describe("prefixWithin", () => {
-  it("takes whole characters only", () => {
-    expect(prefixWithin("aé漢😀", 1, "bytes")).toBe("a");
-    expect(prefixWithin("aé漢😀", 4, "bytes")).toBe("aé");
-    expect(prefixWithin("aé漢😀", 6, "bytes")).toBe("aé漢");
-    expect(prefixWithin("aé漢😀", 9, "bytes")).toBe("aé漢");
-    expect(prefixWithin("a😀", 2, "chars")).toBe("a");
+describe("sizeIn", () => {
+  it("counts UTF-8 bytes for check runs and UTF-16 units for comments", () => {
     expect(sizeIn("😀", "bytes")).toBe(4);
+    expect(sizeIn("😀", "chars")).toBe(2);
   });
 });
 

@@ -4,7 +4,7 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { agentQueueName } from "../../src/queue/agent-queue.ts";
-import { createRedisConnection } from "../../src/queue/redis-connection.ts";
+import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { createKeySpace } from "../../src/store/keys.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import { testAppCredentials } from "./app-credentials.ts";

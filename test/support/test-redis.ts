@@ -2,7 +2,7 @@
 // that prefix afterwards (BullMQ's keys included, since they share the prefix).
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import { createRedisConnection } from "../../src/queue/redis-connection.ts";
+import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { createKeySpace, type KeySpace } from "../../src/store/keys.ts";
 
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";

@@ -5,7 +5,7 @@
 import { Probot } from "probot";
 import { loadConfig } from "../../src/config/env.ts";
 import { FlotillaOctokit } from "../../src/github/github-app.ts";
-import { createAgentQueue } from "../../src/queue/agent-queue.ts";
+import { AgentQueue } from "../../src/queue/agent-queue.ts";
 import { DirtyTargets } from "../../src/reporter/dirty-targets.ts";
 import { Reporter } from "../../src/reporter/reporter.ts";
 import { WriteLimiter } from "../../src/reporter/write-limiter.ts";
@@ -66,7 +66,7 @@ export async function createWebWorld(env: Record<string, string> = {}): Promise<
   const store = new RunStore(redis.redis, redis.keys);
   const limiter = new WriteLimiter(redis.redis, redis.keys, { perMinute: 1000, perHour: 10_000 });
   const budgets = new BudgetStore(redis.redis, redis.keys);
-  const queue = createAgentQueue(redis.redis, redis.prefix);
+  const queue = new AgentQueue(redis.redis, redis.prefix);
   const reporter = new Reporter({
     store,
     dirty: new DirtyTargets(redis.redis, redis.keys, 0),
@@ -102,7 +102,7 @@ export async function createWebWorld(env: Record<string, string> = {}): Promise<
       return { deliveryId: delivery.id };
     },
     jobCount: async () => {
-      const counts = await queue.getJobCounts();
+      const counts = await queue.jobCounts();
       return Object.values(counts).reduce((sum, count) => sum + count, 0);
     },
     comments: (issueNumber) =>

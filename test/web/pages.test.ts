@@ -11,7 +11,7 @@ import { resolveRunSettings } from "../../src/config/run-limits.ts";
 import { PageLinks } from "../../src/links/page-links.ts";
 import { pageLinkKey, signPageLink } from "../../src/links/page-signature.ts";
 import { FlotillaMetrics } from "../../src/ops/metrics.ts";
-import { createRedisConnection } from "../../src/queue/redis-connection.ts";
+import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { AgentEventLog } from "../../src/store/agent-event-log.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import { createPageRouter, type PageRouter } from "../../src/web/pages/page-router.ts";

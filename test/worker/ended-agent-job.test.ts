@@ -5,17 +5,11 @@
 import { Worker } from "bullmq";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type AgentJobData,
-  agentQueueName,
-  createAgentQueue,
-  enqueueAgent,
-} from "../../src/queue/agent-queue.ts";
-import { createRedisConnection } from "../../src/queue/redis-connection.ts";
+import { type AgentJobData, AgentQueue, agentQueueName } from "../../src/queue/agent-queue.ts";
+import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import type { ReportTarget } from "../../src/reporter/report-targets.ts";
 import { RunStore } from "../../src/store/run-store.ts";
-import { processAgentJob } from "../../src/worker/agent-job.ts";
-import type { WorkerDependencies } from "../../src/worker/worker-dependencies.ts";
+import { type AgentJobServices, processAgentJob } from "../../src/worker/agent-job.ts";
 import { makeNewRun } from "../support/agent-record.ts";
 import { createTestRedis, type TestRedis, testRedisUrl } from "../support/test-redis.ts";
 
@@ -57,9 +51,9 @@ describe("a job whose agent already ended", () => {
         },
       },
       log: pino({ level: "silent" }),
-    } as unknown as WorkerDependencies;
+    } as unknown as AgentJobServices;
 
-    const queue = createAgentQueue(testRedis.redis, testRedis.prefix);
+    const queue = new AgentQueue(testRedis.redis, testRedis.prefix);
     const connection = createRedisConnection(testRedisUrl, "blocking");
     const results = new Map<string, string>();
     const worker = new Worker<AgentJobData>(
@@ -71,8 +65,8 @@ describe("a job whose agent already ended", () => {
       results.set(job.data.agentId + job.data.generation, result),
     );
     try {
-      await enqueueAgent(queue, { agentId: "rend/child", runId: "rend", generation: 0 });
-      await enqueueAgent(queue, { agentId: "rend/root", runId: "rend", generation: 0 });
+      await queue.enqueue({ agentId: "rend/child", runId: "rend", generation: 0 });
+      await queue.enqueue({ agentId: "rend/root", runId: "rend", generation: 0 });
       await new Promise<void>((resolve, reject) => {
         const deadline = setTimeout(() => reject(new Error("the jobs did not complete")), 20_000);
         const check = setInterval(() => {

@@ -7,8 +7,10 @@ import type {
   CheckStatus,
 } from "../../github/check-runs.ts";
 import { type AgentRecord, isTerminal, type RunRecord } from "../../store/records.ts";
-import { checkRunName, stateLabels } from "./agent-labels.ts";
-import { checkRunTextLimit, formatTokens, oneLine, truncateMarkdown } from "./text-limits.ts";
+import { stateLabels } from "../../text/agent-state-labels.ts";
+import { formatTokens } from "../../text/format-tokens.ts";
+import { oneLine } from "../../text/one-line.ts";
+import { checkRunTextLimit, truncateMarkdown } from "./text-limits.ts";
 
 export interface CheckRunViewInput {
   run: RunRecord;
@@ -17,6 +19,17 @@ export interface CheckRunViewInput {
   /** The agent's final answer, when it has ended (bounded by the caller). */
   resultExcerpt: string | undefined;
   detailsUrl: string | undefined;
+}
+
+/** `agent: fix-tests › child: update-snapshots` — the path from the run's top-level agent. */
+export function checkRunName(agent: AgentRecord, agentsById: ReadonlyMap<string, AgentRecord>): string {
+  const names: string[] = [];
+  let current: AgentRecord | undefined = agent;
+  while (current !== undefined) {
+    names.unshift(current.name);
+    current = current.parentId === undefined ? undefined : agentsById.get(current.parentId);
+  }
+  return names.map((name, index) => `${index === 0 ? "agent" : "child"}: ${name}`).join(" › ");
 }
 
 export function checkStatusOf(agent: AgentRecord): CheckStatus {

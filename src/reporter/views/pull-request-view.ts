@@ -1,14 +1,9 @@
 // The pull request an agent's work becomes: titled from its task, described by its own final
 // summary, with its cost and a link back to the comment that started it.
 import type { AgentRecord, RunRecord } from "../../store/records.ts";
-import {
-  commentBodyLimit,
-  formatTokens,
-  oneLine,
-  sizeIn,
-  type TextLimit,
-  truncateMarkdown,
-} from "./text-limits.ts";
+import { formatTokens } from "../../text/format-tokens.ts";
+import { oneLine } from "../../text/one-line.ts";
+import { commentBodyLimit, sizeIn, type TextLimit, truncateMarkdown } from "./text-limits.ts";
 
 export interface PullRequestViewInput {
   run: RunRecord;

@@ -1,12 +1,13 @@
 // GitHub's size limits for the texts Flotilla writes, and cutting text to them without breaking
 // Markdown: an open code fence or HTML comment is closed, and a visible marker says the text was
 // cut and links to the page that has all of it.
+import { prefixWithin, type TextUnit } from "../../text/truncate.ts";
 
 /** A size limit and the unit GitHub counts it in. */
 export interface TextLimit {
   max: number;
   /** Check run output is limited in UTF-8 bytes; comment and pull request bodies in characters. */
-  unit: "bytes" | "chars";
+  unit: TextUnit;
 }
 
 export const checkRunTextLimit: TextLimit = { max: 65_535, unit: "bytes" };
@@ -39,18 +40,6 @@ export function truncateMarkdown(text: string, limit: TextLimit, moreAt?: string
   }
 }
 
-/** The longest start of `text` that fits `max` units, never splitting a character. */
-export function prefixWithin(text: string, max: number, unit: TextLimit["unit"]): string {
-  if (max <= 0) return "";
-  if (unit === "bytes") {
-    // encodeInto writes whole characters only; `read` is how many UTF-16 units it took.
-    const { read } = new TextEncoder().encodeInto(text, new Uint8Array(max));
-    return text.slice(0, read);
-  }
-  const cut = text.slice(0, max);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
-}
-
 /** What must follow `text` so that nothing it opened swallows what comes after. */
 function closersFor(text: string): string {
   let closers = "";
@@ -81,19 +70,7 @@ export function openFence(text: string): string | undefined {
   return open === undefined ? undefined : open.char.repeat(open.length);
 }
 
-/** A one-line excerpt: whitespace collapsed, cut to `maxChars` with an ellipsis. */
-export function oneLine(text: string, maxChars: number): string {
-  const collapsed = text.replace(/\s+/g, " ").trim();
-  return collapsed.length <= maxChars ? collapsed : `${prefixWithin(collapsed, maxChars - 1, "chars")}…`;
-}
-
 /** Text safe inside a Markdown inline code span or table cell. */
 export function escapeTableCell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
-}
-
-export function formatTokens(tokens: number): string {
-  if (tokens >= 1_000_000) return `${(tokens / 1_000_000).toFixed(tokens >= 10_000_000 ? 0 : 1)}M`;
-  if (tokens >= 1_000) return `${(tokens / 1_000).toFixed(tokens >= 100_000 ? 0 : 1)}k`;
-  return String(tokens);
 }

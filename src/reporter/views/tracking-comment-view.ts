@@ -1,8 +1,10 @@
 // The one tracking comment per run, edited in place: the tree of agents with state, spend,
 // check run and pull request, and the run's total spend.
 import type { AgentRecord, RunRecord } from "../../store/records.ts";
-import { stateLabels } from "./agent-labels.ts";
-import { commentBodyLimit, escapeTableCell, formatTokens, oneLine, truncateMarkdown } from "./text-limits.ts";
+import { stateLabels } from "../../text/agent-state-labels.ts";
+import { formatTokens } from "../../text/format-tokens.ts";
+import { oneLine } from "../../text/one-line.ts";
+import { commentBodyLimit, escapeTableCell, truncateMarkdown } from "./text-limits.ts";
 
 export function trackingCommentMarker(runId: string): string {
   return `<!-- flotilla:run:${runId} -->`;

@@ -1,8 +1,9 @@
 // The parts of an agent page that change while the agent works, as text: rendered into the page
 // at first and sent again over the live tail whenever they change, so both always agree.
-import { stateLabels } from "../../reporter/views/agent-labels.ts";
-import { formatTokens } from "../../reporter/views/text-limits.ts";
+
 import { type AgentRecord, isTerminal } from "../../store/records.ts";
+import { stateLabels } from "../../text/agent-state-labels.ts";
+import { formatTokens } from "../../text/format-tokens.ts";
 
 export interface AgentSnapshot {
   /** Text for each `data-field` element of the page. */

@@ -1,9 +1,9 @@
 // The run's tree of agents as nested lists: each agent's name (a signed link to its page, with
 // the expiry of the page it is shown on), state, spend vs budget and pull request.
 import type { PageLinks } from "../../links/page-links.ts";
-import { stateLabels } from "../../reporter/views/agent-labels.ts";
-import { formatTokens } from "../../reporter/views/text-limits.ts";
 import type { AgentRecord } from "../../store/records.ts";
+import { stateLabels } from "../../text/agent-state-labels.ts";
+import { formatTokens } from "../../text/format-tokens.ts";
 import { html, type SafeHtml, safeUrl } from "./html.ts";
 
 export function agentTreeHtml(

@@ -1,8 +1,8 @@
 // GET /runs/<run>: a run at a glance: who started it where, the tree of agents with state,
 // spend vs budget and pull requests, and the total spend. It reloads itself while agents work.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { formatTokens } from "../../reporter/views/text-limits.ts";
 import { isTerminal } from "../../store/records.ts";
+import { formatTokens } from "../../text/format-tokens.ts";
 import { agentTreeHtml } from "./agent-tree-html.ts";
 import { html, safeUrl } from "./html.ts";
 import { allowPage } from "./page-access.ts";

@@ -1,0 +1,92 @@
+// The layering of src/, checked by `npm run check` (dependency-cruiser): no import cycles, and
+// each folder imports only the folders listed for it below. The list is the architecture: a
+// folder never reaches up, and the two processes' folders (web/, worker/) never reach each other.
+// To add an edge, add it here and say why in the commit; never add one that closes a cycle.
+
+/** Each folder of src/ → the folders of src/ it may import (its own always). Bottom to top. */
+const mayImport = {
+  // Leaves: plain helpers and thin wrappers that know nothing of Flotilla's records.
+  text: [], // shared text helpers: cutting, one-line excerpts, token amounts, state words
+  process: [], // the one subprocess wrapper
+  github: [], // thin GitHub API calls
+  queue: [], // the only holder of BullMQ's Queue
+  "agent-tools": [], // runs inside an agent's CLI: talks to its worker over HTTP only
+  commands: ["text"], // the /agents grammar
+  config: ["commands", "github"], // env and .github/agents.yml, validated
+  redis: ["config", "process"], // connections, embedded redis-server, Lua scripts, locks
+  store: ["config", "redis"], // records and the one Redis key scheme
+  links: ["store"], // signed page links
+  gateway: ["store"], // the model gateway agents talk to
+  ops: ["gateway"], // metrics, health, readiness
+  workspace: ["process", "store"], // mirrors, worktrees, git; an agent's place on a host
+  agent: ["config", "process", "store", "text", "workspace"], // the claude subprocess
+  reporter: ["github", "redis", "store", "text"], // every GitHub write, paced
+  // Use cases: what a user can make happen (start, cancel, retry, continue, status).
+  runs: ["commands", "config", "github", "queue", "reporter", "store", "text", "workspace", "services"],
+  // The two process roles, on top; start-flotilla.ts wires them.
+  worker: [
+    "agent",
+    "agent-tools",
+    "config",
+    "gateway",
+    "github",
+    "ops",
+    "queue",
+    "redis",
+    "reporter",
+    "store",
+    "text",
+    "workspace",
+    "services",
+  ],
+  web: ["commands", "config", "github", "links", "ops", "redis", "reporter", "runs", "store", "text", "services"],
+};
+
+/** `services` is src/services.ts, the one type every part narrows with Pick<>. */
+const pathOf = (name) => (name === "services" ? "src/services\\.ts$" : `src/${name}/`);
+
+const folderRules = Object.entries(mayImport).map(([folder, allowed]) => ({
+  name: `layer-${folder}`,
+  comment: `src/${folder}/ may import only: ${allowed.length === 0 ? "nothing of src/" : allowed.join(", ")} (see .dependency-cruiser.cjs)`,
+  severity: "error",
+  from: { path: `^src/${folder}/` },
+  to: {
+    path: "^src/",
+    pathNot: [`^src/${folder}/`, ...allowed.map((name) => `^${pathOf(name)}`)],
+  },
+}));
+
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      comment: "An import cycle: a module reaches, through others, back to itself.",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "unknown-folder",
+      comment: "A folder of src/ with no rule in .dependency-cruiser.cjs: add one (which folders it may import).",
+      severity: "error",
+      from: { path: "^src/[^/]+/", pathNot: `^src/(${Object.keys(mayImport).join("|")})/` },
+      to: {},
+    },
+    {
+      name: "no-src-to-tests",
+      comment: "src/ never imports tests, benchmarks or their support code.",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { path: "^(test|bench)/" },
+    },
+    ...folderRules,
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "node_modules" },
+    // TypeScript 7.0 has no JavaScript API for dependency-cruiser to parse with; swc reads the
+    // files instead, and sees `import type` as an import, so type-only cycles count too.
+    parser: "swc",
+    enhancedResolveOptions: { extensions: [".ts"] },
+  },
+};

@@ -1,0 +1,29 @@
+// Cancel: marks each agent of the subtree as cancelled-on-request and tells every worker, over
+// Redis pub/sub, to stop it at once if it runs there. An agent that is queued or waiting sees
+// the mark when its job next runs; its work so far stays on its branch.
+
+import type { Services } from "../services.ts";
+import type { AgentRecord } from "../store/records.ts";
+import { isTerminal } from "../store/records.ts";
+import { subtreeOf } from "./find-agents.ts";
+
+export async function cancelAgents(
+  deps: Pick<Services, "store" | "reporter" | "log">,
+  roots: readonly AgentRecord[],
+): Promise<string[]> {
+  const cancelled: string[] = [];
+  for (const root of roots) {
+    for (const agent of await subtreeOf(deps.store, root)) {
+      if (isTerminal(agent.state) || cancelled.includes(agent.id)) continue;
+      await deps.store.updateAgent(agent.id, { cancelRequested: true, currentStep: "cancelling" });
+      await deps.store.redis.publish(deps.store.keys.cancelChannel(), agent.id);
+      cancelled.push(agent.id);
+      await deps.reporter.changed([
+        { kind: "check", agentId: agent.id },
+        { kind: "comment", runId: agent.runId },
+      ]);
+    }
+  }
+  deps.log.info({ cancelled }, "cancel requested");
+  return cancelled;
+}

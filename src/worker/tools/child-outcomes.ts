@@ -1,0 +1,19 @@
+// What a parent is told about the children it waited for: each child's record and the start of
+// its result, read once for the report (wait_for_agents, or the message a parked parent resumes with).
+import type { AgentRecord } from "../../store/records.ts";
+import type { RunStore } from "../../store/run-store.ts";
+import { type ChildOutcome, excerptLength } from "./children-report.ts";
+
+/** Reads what the report needs of each child: its record and the start of its result. */
+export async function childOutcomes(
+  store: RunStore,
+  children: readonly AgentRecord[],
+): Promise<ChildOutcome[]> {
+  const length = excerptLength(children.length);
+  return Promise.all(
+    children.map(async (agent) => {
+      const page = await store.readResult(agent.id, 0, length);
+      return { agent, resultStart: page?.text ?? "", resultChars: page?.totalChars ?? 0 };
+    }),
+  );
+}

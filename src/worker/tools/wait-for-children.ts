@@ -1,0 +1,43 @@
+// wait_for_agents: if every child asked for has ended, answer at once with their bounded
+// report; otherwise park the caller. Parking means the tool call never returns: the worker kills
+// the CLI, frees its slot and resumes the same session when the children are done.
+
+import type { Services } from "../../services.ts";
+import { isTerminal } from "../../store/records.ts";
+import { childOutcomes } from "./child-outcomes.ts";
+import { childrenReport } from "./children-report.ts";
+import { type ToolReply, toolError } from "./tool-replies.ts";
+
+const parkGraceMs = 500;
+
+export async function waitForChildren(
+  deps: Pick<Services, "store" | "runningAgents">,
+  parentId: string,
+  ids: readonly string[] | undefined,
+): Promise<ToolReply> {
+  const context = deps.runningAgents.context(parentId);
+  if (context === undefined) return toolError("Flotilla does not see you running on this worker; try again.");
+  const children = await deps.store.listChildren(parentId);
+  if (children.length === 0)
+    return toolError("You have no sub-agents to wait for. Start one with spawn_agent.");
+  const byId = new Map(children.map((child) => [child.id, child]));
+  const unknown = (ids ?? []).filter((id) => !byId.has(id));
+  if (unknown.length > 0) {
+    return toolError(
+      `These are not your sub-agents: ${unknown.join(", ")}. Your sub-agents are: ${children.map((c) => c.id).join(", ")}.`,
+    );
+  }
+  const awaited =
+    ids === undefined || ids.length === 0 ? children : children.filter((child) => ids.includes(child.id));
+  if (awaited.every((child) => isTerminal(child.state))) {
+    return {
+      text: childrenReport("Your sub-agents have finished.", await childOutcomes(deps.store, awaited)),
+    };
+  }
+  // Without ids the agent waits for every child, including any a parallel call is still starting.
+  context.waitingFor = ids === undefined ? [] : awaited.map((child) => child.id);
+  // The CLI writes the assistant message to its session file ~0.1 s after the stream shows it;
+  // killing before that loses the agent's words before the call (docs/cli-facts.md §2).
+  setTimeout(() => void deps.runningAgents.stop(parentId, "parked"), parkGraceMs);
+  return { park: true };
+}

@@ -1,0 +1,92 @@
+// Prepares an agent's place on this host: the repository mirror, its own worktree on its own
+// branch, and its own HOME and CLAUDE_CONFIG_DIR. Also checkpoints and cleans that place up.
+// It knows git and the data dir, not GitHub: the caller says where the repository comes from.
+import { mkdir, rm } from "node:fs/promises";
+import type { AgentRecord, RunRecord } from "../store/records.ts";
+import { type AgentPaths, agentPaths, mirrorPath } from "./data-paths.ts";
+import type { RepositorySource } from "./mirror.ts";
+import { resolveCommit, syncMirror } from "./mirror.ts";
+import {
+  commitAll,
+  commitsSince,
+  headCommit,
+  isWorktreeOn,
+  prepareWorktree,
+  pushBranch,
+  removeWorktree,
+  type WorktreeOrigin,
+} from "./worktree.ts";
+
+export interface AgentWorkspace {
+  paths: AgentPaths;
+  mirrorDir: string;
+  source: RepositorySource;
+  origin: WorktreeOrigin;
+}
+
+export interface WorkspaceHost {
+  dataDir: string;
+  /** Where the run's repository is fetched from and pushed to, with a token when it needs one. */
+  sourceOf(run: RunRecord): Promise<RepositorySource>;
+}
+
+export async function prepareAgentWorkspace(
+  host: WorkspaceHost,
+  run: RunRecord,
+  agent: AgentRecord,
+): Promise<AgentWorkspace> {
+  const paths = agentPaths(host.dataDir, agent.id);
+  const mirrorDir = mirrorPath(host.dataDir, run.owner, run.repo);
+  const source = await host.sourceOf(run);
+  if (await needsFetch(mirrorDir, paths.worktree, agent)) {
+    await syncMirror(mirrorDir, source, run.headFetchRef === undefined ? [] : [run.headFetchRef]);
+  }
+  const origin = await prepareWorktree({
+    mirrorDir,
+    worktreeDir: paths.worktree,
+    branch: agent.branch,
+    baseSha: agent.baseSha,
+  });
+  await Promise.all([
+    mkdir(paths.claudeConfigDir, { recursive: true }),
+    mkdir(paths.tmpDir, { recursive: true }),
+  ]);
+  return { paths, mirrorDir, source, origin };
+}
+
+/**
+ * Whether the mirror must learn what the repository has: not when the agent's worktree is still
+ * on its branch, nor for an agent starting for the first time whose base commit is already here
+ * (a child's base is its parent's commit, made in this very mirror). An agent that ran before
+ * may have pushed from another host, so it fetches.
+ */
+async function needsFetch(mirrorDir: string, worktreeDir: string, agent: AgentRecord): Promise<boolean> {
+  if (await isWorktreeOn(worktreeDir, agent.branch)) return false;
+  const firstStart = agent.startedAt === undefined;
+  return !(firstStart && (await resolveCommit(mirrorDir, agent.baseSha)) !== undefined);
+}
+
+/**
+ * Commits the agent's work in progress and pushes its branch, so that another worker (or a
+ * child branching from it) sees it. Returns the pushed commit, or undefined if the branch has
+ * no commits of its own yet (unless asked to push anyway: a child's pull request needs its
+ * parent's branch to exist).
+ */
+export async function checkpointWorkspace(
+  workspace: AgentWorkspace,
+  agent: AgentRecord,
+  message: string,
+  options: { pushEvenIfUnchanged?: boolean } = {},
+): Promise<{ pushedSha: string | undefined; commits: number }> {
+  await commitAll(workspace.paths.worktree, message);
+  const commits = await commitsSince(workspace.paths.worktree, agent.baseSha);
+  if (commits === 0 && options.pushEvenIfUnchanged !== true) return { pushedSha: undefined, commits };
+  await pushBranch(workspace.paths.worktree, agent.branch, workspace.source);
+  return { pushedSha: await headCommit(workspace.paths.worktree), commits };
+}
+
+/** Removes the agent's worktree and scratch space; its branch stays on the repository. */
+export async function removeAgentWorkspace(workspace: AgentWorkspace, agent: AgentRecord): Promise<void> {
+  await removeWorktree(workspace.mirrorDir, workspace.paths.worktree, agent.branch);
+  await rm(workspace.paths.tmpDir, { recursive: true, force: true });
+}
