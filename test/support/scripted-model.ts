@@ -1,9 +1,8 @@
 // A stand-in for the Anthropic Messages API that the real `claude` CLI talks to in tests.
 // Each agent's task carries a tag `[[script:<name>]]`; the named script decides, turn by turn,
 // which text and tool calls the "model" answers with. The CLI then really runs those tools.
-import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback, loopbackOrigin } from "./loopback-server.ts";
 
 export interface ToolCall {
   name: string;
@@ -94,19 +93,16 @@ export class ScriptedModel {
   }
 
   async start(): Promise<string> {
-    this.server.listen(0, "127.0.0.1");
-    await once(this.server, "listening");
+    await listenOnLoopback(this.server);
     return this.url;
   }
 
   get url(): string {
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    return loopbackOrigin(this.server, "scripted model");
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   requestsFor(scriptName: string): RecordedRequest[] {
