@@ -1,6 +1,7 @@
 // Retry and continue: an agent that has ended gets a new job (a new generation) on the same
-// branch, same check run and same pull request. Retry starts a fresh session; continue resumes
-// the same session with more budget (by default half as much again, from its parent if it has one).
+// branch and same pull request, and a new check run (a completed one is final on GitHub; the
+// reporter makes one per generation). Retry starts a fresh session; continue resumes the same
+// session with more budget (by default half as much again, from its parent if it has one).
 import { randomUUID } from "node:crypto";
 import type { ParentJob } from "../queue/agent-queue.ts";
 import type { Services } from "../services.ts";

@@ -1,6 +1,7 @@
 // Cancel and retry across processes: the web process receives the command (or the button),
 // the agent runs in a separate worker process; cancel stops it within 5 s together with the
-// long command its Bash tool started, keeps its work, and retry starts it again.
+// long command its Bash tool started, keeps its work, and retry starts it again under a new
+// check run (the cancelled one is final, as on GitHub).
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,14 +109,27 @@ describe("cancel and retry", () => {
       );
     }
 
-    // Retry: one by comment, one by button; same check runs, now successful.
+    // Retry: one by comment, one by the cancelled check run's Retry button. A completed check
+    // run is final on GitHub, so each retried agent gets a new one: in progress, then successful;
+    // the cancelled ones keep their outcome (the stand-in fails the file on any reopened run).
+    const cancelledRuns = new Map(
+      [first, second].map((agent) => {
+        const [only, ...others] = world.github
+          .checkRuns(e2eOwner, e2eRepo)
+          .filter((run) => run.external_id === agent.id);
+        if (only === undefined || others.length > 0)
+          throw new Error(`expected one check run of ${agent.name}`);
+        return [agent.id, only];
+      }),
+    );
+    const cancelledCheckRun = cancelledRuns.get(second.id);
     await world.comment(web, `/agents retry ${first.name}`);
     expect(
       await world.clickCheckRunButton(web, {
-        checkRunId: checkRun.id,
+        checkRunId: cancelledCheckRun?.id ?? 0,
         agentId: second.id,
         identifier: "retry",
-        headSha: checkRun.head_sha,
+        headSha: cancelledCheckRun?.head_sha ?? "",
       }),
     ).toBe(200);
     await waitFor(
@@ -134,17 +148,27 @@ describe("cancel and retry", () => {
     );
     for (const agent of [first, second]) {
       expect(await world.remote.readFile(agent.branch, "done.md")).toBe("finished on retry\n");
-      const runs = world.github.checkRuns(e2eOwner, e2eRepo).filter((run) => run.external_id === agent.id);
-      expect(runs).toHaveLength(1);
-      await waitFor(
+      const cancelled = cancelledRuns.get(agent.id);
+      const retried = await waitFor(
         () =>
           world.github
             .checkRuns(e2eOwner, e2eRepo)
-            .find((run) => run.id === runs[0]?.id && run.conclusion === "success"),
-        {
-          what: `${agent.name}'s check run to succeed`,
-        },
+            .find(
+              (run) =>
+                run.external_id === agent.id && run.id !== cancelled?.id && run.conclusion === "success",
+            ),
+        { what: `${agent.name}'s new check run to succeed` },
       );
+      expect(retried.name).toBe(cancelled?.name);
+      const states = world.github.checkRunHistory(retried.id).map((event) => event.checkRun.status);
+      expect(states).toContain("in_progress");
+      expect(states.indexOf("in_progress")).toBeLessThan(states.indexOf("completed"));
+      const runs = world.github.checkRuns(e2eOwner, e2eRepo).filter((run) => run.external_id === agent.id);
+      expect(runs.map((run) => [run.id, run.conclusion])).toEqual([
+        [cancelled?.id, "cancelled"],
+        [retried.id, "success"],
+      ]);
+      expect((await world.store.getAgent(agent.id))?.checkRunId).toBe(retried.id);
     }
     const replies = world.github.comments(e2eOwner, e2eRepo, 7).map((comment) => comment.body ?? "");
     expect(replies.some((body) => body.includes(`cancelling \`${first.name}\``))).toBe(true);
