@@ -53,8 +53,6 @@ async function readLikeTheWorker(path: string, agentId: string, onEvent: () => v
     {
       store,
       agentId,
-      countStreamUsage: true,
-      earlier: { turns: 0, costUsd: 0 },
       onFlushed: () => undefined,
       onWriteError: (error) => {
         throw error;
@@ -117,7 +115,9 @@ try {
   const peakRss = rss.stop();
   const floor = await timeIt(() => splitAndParseOnly(transcriptPath));
   const record = await store.requireAgent("bench/agent");
-  if (record.turns !== 42) throw new Error(`The agent record has ${record.turns} turns, expected 42.`);
+  // The recorder wrote what a check run shows (turns are the gateway's, not the stream's).
+  if (!record.sessionStarted || record.recentTools.length === 0)
+    throw new Error("The progress recorder did not record the run's session and tool calls.");
 
   const megabytesPerSecond = mebibytes(fileBytes) / (read.ms / 1000);
   const growth = mebibytes(peakRss - baselineRss);

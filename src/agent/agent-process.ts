@@ -11,7 +11,6 @@ import { signalProcessGroup, startProcessWritingTo } from "../process/run-comman
 import { type AgentSandbox, sandboxedCommand } from "./agent-sandbox.ts";
 import { type ResultEvent, readAgentOutput } from "./read-agent-output.ts";
 import type { SandboxPaths } from "./sandbox-script.ts";
-import { readFinalAnswer, sessionFilePath } from "./session-file.ts";
 import type { AgentStreamEvent } from "./stream-events.ts";
 
 export type StopReason = "cancelled" | "out_of_budget" | "timed_out" | "parked" | "shutdown";
@@ -23,7 +22,10 @@ export interface AgentExit {
   signal: string | undefined;
   /** Set when Flotilla stopped the process, and why. */
   stopReason: StopReason | undefined;
-  /** The last `result` line, if the CLI wrote one. */
+  /**
+   * The last `result` line of the stream, if there was one. For words only: an agent can write
+   * lines into its CLI's stream, so how the run ended is decided elsewhere (worker/classify-exit).
+   */
   result: ResultEvent | undefined;
   /** The end of stderr, for error reports. */
   stderrTail: string;
@@ -94,15 +96,12 @@ export class AgentProcess {
       stderrTail = (stderrTail + chunk).slice(-stderrTailChars);
     });
     const ended = this.subprocess;
-    let result = await readAgentOutput(options.transcriptPath, {
+    const result = await readAgentOutput(options.transcriptPath, {
       startOffset: transcriptOffset,
       writerExited: ended,
       onEvent: options.onEvent,
     });
     const finished = await ended;
-    if (result === undefined && finished.exitCode === 0 && this.stopReason === undefined) {
-      result = await recoverResult(options);
-    }
     // Background commands the agent left running (servers, watchers) must not outlive it.
     await killAgentProcesses(this.markers);
     return {
@@ -113,25 +112,4 @@ export class AgentProcess {
       stderrTail,
     };
   }
-}
-
-/** A clean exit whose `result` line the CLI did not finish writing: take the answer from its session. */
-async function recoverResult(options: AgentProcessOptions): Promise<ResultEvent | undefined> {
-  const text = await readFinalAnswer(
-    sessionFilePath(options.claudeConfigDir, options.cwd, options.sessionId),
-  );
-  if (text === undefined) return undefined;
-  return {
-    kind: "result",
-    isError: false,
-    subtype: "success",
-    text,
-    numTurns: 0,
-    totalCostUsd: 0,
-    usage: { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
-    apiErrorStatus: null,
-    errors: [],
-    permissionDenials: 0,
-    sessionId: options.sessionId,
-  };
 }

@@ -50,6 +50,9 @@ const envSchema = z.object({
   ANTHROPIC_API_KEY: z.string().optional(),
   CLAUDE_CODE_OAUTH_TOKEN: z.string().optional(),
   ANTHROPIC_BASE_URL: z.url().optional(),
+  MODEL_ALLOWED_BETAS: z.string().default(""),
+  MODEL_ALLOWED_SERVER_TOOLS: z.string().default(""),
+  AGENT_MAX_CONCURRENT_MODEL_CALLS: positiveInteger.default(4),
 });
 
 export type MinimumPermission = (typeof minimumPermissions)[number];
@@ -100,6 +103,12 @@ export interface FlotillaConfig {
   workerMetricsPort: number;
   /** Upstream model credentials: only the worker's gateway ever holds them. */
   modelUpstream: { apiKey: string | undefined; oauthToken: string | undefined; baseUrl: string };
+  /** `anthropic-beta` values agents may send besides those the pinned CLI sends. */
+  allowedBetas: string[];
+  /** Server tool types agents may use (`web_search` allows every version of it); none by default. */
+  allowedServerTools: string[];
+  /** Model calls of one agent the gateway forwards at once; more wait. */
+  modelCallsPerAgent: number;
 }
 
 export class ConfigError extends Error {
@@ -169,7 +178,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
       oauthToken: e.CLAUDE_CODE_OAUTH_TOKEN,
       baseUrl: e.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com",
     },
+    allowedBetas: commaList(e.MODEL_ALLOWED_BETAS),
+    allowedServerTools: commaList(e.MODEL_ALLOWED_SERVER_TOOLS),
+    modelCallsPerAgent: e.AGENT_MAX_CONCURRENT_MODEL_CALLS,
   };
+}
+
+function commaList(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
 }
 
 function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -5,7 +5,6 @@
 // agent's Flotilla tools, through the injected handler). Anything else is a 404.
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   AgentTokens,
   type GatewayAgent,
@@ -16,9 +15,11 @@ import {
 import { sendApiError, sendJson } from "./api-error.ts";
 import { forwardModelCall } from "./forward-model-call.ts";
 import type { AgentGatewayOptions } from "./gateway-types.ts";
+import type { ModelCallSummary } from "./model-call-record.ts";
 import { BodyTooLargeError, readBody } from "./read-body.ts";
 
 const defaultMaxRequestBytes = 32 * 1024 * 1024;
+const defaultCallsPerAgent = 4;
 const maxToolRequestBytes = 1024 * 1024;
 const toolPathPattern = /^\/flotilla\/tools\/([\w-]{1,64})$/;
 
@@ -31,11 +32,12 @@ export interface AgentCredential {
 
 export class AgentGateway {
   private readonly options: AgentGatewayOptions;
-  private readonly tokens = new AgentTokens();
+  private readonly tokens: AgentTokens;
   private readonly server: Server;
 
   constructor(options: AgentGatewayOptions) {
     this.options = options;
+    this.tokens = new AgentTokens(options.callsPerAgent ?? defaultCallsPerAgent);
     this.server = createServer({ noDelay: true }, (request, response) => {
       this.route(request, response).catch((error: unknown) => {
         options.log?.error({ err: error, path: request.url }, "gateway request failed");
@@ -56,8 +58,9 @@ export class AgentGateway {
   }
 
   get baseUrl(): string {
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    const address = this.server.address();
+    if (address === null || typeof address === "string") throw new Error("the gateway is not listening");
+    return `http://127.0.0.1:${address.port}`;
   }
 
   /** Issues a token for one run of an agent; it is valid until `unregister`. */
@@ -65,8 +68,16 @@ export class AgentGateway {
     return { token: this.tokens.issue(agent, hooks), baseUrl: this.baseUrl };
   }
 
-  unregister(token: string): void {
-    this.tokens.revoke(token);
+  /**
+   * Ends a token: new calls with it are refused, calls still in flight are stopped and settled.
+   * Resolves with what the gateway saw of the agent's calls while the token was valid.
+   */
+  async unregister(token: string): Promise<ModelCallSummary | undefined> {
+    const registration = this.tokens.revoke(token);
+    if (registration === undefined) return undefined;
+    registration.ended.abort();
+    await Promise.allSettled([...registration.inFlight]);
+    return registration.calls.summary;
   }
 
   /** How many agent tokens are valid now. */
@@ -132,7 +143,9 @@ export class AgentGateway {
       );
       return;
     }
-    const outcome = await forwardModelCall(this.options, { registration, request, response, body, charged });
+    const forwarding = forwardModelCall(this.options, { registration, request, response, body, charged });
+    registration.inFlight.add(forwarding);
+    const outcome = await forwarding.finally(() => registration.inFlight.delete(forwarding));
     this.options.onTraffic?.({
       agentId: registration.agent.id,
       installationId: registration.agent.installationId,

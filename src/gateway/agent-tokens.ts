@@ -3,6 +3,8 @@
 // process dies, and it is worth nothing anywhere else.
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { CallSlots } from "./call-slots.ts";
+import { ModelCallRecord } from "./model-call-record.ts";
 
 export interface GatewayAgent {
   id: string;
@@ -17,10 +19,18 @@ export interface GatewayAgentHooks {
 export interface Registration {
   readonly agent: GatewayAgent;
   readonly hooks: GatewayAgentHooks;
-  /** Charges still being written; a new call waits for them, so it sees the spend before it. */
-  readonly pendingCharges: Set<Promise<unknown>>;
-  /** Output tokens promised to calls in flight (their capped max_tokens), not yet charged. */
-  inFlightTokens: number;
+  /** What the gateway saw of this run's model calls (the worker reads it when the CLI exits). */
+  readonly calls: ModelCallRecord;
+  /** At most this many of the agent's calls are forwarded at once. */
+  readonly slots: CallSlots;
+  /** Calls being served now; unregistering waits for them to be settled. */
+  readonly inFlight: Set<Promise<unknown>>;
+  /** Aborted when the registration ends: calls still waiting or streaming stop. */
+  readonly ended: AbortController;
+  /** Calls holding a reservation now; calls settled so far; calls waiting for the next settlement. */
+  reservedCalls: number;
+  settlements: number;
+  readonly settleWaiters: (() => void)[];
   exhaustionReported: boolean;
 }
 
@@ -28,21 +38,34 @@ export const agentTokenPrefix = "flt_";
 
 export class AgentTokens {
   private readonly byToken = new Map<string, Registration>();
+  private readonly callsPerAgent: number;
+
+  constructor(callsPerAgent: number) {
+    this.callsPerAgent = callsPerAgent;
+  }
 
   issue(agent: GatewayAgent, hooks: GatewayAgentHooks): string {
     const token = `${agentTokenPrefix}${randomBytes(32).toString("base64url")}`;
     this.byToken.set(token, {
       agent: { ...agent },
       hooks,
-      pendingCharges: new Set(),
-      inFlightTokens: 0,
+      calls: new ModelCallRecord(),
+      slots: new CallSlots(this.callsPerAgent),
+      inFlight: new Set(),
+      ended: new AbortController(),
+      reservedCalls: 0,
+      settlements: 0,
+      settleWaiters: [],
       exhaustionReported: false,
     });
     return token;
   }
 
-  revoke(token: string): void {
+  /** Forgets the token (new calls are refused) and returns its registration, if it had one. */
+  revoke(token: string): Registration | undefined {
+    const registration = this.byToken.get(token);
     this.byToken.delete(token);
+    return registration;
   }
 
   find(token: string | undefined): Registration | undefined {

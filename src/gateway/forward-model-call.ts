@@ -1,9 +1,10 @@
-// One model call through the gateway: refuse it when the agent's budget is spent, lower its
-// max_tokens to what is left, send it upstream with the real credential, stream the answer back
-// chunk by chunk as it arrives while reading its usage, then charge the agent exactly (before the
-// answer's last byte, so the agent's next call already sees the charge).
+// One model call through the gateway: parse the request, refuse what the operator does not allow,
+// wait for one of the agent's call slots, reserve the call's worst case in its budget (lowering
+// max_tokens to what fits), send it upstream with the real credential, stream the answer back
+// chunk by chunk while reading it, then settle the reservation to what the call cost (before the
+// answer's last byte, so the agent's next call already sees it) and record how the call ended.
 //
-// Why the refusal is a 400 invalid_request_error: probed against the real CLI (2.1.197) with a
+// Why refusals are 400 invalid_request_error: probed against the real CLI (2.1.197) with a
 // ScriptedModel turn answering each status, a 400 ends the run at once, without retries, with
 // `result: "API Error: 400 <our message>"`, `is_error: true`, exit 1 (test/gateway/
 // cli-refusal.test.ts keeps checking this). A 401 was retried ten times with growing delays,
@@ -14,13 +15,16 @@ import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { runIdOfAgent } from "../store/identifiers.ts";
 import type { Registration } from "./agent-tokens.ts";
-import { sendApiError } from "./api-error.ts";
-import { capMaxTokens, type MessagesRequestBody } from "./cap-max-tokens.ts";
-import type { AgentGatewayOptions, ChargeEvent } from "./gateway-types.ts";
-import { JsonUsageReader } from "./json-usage-reader.ts";
-import { chargedTokens, emptyUsage, type MessageUsage } from "./message-usage.ts";
-import { costOfUsage } from "./model-prices.ts";
-import { SseUsageReader } from "./sse-usage-reader.ts";
+import type { AnswerSummary } from "./answer-summary.ts";
+import { type ApiErrorType, sendApiError } from "./api-error.ts";
+import type { AgentGatewayOptions } from "./gateway-types.ts";
+import { JsonAnswerReader } from "./json-answer-reader.ts";
+import { type MessagesRequest, parseMessagesRequest, withMaxTokens } from "./messages-request.ts";
+import type { CallEnding, RefusalReason } from "./model-call-record.ts";
+import { policyRefusal, requestPolicy } from "./request-policy.ts";
+import { type ReservedCall, reserveModelCall } from "./reserve-model-call.ts";
+import { costOfCall, settleModelCall } from "./settle-model-call.ts";
+import { SseAnswerReader } from "./sse-answer-reader.ts";
 import { clientResponseHeaders, sendUpstream, upstreamRequestHeaders, upstreamUrl } from "./upstream.ts";
 
 export interface ModelCall {
@@ -28,7 +32,7 @@ export interface ModelCall {
   request: IncomingMessage;
   response: ServerResponse;
   body: Buffer;
-  /** Charged calls are budget-checked, capped and charged; count_tokens is only forwarded. */
+  /** Charged calls are checked, reserved, settled and recorded; count_tokens is only forwarded. */
   charged: boolean;
 }
 
@@ -37,138 +41,185 @@ interface Outcome {
   responseBytes: number;
 }
 
+const defaultPolicy = requestPolicy([], []);
+
 export async function forwardModelCall(options: AgentGatewayOptions, call: ModelCall): Promise<Outcome> {
   const { registration, response } = call;
-  let body = call.body;
-  let parsed: MessagesRequestBody | undefined;
-  let promisedTokens = 0;
-  if (call.charged) {
-    await Promise.allSettled([...registration.pendingCharges]);
-    const budget = await options.ledger.snapshot(registration.agent.id);
-    if (budget === undefined) {
-      sendApiError(response, 400, "invalid_request_error", "Flotilla has no budget record for this agent.");
-      return { status: 400, responseBytes: 0 };
-    }
-    if (budget.remainingTokens <= 0) {
-      reportExhausted(options, registration);
-      const held =
-        budget.childCommittedTokens > 0
-          ? `, and ${count(budget.childCommittedTokens)} are held by its sub-agents`
-          : "";
-      sendApiError(
-        response,
-        400,
-        "invalid_request_error",
-        `Flotilla: this agent is out of budget: it spent ${count(budget.spentTokens)} of ${count(budget.budgetTokens)} tokens${held}. It is being stopped; its work so far is kept, and it can be continued with more budget.`,
-      );
-      return { status: 400, responseBytes: 0 };
-    }
-    parsed = parseBody(body);
-    if (parsed !== undefined) {
-      if (capMaxTokens(parsed, budget.remainingTokens - registration.inFlightTokens)) {
-        body = Buffer.from(JSON.stringify(parsed));
-      }
-      promisedTokens = typeof parsed.max_tokens === "number" ? parsed.max_tokens : 0;
-    }
-  }
-
-  registration.inFlightTokens += promisedTokens;
-  const abort = new AbortController();
-  const onClientGone = () => {
-    if (!response.writableFinished) abort.abort();
+  const clientGone = new AbortController();
+  const onClose = () => {
+    if (!response.writableFinished) clientGone.abort();
   };
-  response.on("close", onClientGone);
+  response.on("close", onClose);
+  const signal = AbortSignal.any([clientGone.signal, registration.ended.signal]);
   try {
-    let upstream: IncomingMessage;
-    try {
-      const url = upstreamUrl(options.upstream.baseUrl, call.request.url ?? "/");
-      const headers = upstreamRequestHeaders(call.request.headers, options.upstream, body.length);
-      upstream = await sendUpstream(url, call.request.method ?? "POST", headers, body, abort.signal);
-    } catch (error) {
-      options.log?.warn({ err: error, ...agentFields(registration.agent.id) }, "model API unreachable");
-      sendApiError(response, 502, "api_error", `Flotilla could not reach the model API: ${String(error)}`);
-      return { status: 502, responseBytes: 0 };
-    }
-    const status = upstream.statusCode ?? 502;
-    const contentType = String(upstream.headers["content-type"] ?? "");
-    const reader =
-      status >= 200 && status < 300 && call.charged
-        ? contentType.includes("text/event-stream")
-          ? new SseUsageReader()
-          : new JsonUsageReader()
-        : undefined;
-    response.writeHead(status, clientResponseHeaders(upstream.headers));
-    response.flushHeaders();
-    let responseBytes = 0;
-    let complete = false;
-    try {
-      for await (const chunk of upstream) {
-        const bytes = chunk as Buffer;
-        responseBytes += bytes.length;
-        reader?.push(bytes);
-        if (!response.write(bytes)) await once(response, "drain", { signal: abort.signal });
-      }
-      complete = true;
-    } catch (error) {
-      options.log?.info({ err: error, ...agentFields(registration.agent.id) }, "model call cut short");
-    }
-    if (reader !== undefined) {
-      reader.end();
-      const model = reader.model ?? (typeof parsed?.model === "string" ? parsed.model : "unknown");
-      const charge = chargeCall(options, registration, model, reader.usage, call.body.length, complete);
-      registration.pendingCharges.add(charge);
-      await charge;
-      registration.pendingCharges.delete(charge);
-    }
-    if (complete) response.end();
-    else response.destroy();
-    return { status, responseBytes };
+    if (!call.charged) return (await streamUpstream(options, call, call.body, signal)).outcome;
+    return await forwardChargedCall(options, call, signal);
   } finally {
-    registration.inFlightTokens -= promisedTokens;
-    response.off("close", onClientGone);
+    response.off("close", onClose);
   }
 }
 
-async function chargeCall(
+async function forwardChargedCall(
   options: AgentGatewayOptions,
-  registration: Registration,
-  model: string,
-  measured: MessageUsage | undefined,
-  requestBytes: number,
-  complete: boolean,
-): Promise<void> {
-  const { agent } = registration;
-  // Without usage (an answer cut off before message_start, or not JSON), charge the input as
-  // roughly one token per four bytes of request: what the API will have billed at least.
-  const usage = measured ?? { ...emptyUsage, inputTokens: Math.ceil(requestBytes / 4) };
-  const tokens = chargedTokens(usage);
-  const { costUsd, priceKnown } = costOfUsage(model, usage);
-  try {
-    const [result] = await Promise.all([
-      options.ledger.charge(agent.id, tokens, costUsd),
-      options.ledger.chargeDaily(agent.installationId, tokens),
-    ]);
-    const event: ChargeEvent = {
-      agentId: agent.id,
-      installationId: agent.installationId,
-      model,
-      usage,
-      tokens,
-      costUsd,
-      priceKnown,
-      estimated: measured === undefined || !complete,
-      remainingTokens: result.remainingTokens,
-    };
-    options.onCharge?.(event);
-    if (!priceKnown)
-      options.log?.warn(
-        { ...agentFields(agent.id), model },
-        "model not in the price table: priced as the most expensive",
-      );
-    if (result.exhausted) reportExhausted(options, registration);
-  } catch (error) {
-    options.log?.error({ err: error, ...agentFields(agent.id), tokens }, "could not charge a model call");
+  call: ModelCall,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  const { registration } = call;
+  const parsed = parseMessagesRequest(call.body);
+  if (!parsed.ok) {
+    return refuse(call, "invalid", `Flotilla: this is not a Messages API request (${parsed.problem}).`);
   }
+  const refusal = policyRefusal(options.policy ?? defaultPolicy, call.request.headers, parsed.request);
+  if (refusal !== undefined) return refuse(call, "policy", refusal);
+
+  let releaseSlot: () => void;
+  try {
+    releaseSlot = await registration.slots.acquire(signal);
+  } catch {
+    registration.calls.record({ kind: "cut_off", status: 499 });
+    call.response.destroy();
+    return { status: 499, responseBytes: 0 };
+  }
+  try {
+    const reservation = await reserveModelCall(
+      options,
+      registration,
+      call.request,
+      call.body.length,
+      parsed.request,
+      signal,
+    );
+    if (!reservation.ok) {
+      if (reservation.refusal === undefined) {
+        registration.calls.record({
+          kind: "failed",
+          status: 502,
+          errorType: "api_error",
+          message: reservation.message,
+        });
+        sendApiError(call.response, 502, "api_error", reservation.message);
+        return { status: 502, responseBytes: 0 };
+      }
+      if (reservation.refusal === "budget") reportExhausted(options, registration);
+      return refuse(call, reservation.refusal, reservation.message);
+    }
+    registration.reservedCalls += 1;
+    return await forwardReservedCall(options, call, parsed.request, reservation.call, signal);
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    registration.calls.record({ kind: "cut_off", status: 499 });
+    call.response.destroy();
+    return { status: 499, responseBytes: 0 };
+  } finally {
+    releaseSlot();
+  }
+}
+
+async function forwardReservedCall(
+  options: AgentGatewayOptions,
+  call: ModelCall,
+  request: MessagesRequest,
+  reserved: ReservedCall,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  const { registration } = call;
+  const capped = withMaxTokens(request, reserved.answerTokens);
+  const body = capped === request ? call.body : Buffer.from(JSON.stringify(capped));
+  const streamed = await streamUpstream(options, call, body, signal, async (answer, status, complete) => {
+    const answered = status >= 200 && status < 300;
+    const model = answer?.model ?? request.model;
+    const cost = costOfCall(answer, reserved, call.body.length, model, { answered, complete });
+    // The model answered if it began a message and did not fail: that is one of the agent's turns.
+    const turn = answered && answer?.usage !== undefined && answer.error === undefined;
+    await settleModelCall(options, registration, reserved, model, cost, turn);
+    registration.calls.record(callEnding(answer, status, complete));
+  });
+  return streamed.outcome;
+}
+
+/**
+ * Sends a request upstream and streams the answer back. `settle` runs after the last upstream
+ * byte and before the client's answer ends; it gets what was read of the answer.
+ */
+async function streamUpstream(
+  options: AgentGatewayOptions,
+  call: ModelCall,
+  body: Buffer,
+  signal: AbortSignal,
+  settle?: (answer: AnswerSummary | undefined, status: number, complete: boolean) => Promise<void>,
+): Promise<{ outcome: Outcome }> {
+  const { registration, response } = call;
+  let upstream: IncomingMessage;
+  try {
+    const url = upstreamUrl(options.upstream.baseUrl, call.request.url ?? "/");
+    const headers = upstreamRequestHeaders(call.request.headers, options.upstream, body.length);
+    upstream = await sendUpstream(url, call.request.method ?? "POST", headers, body, signal);
+  } catch (error) {
+    options.log?.warn({ err: error, ...agentFields(registration.agent.id) }, "model API unreachable");
+    const message = `Flotilla could not reach the model API: ${String(error)}`;
+    await settle?.({ ...unreadAnswer, error: { type: "api_error", message } }, 502, false);
+    sendApiError(response, 502, "api_error", message);
+    return { outcome: { status: 502, responseBytes: 0 } };
+  }
+  const status = upstream.statusCode ?? 502;
+  const isStream = String(upstream.headers["content-type"] ?? "").includes("text/event-stream");
+  const reader = settle === undefined ? undefined : isStream ? new SseAnswerReader() : new JsonAnswerReader();
+  response.writeHead(status, clientResponseHeaders(upstream.headers));
+  response.flushHeaders();
+  let responseBytes = 0;
+  let complete = false;
+  try {
+    for await (const chunk of upstream) {
+      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+      responseBytes += bytes.length;
+      reader?.push(bytes);
+      if (!response.write(bytes)) await once(response, "drain", { signal });
+    }
+    complete = true;
+  } catch (error) {
+    options.log?.info({ err: error, ...agentFields(registration.agent.id) }, "model call cut short");
+  }
+  reader?.end();
+  await settle?.(reader?.summary, status, complete);
+  if (complete) response.end();
+  else response.destroy();
+  return { outcome: { status, responseBytes } };
+}
+
+const unreadAnswer: AnswerSummary = {
+  usage: undefined,
+  model: undefined,
+  stopReason: undefined,
+  text: "",
+  textTruncated: false,
+  error: undefined,
+  contentChars: 0,
+};
+
+/** How a forwarded call ended, for the agent's call record. */
+function callEnding(answer: AnswerSummary | undefined, status: number, complete: boolean): CallEnding {
+  if (answer?.error !== undefined) {
+    return { kind: "failed", status, errorType: answer.error.type, message: answer.error.message };
+  }
+  if (status < 200 || status >= 300) {
+    return { kind: "failed", status, errorType: `http_${status}`, message: "" };
+  }
+  if (!complete || answer === undefined) return { kind: "cut_off", status };
+  return {
+    kind: "answered",
+    status,
+    stopReason: answer.stopReason,
+    text: answer.text,
+    textTruncated: answer.textTruncated,
+  };
+}
+
+/** Answers a call the gateway does not forward, and records why. */
+function refuse(call: ModelCall, reason: RefusalReason, message: string): Outcome {
+  call.registration.calls.record({ kind: "refused", reason, message });
+  const type: ApiErrorType = "invalid_request_error";
+  sendApiError(call.response, 400, type, message);
+  return { status: 400, responseBytes: 0 };
 }
 
 function reportExhausted(options: AgentGatewayOptions, registration: Registration): void {
@@ -180,21 +231,6 @@ function reportExhausted(options: AgentGatewayOptions, registration: Registratio
   } catch (error) {
     options.log?.error({ err: error, ...agentFields(registration.agent.id) }, "onBudgetExhausted failed");
   }
-}
-
-function parseBody(body: Buffer): MessagesRequestBody | undefined {
-  try {
-    const value: unknown = JSON.parse(body.toString("utf8"));
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as MessagesRequestBody)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function count(tokens: number): string {
-  return tokens.toLocaleString("en-US");
 }
 
 /** The ids every log line about an agent carries. */

@@ -1,15 +1,12 @@
 // What the gateway needs from the rest of Flotilla (a budget ledger) and what it reports back
 // (charges and traffic, for metrics). BudgetStore is the ledger in production.
 import type { Logger } from "pino";
-import type { BudgetSnapshot, ChargeResult } from "../store/budget-store.ts";
+import type { BudgetStore } from "../store/budget-store.ts";
 import type { MessageUsage } from "./message-usage.ts";
+import type { RequestPolicy } from "./request-policy.ts";
 import type { UpstreamConfig } from "./upstream.ts";
 
-export interface GatewayLedger {
-  snapshot(agentId: string): Promise<BudgetSnapshot | undefined>;
-  charge(agentId: string, tokens: number, costUsd: number): Promise<ChargeResult>;
-  chargeDaily(installationId: number, tokens: number): Promise<number>;
-}
+type GatewayLedger = Pick<BudgetStore, "reserveCall" | "settleCall" | "chargeDaily">;
 
 export interface ChargeEvent {
   agentId: string;
@@ -54,4 +51,10 @@ export interface AgentGatewayOptions {
   log?: Logger;
   /** @defaultValue 32 MiB, the Messages API's own request limit */
   maxRequestBytes?: number;
+  /** Betas and server tools agents may use. @defaultValue the pinned CLI's betas, no server tools */
+  policy?: RequestPolicy;
+  /** Model calls of one agent forwarded at once; more wait. @defaultValue 4 */
+  callsPerAgent?: number;
+  /** The smallest answer a call is lowered to before it is refused. @defaultValue 256 */
+  minimumAnswerTokens?: number;
 }

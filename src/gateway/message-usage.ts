@@ -1,6 +1,9 @@
 // The token usage of one Messages API answer, as the API reports it, and what of it Flotilla
 // charges against a budget. Input, cache writes and output are charged; cache reads are not
-// (they are cheap re-reads of context already paid for), but they are priced in USD.
+// (they are cheap re-reads of context already paid for), but they are priced in USD. Server tools
+// (web search, …) report their requests in `server_tool_use`; they are paid per request, and
+// model-prices.ts turns that into tokens.
+import { z } from "zod";
 
 export interface MessageUsage {
   inputTokens: number;
@@ -9,6 +12,8 @@ export interface MessageUsage {
   cacheReadInputTokens: number;
   /** Of the cache writes, those kept for one hour (priced higher), when the API says so. */
   cacheCreation1hInputTokens: number;
+  /** `server_tool_use` counters, e.g. `{ web_search_requests: 2 }`. */
+  serverToolRequests: Readonly<Record<string, number>>;
 }
 
 export const emptyUsage: MessageUsage = {
@@ -17,12 +22,25 @@ export const emptyUsage: MessageUsage = {
   cacheCreationInputTokens: 0,
   cacheReadInputTokens: 0,
   cacheCreation1hInputTokens: 0,
+  serverToolRequests: {},
 };
 
-/** The tokens charged against an agent's budget for this usage. */
+/** The tokens of this usage charged against an agent's budget (server tools not included). */
 export function chargedTokens(usage: MessageUsage): number {
   return usage.inputTokens + usage.cacheCreationInputTokens + usage.outputTokens;
 }
+
+/** A count the API reports; anything else (missing, null, negative, a fraction) reads as absent. */
+const count = z.number().int().nonnegative().optional().catch(undefined);
+
+const apiUsageSchema = z.looseObject({
+  input_tokens: count,
+  output_tokens: count,
+  cache_creation_input_tokens: count,
+  cache_read_input_tokens: count,
+  cache_creation: z.looseObject({ ephemeral_1h_input_tokens: count }).optional().catch(undefined),
+  server_tool_use: z.record(z.string(), count).optional().catch(undefined),
+});
 
 /**
  * Applies a `usage` object from the API on top of what is known so far. `message_delta` usage is
@@ -30,22 +48,20 @@ export function chargedTokens(usage: MessageUsage): number {
  * replaces the earlier value; absent or null fields keep it.
  */
 export function applyApiUsage(known: MessageUsage, raw: unknown): MessageUsage {
-  if (typeof raw !== "object" || raw === null) return known;
-  const fields = raw as Record<string, unknown>;
-  const cacheCreation = fields.cache_creation;
-  const oneHour =
-    typeof cacheCreation === "object" && cacheCreation !== null
-      ? (cacheCreation as Record<string, unknown>).ephemeral_1h_input_tokens
-      : undefined;
+  const parsed = apiUsageSchema.safeParse(raw);
+  if (!parsed.success) return known;
+  const fields = parsed.data;
+  const serverToolRequests = { ...known.serverToolRequests };
+  for (const [name, requests] of Object.entries(fields.server_tool_use ?? {})) {
+    if (requests !== undefined) serverToolRequests[name] = requests;
+  }
   return {
-    inputTokens: countOr(fields.input_tokens, known.inputTokens),
-    outputTokens: countOr(fields.output_tokens, known.outputTokens),
-    cacheCreationInputTokens: countOr(fields.cache_creation_input_tokens, known.cacheCreationInputTokens),
-    cacheReadInputTokens: countOr(fields.cache_read_input_tokens, known.cacheReadInputTokens),
-    cacheCreation1hInputTokens: countOr(oneHour, known.cacheCreation1hInputTokens),
+    inputTokens: fields.input_tokens ?? known.inputTokens,
+    outputTokens: fields.output_tokens ?? known.outputTokens,
+    cacheCreationInputTokens: fields.cache_creation_input_tokens ?? known.cacheCreationInputTokens,
+    cacheReadInputTokens: fields.cache_read_input_tokens ?? known.cacheReadInputTokens,
+    cacheCreation1hInputTokens:
+      fields.cache_creation?.ephemeral_1h_input_tokens ?? known.cacheCreation1hInputTokens,
+    serverToolRequests,
   };
-}
-
-function countOr(value: unknown, fallback: number): number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : fallback;
 }

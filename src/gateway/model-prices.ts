@@ -5,6 +5,13 @@
 // multipliers (writes 1.25× / 2× input, hits 0.1× input). An unknown model is priced as the most
 // expensive family and flagged, so spend is over- rather than under-stated. Update when prices
 // change; budgets are in tokens, so a stale price only skews the USD figure.
+//
+// Server tools are paid per request, outside tokens: web search $10 per 1,000 searches (the same
+// page); web fetch costs only the tokens of what it fetched (already in the usage). Code execution
+// is paid by container time, which the usage does not report: each request is priced as one
+// container hour ($0.05), the most one request can be billed for in practice, and any other
+// server tool counter likewise, so an unknown tool is over- rather than under-charged. A budget is
+// charged the tokens those dollars would buy at the model's input price.
 import type { MessageUsage } from "./message-usage.ts";
 
 export interface ModelPrice {
@@ -90,6 +97,30 @@ export function priceForModel(model: string): { price: ModelPrice; known: boolea
   return { price: unknownModelPrice, known: false };
 }
 
+/** USD per request of each `server_tool_use` counter; one not listed costs `unknownServerToolUsd`. */
+const serverToolUsdPerRequest: Readonly<Record<string, number>> = {
+  web_search_requests: 0.01,
+  web_fetch_requests: 0,
+  code_execution_requests: 0.05,
+};
+const unknownServerToolUsd = 0.05;
+
+/** What a call's server tool requests cost, in USD. */
+function serverToolCostUsd(usage: MessageUsage): number {
+  let usd = 0;
+  for (const [counter, requests] of Object.entries(usage.serverToolRequests)) {
+    usd += requests * (serverToolUsdPerRequest[counter] ?? unknownServerToolUsd);
+  }
+  return usd;
+}
+
+/** The tokens a budget is charged for a call's server tool requests: their USD at the input price. */
+export function serverToolTokens(model: string, usage: MessageUsage): number {
+  const usd = serverToolCostUsd(usage);
+  if (usd === 0) return 0;
+  return Math.ceil((usd * 1_000_000) / priceForModel(model).price.inputPerMTok);
+}
+
 /** The USD cost of one call's usage; `priceKnown` is false when the model was not in the table. */
 export function costOfUsage(model: string, usage: MessageUsage): { costUsd: number; priceKnown: boolean } {
   const { price: p, known } = priceForModel(model);
@@ -100,5 +131,5 @@ export function costOfUsage(model: string, usage: MessageUsage): { costUsd: numb
     (usage.cacheCreationInputTokens - oneHourWrites) * p.cacheWrite5mPerMTok +
     oneHourWrites * p.cacheWrite1hPerMTok +
     usage.cacheReadInputTokens * p.cacheReadPerMTok;
-  return { costUsd: perToken / 1_000_000, priceKnown: known };
+  return { costUsd: perToken / 1_000_000 + serverToolCostUsd(usage), priceKnown: known };
 }

@@ -15,7 +15,7 @@ export async function readBody(request: IncomingMessage, limitBytes: number): Pr
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of request) {
-    const bytes = chunk as Buffer;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     total += bytes.length;
     if (total > limitBytes) throw new BodyTooLargeError(limitBytes);
     chunks.push(bytes);

@@ -11,10 +11,12 @@ import { continueAgent, retryAgent } from "./restart-agent.ts";
 
 type ControlCommand = Extract<AgentCommand, { verb: "cancel" | "retry" | "continue" }>;
 
+/** `maxBudgetTokens`: the most a `--budget` may ask for in this repository (continue is clamped to it). */
 export async function runControlCommand(
   deps: Pick<Services, "store" | "budgets" | "queue" | "reporter" | "log">,
   request: CommandRequest,
   command: ControlCommand,
+  maxBudgetTokens: number,
 ): Promise<string> {
   const conversation = { owner: request.owner, repo: request.repo, issueNumber: request.issueNumber };
   if (command.verb === "cancel" && command.target === "all") {
@@ -37,6 +39,6 @@ export async function runControlCommand(
     case "retry":
       return (await retryAgent(deps, agent)).message;
     case "continue":
-      return (await continueAgent(deps, agent, command.budgetTokens)).message;
+      return (await continueAgent(deps, agent, command.budgetTokens, maxBudgetTokens)).message;
   }
 }

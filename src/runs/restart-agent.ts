@@ -1,7 +1,8 @@
 // Retry and continue: an agent that has ended gets a new job (a new generation) on the same
 // branch and same pull request, and a new check run (a completed one is final on GitHub; the
 // reporter makes one per generation). Retry starts a fresh session; continue resumes the same
-// session with more budget (by default half as much again, from its parent if it has one).
+// session with more budget (by default half as much again, from its parent if it has one), at
+// most the most a `--budget` may ask for, as with run.
 import { randomUUID } from "node:crypto";
 import type { ParentJob } from "../queue/agent-queue.ts";
 import type { Services } from "../services.ts";
@@ -45,10 +46,16 @@ export async function retryAgent(deps: RestartServices, agent: AgentRecord): Pro
   };
 }
 
+/**
+ * `extraTokens`: what was asked for (`--budget`), or undefined for half the budget again.
+ * `maxExtraTokens`: the most one `--budget` may ask for here (the repository's `budget.max`,
+ * within AGENT_MAX_BUDGET_TOKENS); more is clamped to it, as `run` does, and the reply says so.
+ */
 export async function continueAgent(
   deps: RestartServices,
   agent: AgentRecord,
   extraTokens: number | undefined,
+  maxExtraTokens: number,
 ): Promise<ActionResult> {
   if (!isTerminal(agent.state) || agent.state === "succeeded" || agent.state === "cancelled") {
     return {
@@ -56,7 +63,8 @@ export async function continueAgent(
       message: `\`${agent.name}\` is ${agent.state}; continue resumes an agent that ran out of budget, timed out or failed.`,
     };
   }
-  const extra = extraTokens ?? Math.ceil(agent.budgetTokens / 2);
+  const asked = extraTokens ?? Math.ceil(agent.budgetTokens / 2);
+  const extra = Math.min(asked, maxExtraTokens);
   const raised = await deps.budgets.addBudget(agent.id, extra);
   if ("refused" in raised)
     return { ok: false, message: `\`${agent.name}\` cannot continue: ${raised.refused}` };
@@ -66,9 +74,13 @@ export async function continueAgent(
       : undefined,
     turns: 0,
   });
+  const clamped =
+    extra < asked
+      ? ` ${formatTokens(asked)} was clamped to ${formatTokens(extra)}, the most one \`--budget\` may ask for here (\`budget.max\` in .github/agents.yml, within the operator's AGENT_MAX_BUDGET_TOKENS).`
+      : "";
   return {
     ok: true,
-    message: `continuing \`${agent.name}\` in the same session with ${formatTokens(extra)} more tokens (budget now ${formatTokens(raised.budgetTokens)}).`,
+    message: `continuing \`${agent.name}\` in the same session with ${formatTokens(extra)} more tokens (budget now ${formatTokens(raised.budgetTokens)}).${clamped}`,
   };
 }
 

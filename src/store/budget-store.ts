@@ -1,8 +1,17 @@
 // Agents' token budgets in Redis, changed only by atomic scripts (see budget-scripts.ts): the
-// gateway's charges, a child's reservation out of its parent's remaining budget, its release
-// when the child ends, and "continue with more". Also the per-installation daily token count.
+// gateway's reservation of each model call's worst case and its settlement to what the call
+// cost, a child's reservation out of its parent's remaining budget, its release when the child
+// ends, and "continue with more". Also the per-installation daily token count.
 import type { Redis } from "ioredis";
-import { addBudgetScript, chargeScript, releaseScript, reserveScript } from "./budget-scripts.ts";
+import { z } from "zod";
+import {
+  addBudgetScript,
+  dropCallReservationsScript,
+  releaseScript,
+  reserveCallScript,
+  reserveScript,
+  settleCallScript,
+} from "./budget-scripts.ts";
 import type { KeySpace } from "./keys.ts";
 import { RecordNotFoundError } from "./run-store.ts";
 
@@ -10,9 +19,35 @@ export interface BudgetSnapshot {
   budgetTokens: number;
   spentTokens: number;
   childCommittedTokens: number;
-  /** budgetTokens − spentTokens − childCommittedTokens; ≤ 0 means the agent may not call the model. */
+  /** Held by model calls in flight (their worst case), until each is settled. */
+  reservedTokens: number;
+  /** budgetTokens − spentTokens − childCommittedTokens − reservedTokens. */
   remainingTokens: number;
   costUsd: number;
+}
+
+export interface CallReservationRequest {
+  /** Names the reservation until it is settled; unique per call. */
+  reservationId: string;
+  /** An upper bound of the call's input tokens (or their exact count). */
+  inputTokens: number;
+  /** The answer the call asks for (its max_tokens). */
+  wantedAnswerTokens: number;
+  /** Below this many answer tokens the call is refused rather than lowered further. */
+  minimumAnswerTokens: number;
+}
+
+export type CallReservation =
+  | { granted: true; answerTokens: number; reservedTokens: number }
+  | { granted: false; reason: "turns"; turns: number; maxTurns: number; inFlight: number }
+  | { granted: false; reason: "budget"; snapshot: BudgetSnapshot };
+
+export interface CallSettlement {
+  /** What the call cost: input + cache writes + output (see gateway/message-usage.ts). */
+  tokens: number;
+  costUsd: number;
+  /** The model answered: the call counts as one of the agent's turns. */
+  answered: boolean;
 }
 
 export interface ChargeResult {
@@ -20,9 +55,23 @@ export interface ChargeResult {
   budgetTokens: number;
   remainingTokens: number;
   costUsd: number;
-  /** Nothing is left for another model call. */
-  exhausted: boolean;
+  /** Model calls that were answered, over all the agent's sessions. */
+  turns: number;
+  /** False when the reservation was gone (dropped as a dead worker's) and only the charge counted. */
+  wasReserved: boolean;
 }
+
+const integer = z.coerce.number().int();
+const reserveCallReply = z.union([
+  z.tuple([z.literal("granted"), integer, integer]),
+  z.tuple([z.literal("turns"), integer, integer, integer]),
+  z.tuple([z.literal("budget"), integer, integer, integer, integer, integer]),
+  z.tuple([z.literal("missing")]),
+]);
+const settleCallReply = z.union([
+  z.literal(null),
+  z.tuple([integer, integer, integer, integer, z.coerce.number(), integer, integer]),
+]);
 
 export type Reservation = { granted: number } | { refused: string };
 export type BudgetIncrease = { budgetTokens: number } | { refused: string };
@@ -40,44 +89,103 @@ export class BudgetStore {
   }
 
   async snapshot(agentId: string): Promise<BudgetSnapshot | undefined> {
-    const [budget, spent, committed, cost] = await this.redis.hmget(
+    const [budget, spent, committed, reserved, cost] = await this.redis.hmget(
       this.keys.agent(agentId),
       "budgetTokens",
       "spentTokens",
       "childCommittedTokens",
+      "reservedTokens",
       "costUsd",
     );
     if (budget === null) return undefined;
-    const budgetTokens = Number(budget);
-    const spentTokens = Number(spent ?? 0);
-    const childCommittedTokens = Number(committed ?? 0);
+    return budgetSnapshot(
+      Number(budget),
+      Number(spent ?? 0),
+      Number(committed ?? 0),
+      Number(reserved ?? 0),
+      Number(cost ?? 0),
+    );
+  }
+
+  /**
+   * Reserves a model call's worst case (input bound + answer) before it is forwarded, lowering
+   * the answer to what is left; refused when not even the smallest answer fits, or when the
+   * agent's answered calls and calls in flight have reached its turn limit.
+   */
+  async reserveCall(agentId: string, request: CallReservationRequest): Promise<CallReservation> {
+    assertTokenCount(request.inputTokens, "inputTokens");
+    assertTokenCount(request.wantedAnswerTokens, "wantedAnswerTokens");
+    assertTokenCount(request.minimumAnswerTokens, "minimumAnswerTokens");
+    const reply = reserveCallReply.parse(
+      await reserveCallScript.run(
+        this.redis,
+        [this.keys.agent(agentId), this.keys.agentCallReservations(agentId)],
+        [request.reservationId, request.inputTokens, request.wantedAnswerTokens, request.minimumAnswerTokens],
+      ),
+    );
+    switch (reply[0]) {
+      case "granted":
+        return { granted: true, answerTokens: reply[1], reservedTokens: reply[2] };
+      case "turns":
+        return { granted: false, reason: "turns", turns: reply[1], maxTurns: reply[2], inFlight: reply[3] };
+      case "budget": {
+        const [, , budget, spent, committed, reserved] = reply;
+        const snapshot = budgetSnapshot(budget, spent, committed, reserved, 0);
+        return { granted: false, reason: "budget", snapshot };
+      }
+      case "missing":
+        throw new RecordNotFoundError("agent", agentId);
+    }
+  }
+
+  /**
+   * Settles a model call: releases its reservation and charges what it really cost (exactly as
+   * the gateway measured it, or its estimate when the answer was cut off). Without a reservation
+   * id (or with one already dropped) it only charges.
+   */
+  async settleCall(
+    agentId: string,
+    reservationId: string | undefined,
+    settlement: CallSettlement,
+  ): Promise<ChargeResult> {
+    assertTokenCount(settlement.tokens, "tokens");
+    const reply = settleCallReply.parse(
+      await settleCallScript.run(
+        this.redis,
+        [this.keys.agent(agentId), this.keys.agentCallReservations(agentId)],
+        [
+          reservationId ?? "",
+          settlement.tokens,
+          Math.max(0, settlement.costUsd).toFixed(10),
+          settlement.answered ? "1" : "0",
+        ],
+      ),
+    );
+    if (reply === null) throw new RecordNotFoundError("agent", agentId);
+    const [spentTokens, budgetTokens, childCommittedTokens, reservedTokens, costUsd, turns, wasReserved] =
+      reply;
     return {
-      budgetTokens,
       spentTokens,
-      childCommittedTokens,
-      remainingTokens: budgetTokens - spentTokens - childCommittedTokens,
-      costUsd: Number(cost ?? 0),
+      budgetTokens,
+      remainingTokens: budgetTokens - spentTokens - childCommittedTokens - reservedTokens,
+      costUsd,
+      turns,
+      wasReserved: wasReserved === 1,
     };
   }
 
-  /** Charges one model call to the agent, exactly as the gateway measured it. */
-  async charge(agentId: string, tokens: number, costUsd: number): Promise<ChargeResult> {
-    assertTokenCount(tokens, "tokens");
-    const reply = await chargeScript.run(
+  /**
+   * Drops every call reservation the agent holds: called before an agent's CLI starts, when no
+   * call of it can be in flight (a worker runs one agent at a time), so any reservation left is a
+   * dead worker's. Returns the tokens that were held.
+   */
+  async dropCallReservations(agentId: string): Promise<number> {
+    const reply = await dropCallReservationsScript.run(
       this.redis,
-      [this.keys.agent(agentId)],
-      [tokens, Math.max(0, costUsd).toFixed(10)],
+      [this.keys.agent(agentId), this.keys.agentCallReservations(agentId)],
+      [],
     );
-    if (!Array.isArray(reply)) throw new RecordNotFoundError("agent", agentId);
-    const [spentTokens = 0, budgetTokens = 0, childCommittedTokens = 0, totalCostUsd = 0] = reply.map(Number);
-    const remainingTokens = budgetTokens - spentTokens - childCommittedTokens;
-    return {
-      spentTokens,
-      budgetTokens,
-      remainingTokens,
-      costUsd: totalCostUsd,
-      exhausted: remainingTokens <= 0,
-    };
+    return integer.parse(reply);
   }
 
   /**
@@ -118,7 +226,7 @@ export class BudgetStore {
   async releaseChild(parentId: string, childId: string): Promise<{ returnedTokens: number }> {
     const reply = (await releaseScript.run(
       this.redis,
-      [this.keys.agent(parentId), this.keys.agent(childId)],
+      [this.keys.agent(parentId), this.keys.agent(childId), this.keys.agentCallReservations(childId)],
       [],
     )) as [string, number?];
     if (reply[0] === "missing") throw new RecordNotFoundError("agent", `${parentId} or ${childId}`);
@@ -166,6 +274,23 @@ export class BudgetStore {
     if (error !== null) throw error;
     return Number(total);
   }
+}
+
+function budgetSnapshot(
+  budgetTokens: number,
+  spentTokens: number,
+  childCommittedTokens: number,
+  reservedTokens: number,
+  costUsd: number,
+): BudgetSnapshot {
+  return {
+    budgetTokens,
+    spentTokens,
+    childCommittedTokens,
+    reservedTokens,
+    remainingTokens: budgetTokens - spentTokens - childCommittedTokens - reservedTokens,
+    costUsd,
+  };
 }
 
 /** The UTC day a daily count belongs to, e.g. `2026-11-03`. */

@@ -16,6 +16,8 @@ export interface KeySpace {
   agentResult(agentId: string): string;
   agentEvents(agentId: string): string;
   agentSession(agentId: string, sessionId: string): string;
+  /** One field per model call in flight: its reservation id → the tokens it holds. */
+  agentCallReservations(agentId: string): string;
   agentTokens(): string;
   cancelChannel(): string;
   reportDirty(): string;
@@ -43,6 +45,7 @@ export function createKeySpace(prefix: string): KeySpace {
     agentResult: (agentId) => `${prefix}:agent:${agentId}:result`,
     agentEvents: (agentId) => `${prefix}:agent:${agentId}:events`,
     agentSession: (agentId, sessionId) => `${prefix}:agent:${agentId}:session:${sessionId}`,
+    agentCallReservations: (agentId) => `${prefix}:agent:${agentId}:call-reservations`,
     agentTokens: () => `${prefix}:agent-tokens`,
     cancelChannel: () => `${prefix}:cancel`,
     reportDirty: () => `${prefix}:report:dirty`,

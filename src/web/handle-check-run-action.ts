@@ -40,7 +40,7 @@ export async function handleCheckRunAction(
     await deps.reporter.changed([{ kind: "check", agentId: agent.id }]);
     return;
   }
-  const { minimumPermission } = resolveRunSettings(deps.config, loaded.config);
+  const { minimumPermission, maxBudgetTokens } = resolveRunSettings(deps.config, loaded.config);
   const permission = await getPermissionLevel(
     context.octokit,
     { owner: run.owner, repo: run.repo },
@@ -56,7 +56,7 @@ export async function handleCheckRunAction(
       : identifier === actionIdentifiers.retry
         ? await retryAgent(deps, agent)
         : identifier === actionIdentifiers.continue
-          ? await continueAgent(deps, agent, undefined)
+          ? await continueAgent(deps, agent, undefined, maxBudgetTokens)
           : { ok: false, message: `unknown button "${identifier}"` };
   log.info({ ok: result.ok, outcome: result.message }, "check run button handled");
   if (!result.ok) {

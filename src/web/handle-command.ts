@@ -85,7 +85,7 @@ export async function handleCommandRequest(
     case "cancel":
     case "retry":
     case "continue":
-      await reply(await runControlCommand(deps, request, command));
+      await reply(await runControlCommand(deps, request, command, settings.maxBudgetTokens));
       return;
   }
 }

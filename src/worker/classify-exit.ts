@@ -1,7 +1,11 @@
-// Decides what a finished `claude` process means for its agent. A run is over when the process
-// has exited; whether it succeeded is in its last `result` line (read `is_error`, not the
-// subtype), and a stop Flotilla asked for takes precedence over both.
+// Decides what a finished `claude` process means for its agent, from what the worker observed
+// itself: a stop Flotilla asked for (it wins), the process's exit, and the gateway's record of the
+// agent's model calls. The CLI's stream is not evidence: an agent can write lines into it (a
+// forged `result` with `is_error: false`), so it only adds words to a failure's explanation.
+// Success is the CLI exiting 0 after the model's last answer ended its turn (`end_turn`).
 import type { AgentExit } from "../agent/agent-process.ts";
+import { maxAnswerTextChars } from "../gateway/answer-summary.ts";
+import type { CallEnding, ModelCallSummary } from "../gateway/model-call-record.ts";
 
 export type FinalState = "succeeded" | "failed" | "cancelled" | "out_of_budget" | "timed_out";
 
@@ -10,7 +14,17 @@ export type ExitMeaning =
   | { kind: "parked" }
   | { kind: "shutdown" };
 
-export function classifyExit(exit: AgentExit, maxTurns: number): ExitMeaning {
+export interface TurnCount {
+  /** Model calls answered over all the agent's sessions, as the gateway settled them. */
+  used: number;
+  max: number;
+}
+
+export function classifyExit(
+  exit: AgentExit,
+  calls: ModelCallSummary | undefined,
+  turns: TurnCount,
+): ExitMeaning {
   switch (exit.stopReason) {
     case "parked":
       return { kind: "parked" };
@@ -30,27 +44,42 @@ export function classifyExit(exit: AgentExit, maxTurns: number): ExitMeaning {
     case undefined:
       break;
   }
-  const result = exit.result;
-  if (result === undefined) {
-    const how = exit.signal === undefined ? `exit code ${exit.exitCode}` : `signal ${exit.signal}`;
-    const stderr = exit.stderrTail.trim();
-    return {
-      kind: "ended",
-      state: "failed",
-      resultText: "",
-      error: `claude ended without a result (${how})${stderr === "" ? "" : `: ${stderr.slice(-1_000)}`}`,
-    };
+  const last = calls?.last;
+  const resultText = last?.kind === "answered" ? answerText(last) : "";
+  const exitedCleanly = exit.exitCode === 0 && exit.signal === undefined;
+  if (exitedCleanly && last?.kind === "answered" && last.stopReason === "end_turn") {
+    return { kind: "ended", state: "succeeded", resultText };
   }
-  if (!result.isError) return { kind: "ended", state: "succeeded", resultText: result.text };
-  if (result.subtype === "error_max_turns") {
-    return {
-      kind: "ended",
-      state: "failed",
-      resultText: result.text,
-      error: `reached the turn limit (${maxTurns})`,
-    };
+  return { kind: "ended", state: "failed", resultText, error: failure(exit, calls, turns) };
+}
+
+function failure(exit: AgentExit, calls: ModelCallSummary | undefined, turns: TurnCount): string {
+  if (calls?.lastRefusal?.reason === "turns" || turns.used >= turns.max) {
+    return `reached the turn limit (${turns.max})`;
   }
-  const reason = result.text || result.errors.join("; ") || result.subtype;
-  const status = result.apiErrorStatus === null ? "" : ` (model API status ${result.apiErrorStatus})`;
-  return { kind: "ended", state: "failed", resultText: result.text, error: `${reason}${status}` };
+  const last = calls?.last;
+  if (last?.kind === "refused") return last.message;
+  if (last?.kind === "failed") {
+    return `the model API answered ${last.status} ${last.errorType}${last.message === "" ? "" : `: ${last.message}`}`;
+  }
+  if (exit.exitCode === 0 && exit.signal === undefined) {
+    if (last === undefined) return "claude exited without any answer from the model";
+    if (last.kind === "cut_off") return "claude exited while the model's last answer was cut off";
+    return `claude exited after the model's last answer stopped with ${last.stopReason ?? "no stop reason"}, not at the end of its turn`;
+  }
+  const how = exit.signal === undefined ? `exit code ${exit.exitCode}` : `signal ${exit.signal}`;
+  // The CLI's own words from its stream, for the reader only: an agent could have written them.
+  // Only an exit with code 1 comes with a result line of the CLI's own (a signal, or 128 + one
+  // handled, never does), so for any other exit a result line is an agent's.
+  const result = exit.exitCode === 1 ? exit.result : undefined;
+  const said = result === undefined ? "" : result.text || result.errors.join("; ") || result.subtype;
+  const stderr = exit.stderrTail.trim();
+  const detail = said !== "" ? said : stderr.slice(-1_000);
+  return `claude ended with ${how}${detail === "" ? "" : `: ${detail}`}`;
+}
+
+function answerText(answer: Extract<CallEnding, { kind: "answered" }>): string {
+  if (!answer.textTruncated) return answer.text;
+  const kept = maxAnswerTextChars.toLocaleString("en-US");
+  return `${answer.text}\n\n[Flotilla kept the first ${kept} characters of this answer.]`;
 }

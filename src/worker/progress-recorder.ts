@@ -1,7 +1,9 @@
-// Turns a running agent's stream events into its record: session, current step, recent tool
-// calls, turns and spend. Writes are coalesced (at most one a second) because a busy agent emits
-// many events; the session id is written at once, since a crash right after must find it. Each
-// event also goes to the agent's live tail (its page), when a publisher is given.
+// Turns a running agent's stream events into what its record shows while it runs: session,
+// current step, recent tool calls. Nothing that counts is taken from the stream (an agent can
+// write lines into it): turns and spend are the gateway's, the outcome is the worker's. Writes
+// are coalesced (at most one a second) because a busy agent emits many events; the session start
+// is written at once, since a crash right after must find it. Each event also goes to the
+// agent's live tail (its page), when a publisher is given.
 import type { AgentStreamEvent } from "../agent/stream-events.ts";
 import type { AgentUpdate, RunStore } from "../store/run-store.ts";
 import type { LiveEventPublisher } from "./live-event-publisher.ts";
@@ -15,10 +17,6 @@ export interface ProgressRecorderOptions {
   agentId: string;
   /** Called after each flushed change, to tell the reporter. */
   onFlushed: () => void;
-  /** Count spend from the stream; off when the model gateway charges spend exactly. */
-  countStreamUsage: boolean;
-  /** Turns and cost of the agent's earlier invocations: the CLI counts per invocation only. */
-  earlier: { turns: number; costUsd: number };
   onWriteError: (error: unknown) => void;
   /** Publishes each event to the agent's live tail (bounded and coalesced on its own). */
   live?: LiveEventPublisher | undefined;
@@ -27,7 +25,6 @@ export interface ProgressRecorderOptions {
 export class ProgressRecorder {
   private readonly options: ProgressRecorderOptions;
   private pending: AgentUpdate = {};
-  private pendingTokens = 0;
   private recentTools: string[];
   /** Built-in sub-agents of this invocation, by task id, in the order they started. */
   private readonly inProcessSubagents = new Map<string, string>();
@@ -71,23 +68,10 @@ export class ProgressRecorder {
         });
         return;
       case "usage":
-        if (this.options.countStreamUsage) {
-          this.pendingTokens +=
-            event.usage.inputTokens + event.usage.outputTokens + event.usage.cacheCreationInputTokens;
-        }
+      case "result":
+        // Activity only: spend and turns are the gateway's, and the outcome is not read here.
         this.merge({});
         return;
-      case "result": {
-        // Per-invocation figures (the CLI's own): add the agent's earlier invocations. The
-        // CLI's cost estimate is used only without the gateway, whose charges are exact.
-        const turns = this.options.earlier.turns + event.numTurns;
-        this.merge(
-          this.options.countStreamUsage
-            ? { turns, costUsd: this.options.earlier.costUsd + event.totalCostUsd }
-            : { turns },
-        );
-        return;
-      }
       default:
         return;
     }
@@ -111,19 +95,16 @@ export class ProgressRecorder {
 
   private writePending(): void {
     const update = this.pending;
-    const tokens = this.pendingTokens;
     this.pending = {};
-    this.pendingTokens = 0;
-    if (Object.keys(update).length === 0 && tokens === 0) return;
-    this.enqueueWrite(update, tokens);
+    if (Object.keys(update).length === 0) return;
+    this.enqueueWrite(update);
   }
 
-  private enqueueWrite(update: AgentUpdate, tokens = 0): void {
+  private enqueueWrite(update: AgentUpdate): void {
     const { store, agentId } = this.options;
     this.writes = this.writes
       .then(async () => {
         await store.updateAgent(agentId, update);
-        if (tokens > 0) await store.addSpentTokens(agentId, tokens);
         this.options.onFlushed();
       })
       .catch(this.options.onWriteError);

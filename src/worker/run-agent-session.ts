@@ -78,8 +78,6 @@ export async function runAgentSession(
     {
       store: deps.store,
       agentId: agent.id,
-      countStreamUsage: !deps.modelAccess.chargesSpend,
-      earlier: { turns: agent.turns, costUsd: agent.costUsd },
       onFlushed: () => void deps.reporter.changed(targetsShowingAgent(agent)),
       onWriteError: (error) => {
         deps.metrics.error("progress");
@@ -103,7 +101,8 @@ export async function runAgentSession(
       sessionId: agent.sessionId,
       resume: agent.sessionStarted,
       allowedTools: [...run.limits.allowedTools, ...flotillaToolNames],
-      // The CLI counts turns per invocation; the agent's limit covers all of them.
+      // The CLI counts turns per invocation; the agent's limit covers all of them (the gateway's
+      // count of answered calls, which also refuses a call past the limit).
       maxTurns: Math.max(1, agent.maxTurns - agent.turns),
       model: agent.model ?? run.limits.model,
       mcpConfigPath: workspace.paths.mcpConfig,
@@ -136,11 +135,17 @@ export async function runAgentSession(
   }, deps.config.checkpointIntervalMs);
   try {
     const exit = await agentProcess.exited;
+    // Its calls still in flight are settled first, so the turns read below include them.
+    const calls = await deps.modelAccess.revoke(agent);
     await recorder.flush();
     if (agent.pendingMessage !== undefined && recorder.sessionConfirmed) {
       await deps.store.clearAgentFields(agent.id, ["pendingMessage"]);
     }
-    return { meaning: classifyExit(exit, agent.maxTurns), waitingFor: context.waitingFor };
+    const { turns } = await deps.store.requireAgent(agent.id);
+    return {
+      meaning: classifyExit(exit, calls, { used: turns, max: agent.maxTurns }),
+      waitingFor: context.waitingFor,
+    };
   } finally {
     clearTimeout(timeout);
     clearInterval(checkpoints);

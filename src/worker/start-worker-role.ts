@@ -5,6 +5,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chooseAgentSandbox } from "../agent/choose-agent-sandbox.ts";
 import { AgentGateway } from "../gateway/agent-gateway.ts";
+import { requestPolicy } from "../gateway/request-policy.ts";
 import { createRedisConnection } from "../redis/redis-connection.ts";
 import type { Services } from "../services.ts";
 import type { AgentJobServices } from "./agent-job.ts";
@@ -39,6 +40,8 @@ export async function startWorkerRole(
   const gateway = new AgentGateway({
     upstream: config.modelUpstream,
     ledger: budgets,
+    policy: requestPolicy(config.allowedBetas, config.allowedServerTools),
+    callsPerAgent: config.modelCallsPerAgent,
     toolHandler,
     onCharge: (event) => metrics.modelCharge(event),
     onTraffic: (event) => metrics.modelTraffic(event),
@@ -50,7 +53,7 @@ export async function startWorkerRole(
       "neither ANTHROPIC_API_KEY nor CLAUDE_CODE_OAUTH_TOKEN is set: model calls will be refused upstream",
     );
   }
-  const modelAccess = new GatewayModelAccess(gateway, store, (agentId) => {
+  const modelAccess = new GatewayModelAccess(gateway, store, budgets, (agentId) => {
     void runningAgents.stop(agentId, "out_of_budget");
   });
   const sandbox = await chooseAgentSandbox(

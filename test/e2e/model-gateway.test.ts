@@ -1,7 +1,7 @@
 // The model gateway for real: a running Flotilla whose agents (the real CLI) reach the scripted
 // model only through the worker's gateway. An agent that dumps its environment finds no secret
-// in it, and its token dies with it; an agent that keeps spending is stopped on the call that
-// spends its budget, its work pushed and its check run asking for more budget.
+// in it, and its token dies with it; an agent that keeps spending is stopped when its next call
+// would not fit what is left of its budget, its work pushed and its check run asking for more.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { BudgetStore } from "../../src/store/budget-store.ts";
@@ -175,7 +175,7 @@ describe("model gateway: no secret reaches an agent", () => {
 });
 
 describe("model gateway: budgets", () => {
-  it("stops an agent on the call that spends its budget, keeps its work, and offers to continue", async () => {
+  it("stops an agent when its next call would not fit its budget, keeps its work, and offers to continue", async () => {
     const budget = 2_000;
     await runAgent("/agents run --budget 2k [[script:budget-hog]] hogger keeps calling tools");
     const checkRun = await completedCheckRun("hogger");
@@ -184,7 +184,8 @@ describe("model gateway: budgets", () => {
     const actions = github.checkRunHistory(checkRun.id).at(-1)?.actions ?? [];
     expect(actions.find((action) => action.identifier === "continue")?.label).toBe("Continue");
 
-    // Every model call that reached upstream was charged exactly, and the last one crossed the budget.
+    // Every model call that reached upstream was charged exactly, and together they stay within
+    // the budget, with too little left for one more call.
     const calls = model.requestsFor("budget-hog");
     const charges = calls.map(chargeOf);
     const total = charges.reduce((sum, charge) => sum + charge, 0);
@@ -192,14 +193,20 @@ describe("model gateway: budgets", () => {
     const snapshot = (await budgets.snapshot(agent!.id))!;
     expect(snapshot.budgetTokens).toBe(budget);
     expect(snapshot.spentTokens).toBe(total);
-    expect(total).toBeGreaterThanOrEqual(budget);
-    expect(total - charges.at(-1)!).toBeLessThan(budget);
+    expect(total).toBeLessThanOrEqual(budget);
+    expect(budget - total).toBeLessThan(hogInputTokens + 256);
+    expect(snapshot.reservedTokens).toBe(0);
     expect((await runs.requireAgent(agent!.id)).state).toBe("out_of_budget");
 
-    // Each call's max_tokens (the CLI asks for tens of thousands) was lowered to what was left.
+    // The CLI's requests are larger than the budget, so the gateway asked count_tokens for their
+    // exact input, and lowered each call's max_tokens (the CLI asks for tens of thousands) to
+    // what was left after it.
+    expect(
+      model.countRequests.filter((request) => request.scriptName === "budget-hog").length,
+    ).toBeGreaterThan(calls.length);
     let spentBefore = 0;
     for (const [index, call] of calls.entries()) {
-      expect(call.body.max_tokens).toBe(Math.max(1, budget - spentBefore));
+      expect(call.body.max_tokens).toBe(budget - spentBefore - hogInputTokens);
       spentBefore += charges[index]!;
     }
 

@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type AgentCredential, AgentGateway } from "../../src/gateway/agent-gateway.ts";
 import type { ChargeEvent, ToolHandler, TrafficEvent } from "../../src/gateway/gateway-types.ts";
+import { apiOverheadTokens } from "../../src/gateway/input-bound.ts";
+import { type RequestPolicy, requestPolicy } from "../../src/gateway/request-policy.ts";
 import { BudgetStore } from "../../src/store/budget-store.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
@@ -26,7 +28,12 @@ let toolCalls: { agentId: string; tool: string; input: unknown }[];
 let agentCounter = 0;
 
 function startGateway(
-  options: { oauth?: boolean; toolHandler?: ToolHandler; maxRequestBytes?: number } = {},
+  options: {
+    oauth?: boolean;
+    toolHandler?: ToolHandler;
+    maxRequestBytes?: number;
+    policy?: RequestPolicy;
+  } = {},
 ) {
   return new AgentGateway({
     upstream: {
@@ -39,6 +46,7 @@ function startGateway(
     onTraffic: (event) => traffic.push(event),
     ...(options.toolHandler === undefined ? {} : { toolHandler: options.toolHandler }),
     ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
   });
 }
 
@@ -88,7 +96,8 @@ async function newAgent(
     maxTurns: 10,
     createdAt: 1,
   });
-  if (spentTokens > 0) await budgets.charge(id, spentTokens, 0);
+  if (spentTokens > 0)
+    await budgets.settleCall(id, undefined, { tokens: spentTokens, costUsd: 0, answered: false });
   const credential = gateway.register(
     { id, installationId },
     { onBudgetExhausted: (agentId) => exhausted.push(agentId) },
@@ -148,7 +157,7 @@ describe("authentication", () => {
   });
 
   it("accepts the token as Bearer too, and stops accepting it once unregistered", async () => {
-    const { credential } = await newAgent(10_000);
+    const { credential } = await newAgent(1_000_000);
     upstream.queue({ body: fixture("docs-basic-text.sse") });
     const bearer = await post(credential, "/v1/messages", messagesBody(), {
       "x-api-key": "",
@@ -157,7 +166,7 @@ describe("authentication", () => {
     expect(bearer.status).toBe(200);
     await bearer.arrayBuffer();
     expect(credential.token).toMatch(/^flt_[\w-]{43}$/);
-    gateway.unregister(credential.token);
+    await gateway.unregister(credential.token);
     const after = await post(credential, "/v1/messages", messagesBody());
     expect(after.status).toBe(401);
     expect(upstream.requests).toHaveLength(1);
@@ -180,9 +189,10 @@ describe("charging from recorded answers", () => {
       model: "claude-opus-4-7",
     },
     {
+      // One web search: $0.01 on top, and the tokens $0.01 buys at the input price ($5/MTok).
       file: "docs-web-search.sse",
-      tokens: 10_682 + 510,
-      costUsd: (10_682 * 5 + 510 * 25) / 1e6,
+      tokens: 10_682 + 510 + 2_000,
+      costUsd: (10_682 * 5 + 510 * 25) / 1e6 + 0.01,
       model: "claude-opus-4-7",
     },
     {
@@ -300,21 +310,68 @@ describe("charging from recorded answers", () => {
   });
 });
 
-describe("budget enforcement", () => {
-  it("lowers max_tokens to what the budget has left, and leaves a request within it untouched", async () => {
-    const { credential } = await newAgent(5_000, 1_200);
-    upstream.queue({ body: fixture("docs-basic-text.sse") }, { body: fixture("docs-basic-text.sse") });
-    await (await post(credential, "/v1/messages", messagesBody(64_000))).arrayBuffer();
-    expect(upstream.requests[0]?.json?.max_tokens).toBe(3_800);
-    expect(upstream.requests[0]?.json?.messages).toEqual([{ role: "user", content: "Hello" }]);
+/** The gateway's bound of a request's input: its bytes plus the API's own additions. */
+function boundOf(body: string): number {
+  return Buffer.byteLength(body) + apiOverheadTokens;
+}
 
+const countAnswer = (inputTokens: number) => ({
+  body: JSON.stringify({ input_tokens: inputTokens }),
+  headers: { "content-type": "application/json" },
+});
+
+describe("budget enforcement", () => {
+  it("leaves a request whose worst case fits untouched, without counting its input", async () => {
+    const { id, credential } = await newAgent(100_000, 1_200);
+    upstream.queue({ body: fixture("docs-basic-text.sse") });
     const small = messagesBody(1_000);
     await (await post(credential, "/v1/messages", small)).arrayBuffer();
-    expect(upstream.requests[1]?.body.toString("utf8")).toBe(small);
+    expect(upstream.requests.map((request) => request.url)).toEqual(["/v1/messages"]);
+    expect(upstream.requests[0]?.body.toString("utf8")).toBe(small);
+    expect(await spent(id)).toMatchObject({ spentTokens: 1_200 + 40, reservedTokens: 0 });
   });
 
-  it("refuses a call once the budget is spent, without calling upstream, and reports it once", async () => {
-    const { id, credential } = await newAgent(2_000, 2_000);
+  it("lowers max_tokens to what is left after the exact input, when the bound would lower it", async () => {
+    const { credential } = await newAgent(100_000, 1_200);
+    upstream.queue(countAnswer(30), { body: fixture("docs-basic-text.sse") });
+    await (await post(credential, "/v1/messages", messagesBody(200_000))).arrayBuffer();
+    expect(upstream.requests[1]?.json?.max_tokens).toBe(100_000 - 1_200 - 30);
+    expect(upstream.requests[1]?.json?.messages).toEqual([{ role: "user", content: "Hello" }]);
+  });
+
+  it("asks count_tokens for the exact input when the bound does not fit, and reserves that instead", async () => {
+    const { id, credential } = await newAgent(3_000);
+    upstream.queue(countAnswer(30), { body: fixture("docs-basic-text.sse") });
+    const body = messagesBody(64_000, { system: "x".repeat(5_000) });
+    await (await post(credential, "/v1/messages?beta=true", body)).arrayBuffer();
+    const [count, call] = upstream.requests;
+    expect(count?.url).toBe("/v1/messages/count_tokens?beta=true");
+    expect(count?.headers["x-api-key"]).toBe(realKey);
+    expect(count?.headers["anthropic-beta"]).toBe("claude-code-20250219,interleaved-thinking-2025-05-14");
+    expect(count?.json).toEqual({
+      model: "claude-opus-4-7",
+      messages: [{ role: "user", content: "Hello" }],
+      system: "x".repeat(5_000),
+    });
+    expect(call?.json?.max_tokens).toBe(3_000 - 30);
+    expect((await spent(id)).spentTokens).toBe(40);
+  });
+
+  it("counts a request whose size bounds nothing (a document) before it reserves", async () => {
+    const { credential } = await newAgent(1_000_000);
+    upstream.queue(countAnswer(900), { body: fixture("docs-basic-text.sse") });
+    const document = { type: "document", source: { type: "url", url: "https://example.com/a.pdf" } };
+    const body = messagesBody(4_000, { messages: [{ role: "user", content: [document] }] });
+    await (await post(credential, "/v1/messages", body)).arrayBuffer();
+    expect(upstream.requests.map((request) => request.url)).toEqual([
+      "/v1/messages/count_tokens",
+      "/v1/messages",
+    ]);
+    expect(upstream.requests[1]?.json?.max_tokens).toBe(4_000);
+  });
+
+  it("refuses a call once not even a small answer fits, without calling upstream, and reports it once", async () => {
+    const { id, credential } = await newAgent(2_000, 1_900);
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const response = await post(credential, "/v1/messages", messagesBody());
       expect(response.status).toBe(400);
@@ -323,45 +380,76 @@ describe("budget enforcement", () => {
         error: {
           type: "invalid_request_error",
           message:
-            "Flotilla: this agent is out of budget: it spent 2,000 of 2,000 tokens. It is being stopped; its work so far is kept, and it can be continued with more budget.",
+            "Flotilla: this agent is out of budget: it spent 1,900 of 2,000 tokens, and this call needs at least 256 tokens of answer on top of its input. It is being stopped; its work so far is kept, and it can be continued with more budget.",
         },
       });
     }
     expect(upstream.requests).toHaveLength(0);
     expect(exhausted).toEqual([id]);
+    expect(await gateway.unregister(credential.token)).toMatchObject({
+      calls: 2,
+      answered: 0,
+      last: { kind: "refused", reason: "budget" },
+    });
   });
 
-  it("reports exhaustion on the charge that spends the last of the budget; the next call is refused", async () => {
-    const { id, credential } = await newAgent(60);
-    upstream.queue({ body: fixture("docs-basic-text.sse") }, { body: fixture("docs-basic-text.sse") });
-    await (await post(credential, "/v1/messages", messagesBody())).arrayBuffer();
-    expect(exhausted).toEqual([]);
-    expect(upstream.requests[0]?.json?.max_tokens).toBe(60);
-    await (await post(credential, "/v1/messages", messagesBody())).arrayBuffer();
-    expect(upstream.requests[1]?.json?.max_tokens).toBe(20);
+  it("refuses when the exact input leaves no room for an answer, after counting it", async () => {
+    const { id, credential } = await newAgent(5_000);
+    upstream.queue(countAnswer(4_900));
+    const response = await post(
+      credential,
+      "/v1/messages",
+      messagesBody(64_000, { system: "y".repeat(6_000) }),
+    );
+    expect(response.status).toBe(400);
+    expect(upstream.requests.map((request) => request.url)).toEqual(["/v1/messages/count_tokens"]);
     expect(exhausted).toEqual([id]);
-    expect((await spent(id)).spentTokens).toBe(80);
-    const refused = await post(credential, "/v1/messages", messagesBody());
-    expect(refused.status).toBe(400);
-    expect(upstream.requests).toHaveLength(2);
+    expect(await spent(id)).toMatchObject({ spentTokens: 0, reservedTokens: 0 });
   });
 
-  it("gives concurrent calls of one agent only what the calls before them have not been promised", async () => {
-    const { credential } = await newAgent(1_000);
+  it("holds each call's worst case while it is in flight, and settles it to what the answer cost", async () => {
+    const { id, credential } = await newAgent(100_000);
+    upstream.queue({ body: fixture("docs-basic-text.sse"), holdAfterBytes: 100 });
+    const held = upstream.nextHold();
+    const body = messagesBody(800);
+    const first = post(credential, "/v1/messages", body);
+    await held;
+    expect(await spent(id)).toMatchObject({ spentTokens: 0, reservedTokens: boundOf(body) + 800 });
+    upstream.releaseHeld();
+    await (await first).arrayBuffer();
+    expect(await spent(id)).toMatchObject({
+      spentTokens: 40,
+      reservedTokens: 0,
+      remainingTokens: 100_000 - 40,
+    });
+  });
+
+  it("lets a call wait for another call's settlement when only reservations are in its way", async () => {
+    const body = messagesBody(3_000);
+    const { id, credential } = await newAgent(2 * boundOf(body) + 3_000 + 100);
     upstream.queue(
       { body: fixture("docs-basic-text.sse"), holdAfterBytes: 100 },
       { body: fixture("docs-basic-text.sse") },
     );
     const held = upstream.nextHold();
-    const first = post(credential, "/v1/messages", messagesBody(800));
+    const first = post(credential, "/v1/messages", body);
     await held;
-    await (await post(credential, "/v1/messages", messagesBody(800))).arrayBuffer();
+    // The second call fits only once the first one's reservation is settled to its cost (40).
+    const second = post(credential, "/v1/messages", body);
+    await waitFor(async () => (await budgets.snapshot(id))?.reservedTokens === boundOf(body) + 3_000, {
+      what: "the first call's reservation",
+    });
+    expect(upstream.requests).toHaveLength(1);
     upstream.releaseHeld();
     await (await first).arrayBuffer();
-    expect(upstream.requests.map((request) => request.json?.max_tokens)).toEqual([800, 200]);
+    const secondResponse = await second;
+    expect(secondResponse.status).toBe(200);
+    await secondResponse.arrayBuffer();
+    expect(upstream.requests[1]?.json?.max_tokens).toBe(3_000);
+    expect(exhausted).toEqual([]);
   });
 
-  it("passes upstream errors through unchanged and charges nothing", async () => {
+  it("passes upstream errors through unchanged, charges nothing and releases the reservation", async () => {
     const { id, credential } = await newAgent(10_000);
     const errorBody = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}';
     upstream.queue({
@@ -369,16 +457,21 @@ describe("budget enforcement", () => {
       body: errorBody,
       headers: { "retry-after": "3", "x-should-retry": "true" },
     });
-    const response = await post(credential, "/v1/messages", messagesBody());
+    const response = await post(credential, "/v1/messages", messagesBody(1_000));
     expect(response.status).toBe(529);
     expect(response.headers.get("retry-after")).toBe("3");
     expect(response.headers.get("x-should-retry")).toBe("true");
     expect(await response.text()).toBe(errorBody);
-    expect((await spent(id)).spentTokens).toBe(0);
+    expect(await spent(id)).toMatchObject({ spentTokens: 0, reservedTokens: 0 });
     expect(charges).toEqual([]);
+    expect(await gateway.unregister(credential.token)).toMatchObject({
+      calls: 1,
+      answered: 0,
+      last: { kind: "failed", status: 529, errorType: "overloaded_error", message: "Overloaded" },
+    });
   });
 
-  it("forwards count_tokens without charging or capping it, even for a spent agent", async () => {
+  it("forwards count_tokens without charging or reserving it, even for a spent agent", async () => {
     const { id, credential } = await newAgent(10, 10);
     upstream.queue({ body: '{"input_tokens":4321}', headers: { "content-type": "application/json" } });
     const body = messagesBody(64_000, { stream: undefined });
@@ -388,6 +481,131 @@ describe("budget enforcement", () => {
     expect(upstream.requests[0]?.body.toString("utf8")).toBe(body);
     expect(charges).toEqual([]);
     expect(exhausted).not.toContain(id);
+  });
+
+  it("refuses a body that is not a Messages request, without calling upstream", async () => {
+    const { credential } = await newAgent(10_000);
+    const response = await post(credential, "/v1/messages", JSON.stringify({ model: "m", messages: [] }));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: { message: expect.stringContaining("not a Messages API request (max_tokens:") },
+    });
+    expect(upstream.requests).toHaveLength(0);
+  });
+});
+
+describe("turn limit", () => {
+  it("refuses a call once answered calls reach the agent's turn limit, over all its sessions", async () => {
+    const { id, credential } = await newAgent(1_000_000);
+    await testRedis.redis.hset(testRedis.keys.agent(id), { turns: 9, maxTurns: 10 });
+    upstream.queue({ body: fixture("docs-basic-text.sse") });
+    expect((await post(credential, "/v1/messages", messagesBody(1_000))).status).toBe(200);
+    expect((await runs.requireAgent(id)).turns).toBe(10);
+    const refused = await post(credential, "/v1/messages", messagesBody(1_000));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      error: {
+        message:
+          "Flotilla: this agent has reached its turn limit: the model answered 10 of its calls, and its limit is 10 over all its sessions. Its work so far is kept; it can be retried or continued.",
+      },
+    });
+    expect(upstream.requests).toHaveLength(1);
+    expect(await gateway.unregister(credential.token)).toMatchObject({
+      calls: 2,
+      answered: 1,
+      last: { kind: "refused", reason: "turns" },
+    });
+  });
+});
+
+describe("what it allows beyond tokens", () => {
+  it("refuses an anthropic-beta the pinned CLI does not send, unless the operator allows it", async () => {
+    const { credential } = await newAgent(100_000);
+    const beta = "claude-code-20250219,files-api-2025-04-14";
+    const refused = await post(credential, "/v1/messages", messagesBody(1_000), { "anthropic-beta": beta });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      error: {
+        type: "invalid_request_error",
+        message: expect.stringContaining(
+          'the anthropic-beta "files-api-2025-04-14" is not allowed for agents',
+        ),
+      },
+    });
+    expect(upstream.requests).toHaveLength(0);
+
+    await gateway.stop();
+    gateway = startGateway({ policy: requestPolicy(["files-api-2025-04-14"], []) });
+    await gateway.start();
+    const allowed = await newAgent(100_000);
+    upstream.queue({ body: fixture("docs-basic-text.sse") });
+    const response = await post(allowed.credential, "/v1/messages", messagesBody(1_000), {
+      "anthropic-beta": beta,
+    });
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    expect(upstream.requests[0]?.headers["anthropic-beta"]).toBe(beta);
+  });
+
+  it("refuses a server tool unless the operator allows it, and then charges its requests", async () => {
+    const { id, credential } = await newAgent(100_000);
+    const tools = [
+      { name: "Bash", input_schema: { type: "object" } },
+      { type: "web_search_20250305", name: "web_search", max_uses: 2 },
+    ];
+    const refused = await post(credential, "/v1/messages", messagesBody(1_000, { tools }));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      error: {
+        message: expect.stringContaining('the server tool "web_search_20250305" is not allowed for agents'),
+      },
+    });
+    expect(upstream.requests).toHaveLength(0);
+    expect((await spent(id)).spentTokens).toBe(0);
+
+    await gateway.stop();
+    gateway = startGateway({ policy: requestPolicy([], ["web_search"]) });
+    await gateway.start();
+    const allowed = await newAgent(100_000);
+    upstream.queue({ body: fixture("docs-web-search.sse") });
+    await (await post(allowed.credential, "/v1/messages", messagesBody(1_000, { tools }))).arrayBuffer();
+    expect(upstream.requests).toHaveLength(1);
+    expect((await spent(allowed.id)).spentTokens).toBe(10_682 + 510 + 2_000);
+    expect(charges.at(-1)).toMatchObject({
+      costUsd: expect.closeTo((10_682 * 5 + 510 * 25) / 1e6 + 0.01, 9),
+    });
+  });
+});
+
+describe("the call record", () => {
+  it("tells the worker how each call ended and what the last answer said", async () => {
+    const { credential } = await newAgent(1_000_000);
+    upstream.queue({ body: fixture("docs-tool-use.sse") }, { body: fixture("docs-basic-text.sse") });
+    await (await post(credential, "/v1/messages", messagesBody(1_000))).arrayBuffer();
+    await (await post(credential, "/v1/messages", messagesBody(1_000))).arrayBuffer();
+    const summary = await gateway.unregister(credential.token);
+    expect(summary).toMatchObject({
+      calls: 2,
+      answered: 2,
+      last: { kind: "answered", status: 200, stopReason: "end_turn", textTruncated: false },
+      lastRefusal: undefined,
+    });
+    expect(summary?.last?.kind === "answered" && summary.last.text).toMatch(/\S/);
+    expect(await gateway.unregister(credential.token)).toBeUndefined();
+  });
+
+  it("stops a call still in flight when the token ends, and settles it", async () => {
+    const { id, credential } = await newAgent(100_000);
+    const body = fixture("docs-tool-use.sse");
+    upstream.queue({ body, holdAfterBytes: body.indexOf("\n\n") + 2 });
+    const held = upstream.nextHold();
+    const response = await post(credential, "/v1/messages", messagesBody(1_000));
+    await held;
+    const summary = await gateway.unregister(credential.token);
+    expect(summary).toMatchObject({ calls: 1, last: { kind: "cut_off" } });
+    expect(await spent(id)).toMatchObject({ spentTokens: 474, reservedTokens: 0 });
+    await response.arrayBuffer().catch(() => undefined);
+    upstream.releaseHeld();
   });
 });
 

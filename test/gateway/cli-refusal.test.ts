@@ -77,7 +77,7 @@ async function runClaude(agentId: string, budgetTokens: number, spentTokens: num
     });
     return await agentProcess.exited;
   } finally {
-    gateway.unregister(credential.token);
+    await gateway.unregister(credential.token);
   }
 }
 
@@ -90,7 +90,7 @@ describe("the real CLI behind the gateway", () => {
     expect(exit.result?.isError).toBe(true);
     expect(exit.result?.apiErrorStatus).toBe(400);
     expect(exit.result?.text).toContain(
-      "API Error: 400 Flotilla: this agent is out of budget: it spent 1,000 of 1,000 tokens.",
+      "API Error: 400 Flotilla: this agent is out of budget: it spent 1,000 of 1,000 tokens,",
     );
     expect(model.requestsFor("hello")).toHaveLength(0);
     expect(exhausted).toEqual(["spent-agent"]);

@@ -32,6 +32,7 @@ describe("ops endpoints", () => {
         cacheCreationInputTokens: 0,
         cacheCreation1hInputTokens: 0,
         cacheReadInputTokens: 0,
+        serverToolRequests: {},
       },
       tokens: 150,
       costUsd: 0.0012,

@@ -17,7 +17,7 @@ beforeAll(() => {
 afterAll(() => testRedis.cleanup());
 
 /** Records an agent the way the web and spawn code do (a full record, not bare budget fields). */
-async function createAgent(budgetTokens: number, parentId?: string): Promise<string> {
+async function createAgent(budgetTokens: number, parentId?: string, maxTurns = 1_000): Promise<string> {
   counter += 1;
   const runId = "rbudget";
   const name = `agent-${counter}`;
@@ -32,7 +32,7 @@ async function createAgent(budgetTokens: number, parentId?: string): Promise<str
     baseSha: "a".repeat(40),
     sessionId: "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
     budgetTokens,
-    maxTurns: 10,
+    maxTurns,
     createdAt: 1,
     ...(parentId === undefined ? {} : { parentId }),
   });
@@ -66,22 +66,28 @@ async function spawnChild(
   return { id, granted: reservation.granted };
 }
 
+/** Charges a model call without a reservation (settling one that was never reserved). */
+function charge(agentId: string, tokens: number, costUsd: number) {
+  return budgets.settleCall(agentId, undefined, { tokens, costUsd, answered: true });
+}
+
 async function remaining(agentId: string): Promise<number> {
   return (await budgets.snapshot(agentId))!.remainingTokens;
 }
 
-describe("BudgetStore.charge", () => {
-  it("adds tokens and cost, and says when nothing is left", async () => {
+describe("BudgetStore.settleCall without a reservation", () => {
+  it("adds tokens, cost and a turn", async () => {
     const id = await createAgent(1_000);
-    expect(await budgets.charge(id, 600, 0.0123)).toEqual({
+    expect(await charge(id, 600, 0.0123)).toEqual({
       spentTokens: 600,
       budgetTokens: 1_000,
       remainingTokens: 400,
       costUsd: 0.0123,
-      exhausted: false,
+      turns: 1,
+      wasReserved: false,
     });
-    const second = await budgets.charge(id, 450, 0.001);
-    expect(second).toMatchObject({ spentTokens: 1_050, remainingTokens: -50, exhausted: true });
+    const second = await charge(id, 450, 0.001);
+    expect(second).toMatchObject({ spentTokens: 1_050, remainingTokens: -50, turns: 2 });
     expect(second.costUsd).toBeCloseTo(0.0133, 10);
     const record = await runs.requireAgent(id);
     expect([record.spentTokens, record.costUsd]).toEqual([1_050, 0.0133]);
@@ -90,25 +96,25 @@ describe("BudgetStore.charge", () => {
   it("counts what children hold as not available to the parent", async () => {
     const parent = await createAgent(1_000);
     await spawnChild(parent, 700);
-    expect(await budgets.charge(parent, 300, 0)).toMatchObject({ remainingTokens: 0, exhausted: true });
+    expect(await charge(parent, 300, 0)).toMatchObject({ remainingTokens: 0 });
   });
 
   it("refuses to invent an agent that has no record", async () => {
-    await expect(budgets.charge("rbudget/ghost", 10, 0)).rejects.toBeInstanceOf(RecordNotFoundError);
+    await expect(charge("rbudget/ghost", 10, 0)).rejects.toBeInstanceOf(RecordNotFoundError);
     expect(await testRedis.redis.exists(testRedis.keys.agent("rbudget/ghost"))).toBe(0);
   });
 
   it("rejects token counts that are not whole numbers", async () => {
     const id = await createAgent(100);
-    await expect(budgets.charge(id, 1.5, 0)).rejects.toThrow(/whole number/);
-    await expect(budgets.charge(id, -1, 0)).rejects.toThrow(/whole number/);
+    await expect(charge(id, 1.5, 0)).rejects.toThrow(/whole number/);
+    await expect(charge(id, -1, 0)).rejects.toThrow(/whole number/);
   });
 });
 
 describe("BudgetStore.reserveForChild", () => {
   it("gives the default share of what the parent has left, and commits it on the parent", async () => {
     const parent = await createAgent(10_000);
-    await budgets.charge(parent, 2_000, 0);
+    await charge(parent, 2_000, 0);
     const child = await spawnChild(parent, undefined, 0.25);
     expect(child.granted).toBe(2_000);
     expect(await budgets.snapshot(parent)).toMatchObject({
@@ -129,7 +135,7 @@ describe("BudgetStore.reserveForChild", () => {
 
   it("refuses more than the parent has left with a reason the model can act on", async () => {
     const parent = await createAgent(5_000);
-    await budgets.charge(parent, 4_000, 0);
+    await charge(parent, 4_000, 0);
     const refusal = await budgets.reserveForChild(parent, "rbudget/too-big", 2_000, 0.25);
     expect(refusal).toEqual({
       refused:
@@ -160,7 +166,7 @@ describe("BudgetStore.releaseChild", () => {
   it("returns what the child did not spend, once", async () => {
     const parent = await createAgent(10_000);
     const child = await spawnChild(parent, 4_000);
-    await budgets.charge(child.id, 1_500, 0);
+    await charge(child.id, 1_500, 0);
     expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: 2_500 });
     expect(await budgets.snapshot(parent)).toMatchObject({
       childCommittedTokens: 1_500,
@@ -174,17 +180,17 @@ describe("BudgetStore.releaseChild", () => {
     const root = await createAgent(10_000);
     const child = await spawnChild(root, 6_000);
     const grandchild = await spawnChild(child.id, 2_000);
-    await budgets.charge(child.id, 1_000, 0);
+    await charge(child.id, 1_000, 0);
     expect(await budgets.releaseChild(root, child.id)).toEqual({ returnedTokens: 3_000 });
     expect((await budgets.snapshot(root))!.childCommittedTokens).toBe(3_000);
-    await budgets.charge(grandchild.id, 500, 0);
+    await charge(grandchild.id, 500, 0);
     expect(await budgets.releaseChild(child.id, grandchild.id)).toEqual({ returnedTokens: 1_500 });
   });
 
   it("makes the parent carry a child's overshoot on its last call", async () => {
     const parent = await createAgent(10_000);
     const child = await spawnChild(parent, 1_000);
-    await budgets.charge(child.id, 1_200, 0);
+    await charge(child.id, 1_200, 0);
     expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: -200 });
     expect(await remaining(parent)).toBe(8_800);
   });
@@ -199,7 +205,7 @@ describe("every budget script at its edges", () => {
   it("releases a child that spent exactly its budget (unused = 0, which Lua would send as -0)", async () => {
     const parent = await createAgent(10_000);
     const child = await spawnChild(parent, 3_000);
-    await budgets.charge(child.id, 3_000, 0);
+    await charge(child.id, 3_000, 0);
     expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: 0 });
     expect(await budgets.snapshot(parent)).toMatchObject({
       childCommittedTokens: 3_000,
@@ -211,7 +217,7 @@ describe("every budget script at its edges", () => {
   it("releases a child whose only call was exactly its whole budget", async () => {
     const parent = await createAgent(5_000);
     const child = await spawnChild(parent, 1);
-    expect(await budgets.charge(child.id, 1, 0)).toMatchObject({ remainingTokens: 0, exhausted: true });
+    expect(await charge(child.id, 1, 0)).toMatchObject({ remainingTokens: 0 });
     expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: 0 });
     expect(await remaining(parent)).toBe(4_999);
   });
@@ -226,8 +232,8 @@ describe("every budget script at its edges", () => {
   it("makes the parent carry an overshoot (negative unused) from a child's last call", async () => {
     const parent = await createAgent(5_000);
     const child = await spawnChild(parent, 500);
-    await budgets.charge(child.id, 499, 0);
-    await budgets.charge(child.id, 2, 0);
+    await charge(child.id, 499, 0);
+    await charge(child.id, 2, 0);
     expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: -1 });
     expect(await budgets.snapshot(parent)).toMatchObject({
       childCommittedTokens: 501,
@@ -237,7 +243,7 @@ describe("every budget script at its edges", () => {
 
   it("reserves exactly everything a parent has left, and then nothing more", async () => {
     const parent = await createAgent(1_000);
-    await budgets.charge(parent, 400, 0);
+    await charge(parent, 400, 0);
     expect(await budgets.reserveForChild(parent, "rbudget/all-of-it", 600, 0.25)).toEqual({ granted: 600 });
     expect(await remaining(parent)).toBe(0);
     expect(await budgets.reserveForChild(parent, "rbudget/one-more", undefined, 0.25)).toHaveProperty(
@@ -248,11 +254,11 @@ describe("every budget script at its edges", () => {
   it("continues a child released at exactly its budget, and releases it again at exactly its new budget", async () => {
     const parent = await createAgent(10_000);
     const child = await spawnChild(parent, 1_000);
-    await budgets.charge(child.id, 1_000, 0);
+    await charge(child.id, 1_000, 0);
     await budgets.releaseChild(parent, child.id);
     expect(await budgets.addBudget(child.id, 500)).toEqual({ budgetTokens: 1_500 });
     expect((await budgets.snapshot(parent))!.childCommittedTokens).toBe(1_500);
-    await budgets.charge(child.id, 500, 0);
+    await charge(child.id, 500, 0);
     expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: 0 });
     expect((await budgets.snapshot(parent))!.childCommittedTokens).toBe(1_500);
   });
@@ -260,7 +266,7 @@ describe("every budget script at its edges", () => {
   it("retries (adds nothing to) a child that is still running at exactly its budget", async () => {
     const parent = await createAgent(10_000);
     const child = await spawnChild(parent, 1_000);
-    await budgets.charge(child.id, 999, 0);
+    await charge(child.id, 999, 0);
     expect(await budgets.addBudget(child.id, 0)).toEqual({ budgetTokens: 1_000 });
     expect((await budgets.snapshot(parent))!.childCommittedTokens).toBe(1_000);
   });
@@ -269,7 +275,7 @@ describe("every budget script at its edges", () => {
 describe("BudgetStore.addBudget (continue)", () => {
   it("simply adds to a top-level agent", async () => {
     const root = await createAgent(2_000);
-    await budgets.charge(root, 2_100, 0);
+    await charge(root, 2_100, 0);
     expect(await budgets.addBudget(root, 1_000)).toEqual({ budgetTokens: 3_000 });
     expect(await remaining(root)).toBe(900);
   });
@@ -277,7 +283,7 @@ describe("BudgetStore.addBudget (continue)", () => {
   it("takes a running child's extra from its parent", async () => {
     const parent = await createAgent(10_000);
     const child = await spawnChild(parent, 2_000);
-    await budgets.charge(child.id, 2_000, 0);
+    await charge(child.id, 2_000, 0);
     expect(await budgets.addBudget(child.id, 1_000)).toEqual({ budgetTokens: 3_000 });
     expect(await budgets.snapshot(parent)).toMatchObject({
       childCommittedTokens: 3_000,
@@ -289,7 +295,7 @@ describe("BudgetStore.addBudget (continue)", () => {
   it("re-reserves a released child's new budget minus what it used, then releases cleanly again", async () => {
     const parent = await createAgent(10_000);
     const child = await spawnChild(parent, 2_000);
-    await budgets.charge(child.id, 2_100, 0);
+    await charge(child.id, 2_100, 0);
     await budgets.releaseChild(parent, child.id);
     expect((await budgets.snapshot(parent))!.childCommittedTokens).toBe(2_100);
 
@@ -298,7 +304,7 @@ describe("BudgetStore.addBudget (continue)", () => {
     expect((await budgets.snapshot(parent))!.childCommittedTokens).toBe(3_000);
     expect(await remaining(child.id)).toBe(900);
 
-    await budgets.charge(child.id, 400, 0);
+    await charge(child.id, 400, 0);
     expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: 500 });
     expect(await budgets.snapshot(parent)).toMatchObject({
       childCommittedTokens: 2_500,
@@ -309,7 +315,7 @@ describe("BudgetStore.addBudget (continue)", () => {
   it("refuses when the parent cannot cover the extra, and changes nothing", async () => {
     const parent = await createAgent(3_000);
     const child = await spawnChild(parent, 2_500);
-    await budgets.charge(parent, 400, 0);
+    await charge(parent, 400, 0);
     expect(await budgets.addBudget(child.id, 1_000)).toEqual({
       refused:
         "the parent agent has only 100 tokens of budget left, and this needs 1,000; give the parent more budget first, or ask for less",
@@ -320,9 +326,130 @@ describe("BudgetStore.addBudget (continue)", () => {
 
   it("refuses an increase that would still leave nothing to spend", async () => {
     const root = await createAgent(1_000);
-    await budgets.charge(root, 1_600, 0);
+    await charge(root, 1_600, 0);
     expect(await budgets.addBudget(root, 500)).toHaveProperty("refused");
     expect((await budgets.snapshot(root))!.budgetTokens).toBe(1_000);
+  });
+});
+
+describe("model call reservations", () => {
+  function reserve(
+    agentId: string,
+    reservationId: string,
+    inputTokens: number,
+    wanted: number,
+    minimum = 100,
+  ) {
+    return budgets.reserveCall(agentId, {
+      reservationId,
+      inputTokens,
+      wantedAnswerTokens: wanted,
+      minimumAnswerTokens: minimum,
+    });
+  }
+
+  it("holds a call's worst case until it is settled to what it cost, and counts it as a turn", async () => {
+    const id = await createAgent(10_000);
+    expect(await reserve(id, "c1", 2_000, 3_000)).toEqual({
+      granted: true,
+      answerTokens: 3_000,
+      reservedTokens: 5_000,
+    });
+    expect(await budgets.snapshot(id)).toMatchObject({ reservedTokens: 5_000, remainingTokens: 5_000 });
+    expect(
+      await budgets.settleCall(id, "c1", { tokens: 2_400, costUsd: 0.01, answered: true }),
+    ).toMatchObject({
+      spentTokens: 2_400,
+      remainingTokens: 7_600,
+      turns: 1,
+      wasReserved: true,
+    });
+    expect(await budgets.snapshot(id)).toMatchObject({ reservedTokens: 0, remainingTokens: 7_600 });
+    expect(await testRedis.redis.hlen(testRedis.keys.agentCallReservations(id))).toBe(0);
+  });
+
+  it("lowers the answer to what is left, and refuses only when not even the smallest answer fits", async () => {
+    const id = await createAgent(1_000);
+    expect(await reserve(id, "a", 600, 64_000)).toMatchObject({ granted: true, answerTokens: 400 });
+    const refused = await reserve(id, "b", 10, 64_000);
+    expect(refused).toMatchObject({ granted: false, reason: "budget" });
+    expect(refused.granted === false && refused.reason === "budget" && refused.snapshot).toMatchObject({
+      reservedTokens: 1_000,
+      remainingTokens: 0,
+    });
+    // A call that asks for less than the smallest answer gets it when it fits.
+    await budgets.settleCall(id, "a", { tokens: 700, costUsd: 0, answered: true });
+    expect(await reserve(id, "c", 200, 50)).toMatchObject({ granted: true, answerTokens: 50 });
+    expect(await reserve(id, "d", 0, 1_000)).toMatchObject({ granted: false, reason: "budget" });
+  });
+
+  it("keeps what calls in flight hold from a sub-agent, and what children hold from calls", async () => {
+    const parent = await createAgent(10_000);
+    await reserve(parent, "big", 4_000, 4_000);
+    expect(await budgets.reserveForChild(parent, "rbudget/too-big", 2_500, 0.25)).toHaveProperty("refused");
+    await spawnChild(parent, 2_000);
+    expect(await reserve(parent, "small", 100, 64_000)).toMatchObject({ granted: false, reason: "budget" });
+  });
+
+  it("refuses a call when answered calls and calls in flight reach the turn limit", async () => {
+    const id = await createAgent(1_000_000, undefined, 10);
+    for (let turn = 0; turn < 8; turn += 1) await charge(id, 10, 0);
+    await reserve(id, "t9", 10, 10);
+    await reserve(id, "t10", 10, 10);
+    expect(await reserve(id, "t11", 10, 10)).toEqual({
+      granted: false,
+      reason: "turns",
+      turns: 8,
+      maxTurns: 10,
+      inFlight: 2,
+    });
+    // A call that the model never answered (an error) is no turn: its place is free again.
+    await budgets.settleCall(id, "t10", { tokens: 0, costUsd: 0, answered: false });
+    expect(await reserve(id, "t10b", 10, 10)).toMatchObject({ granted: true });
+    await budgets.settleCall(id, "t9", { tokens: 20, costUsd: 0, answered: true });
+    await budgets.settleCall(id, "t10b", { tokens: 20, costUsd: 0, answered: true });
+    expect(await reserve(id, "t11", 10, 10)).toMatchObject({ granted: false, reason: "turns", turns: 10 });
+  });
+
+  it("drops a dead worker's reservations, and settles a dropped one by charging it only", async () => {
+    const id = await createAgent(10_000);
+    await reserve(id, "x", 1_000, 2_000);
+    await reserve(id, "y", 1_000, 2_000);
+    expect(await budgets.dropCallReservations(id)).toBe(6_000);
+    expect(await budgets.snapshot(id)).toMatchObject({ reservedTokens: 0, remainingTokens: 10_000 });
+    expect(await budgets.settleCall(id, "x", { tokens: 1_500, costUsd: 0, answered: true })).toMatchObject({
+      remainingTokens: 8_500,
+      wasReserved: false,
+    });
+    expect((await budgets.snapshot(id))?.reservedTokens).toBe(0);
+  });
+
+  it("gives a parent back what an ended child still had reserved", async () => {
+    const parent = await createAgent(10_000);
+    const child = await spawnChild(parent, 4_000);
+    await reserve(child.id, "left-behind", 1_000, 1_000);
+    await charge(child.id, 500, 0);
+    expect(await budgets.releaseChild(parent, child.id)).toEqual({ returnedTokens: 3_500 });
+    expect(await budgets.snapshot(child.id)).toMatchObject({ reservedTokens: 0 });
+    expect(await testRedis.redis.exists(testRedis.keys.agentCallReservations(child.id))).toBe(0);
+  });
+
+  it("never lets parallel calls reserve more than the budget, however they race", async () => {
+    const id = await createAgent(20_000);
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, index) => reserve(id, `p${index}`, 300, 1_000, 500)),
+    );
+    const granted = results.filter((result) => result.granted);
+    const held = granted.reduce((sum, result) => sum + (result.granted ? result.reservedTokens : 0), 0);
+    expect(held).toBeLessThanOrEqual(20_000);
+    // 15 whole calls of 1,300 fit; the 500 left cannot hold 300 of input and a 500-token answer.
+    expect(granted.length).toBe(15);
+    expect(await budgets.snapshot(id)).toMatchObject({ reservedTokens: held });
+  });
+
+  it("refuses to invent an agent that has no record", async () => {
+    await expect(reserve("rbudget/ghost", "g", 1, 1)).rejects.toBeInstanceOf(RecordNotFoundError);
+    expect(await testRedis.redis.exists(testRedis.keys.agent("rbudget/ghost"))).toBe(0);
   });
 });
 
@@ -350,7 +477,7 @@ describe("daily token counts", () => {
 describe("concurrency", () => {
   it("loses no update under many parallel charges", async () => {
     const id = await createAgent(1_000_000);
-    await Promise.all(Array.from({ length: 400 }, () => budgets.charge(id, 7, 0.5)));
+    await Promise.all(Array.from({ length: 400 }, () => charge(id, 7, 0.5)));
     expect(await budgets.snapshot(id)).toMatchObject({ spentTokens: 2_800, costUsd: 200 });
   });
 
@@ -407,10 +534,8 @@ interface TreeOutcome {
 
 /**
  * A tree of agents that spend, spawn and end. Each agent draws from its own generator (seeded by
- * the seed and its id), so what it decides never depends on how the agents interleave. Like a
- * real agent, it calls the model only while it has at least the call's cost left (what the
- * gateway guarantees), and it spends exactly what it has left when a call would cost more
- * half of the time, so children end at exactly their budget.
+ * the seed and its id), so what it decides never depends on how the agents interleave. Its model
+ * calls go through reserveCall and settleCall, as the gateway's do.
  * `rounds` runs one step of every live agent per round, in order; `parallel` runs them at once.
  */
 async function simulateTree(options: {
@@ -438,12 +563,22 @@ async function simulateTree(options: {
         }
         continue;
       }
-      const cost = 50 + Math.floor(random() * 400);
-      const left = await remaining(agentId);
-      if (left <= 0) break;
-      const spendAll = left < cost && random() < 0.5;
-      if (left < cost && !spendAll) break;
-      await budgets.charge(agentId, spendAll ? left : cost, 0);
+      // A model call as the gateway makes it: reserve its worst case, then settle to its cost,
+      // which is its whole reservation half of the time (so children end at exactly their budget).
+      const inputTokens = 25 + Math.floor(random() * 200);
+      const wantedAnswerTokens = 25 + Math.floor(random() * 200);
+      const reservationId = `${agentId}#${step}`;
+      const reservation = await budgets.reserveCall(agentId, {
+        reservationId,
+        inputTokens,
+        wantedAnswerTokens,
+        minimumAnswerTokens: 1,
+      });
+      const share = random();
+      if (!reservation.granted) break;
+      const tokens =
+        share < 0.5 ? reservation.reservedTokens : inputTokens + Math.floor(share * reservation.answerTokens);
+      await budgets.settleCall(agentId, reservationId, { tokens, costUsd: 0, answered: true });
     }
     // A parent ends only after its children: run them to their end, then release each.
     await runAll(children.map((child) => child.steps));

@@ -1,6 +1,10 @@
 // A stand-in for the Anthropic Messages API that the real `claude` CLI talks to in tests.
 // Each agent's task carries a tag `[[script:<name>]]`; the named script decides, turn by turn,
 // which text and tool calls the "model" answers with. The CLI then really runs those tools.
+// Like the API, it answers count_tokens with the input tokens its answer to the same messages
+// will report (the script runs once per step: the turn is kept for the answer), and never
+// answers with more output tokens than max_tokens allows.
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { closeServer, listenOnLoopback, loopbackOrigin } from "./loopback-server.ts";
 
@@ -20,6 +24,8 @@ export interface ModelTurn {
   delayMs?: number;
   /** Answer this request with an HTTP error and the API's JSON error body instead of a message. */
   httpError?: HttpError;
+  /** `usage.server_tool_use` of the answer, e.g. `{ web_search_requests: 1 }`. */
+  serverToolUse?: Record<string, number>;
 }
 
 export interface HttpError {
@@ -51,6 +57,8 @@ export interface RecordedRequest {
   bytes: number;
   apiKey: string | undefined;
   sessionId: string | undefined;
+  /** The request's `anthropic-beta` values. */
+  betas: string[];
   scriptName: string | undefined;
   body: MessagesBody;
 }
@@ -59,7 +67,7 @@ interface MessagesBody {
   model?: string;
   max_tokens?: number;
   system?: string | { type: string; text?: string }[];
-  tools?: { name: string }[];
+  tools?: { name: string; type?: string }[];
   messages: { role: string; content: string | ContentBlock[] }[];
 }
 
@@ -73,9 +81,16 @@ const scriptTagPattern = /\[\[script:([\w-]+)\]\]/;
 
 export class ScriptedModel {
   readonly requests: RecordedRequest[] = [];
+  /** count_tokens requests, in order. */
+  readonly countRequests: RecordedRequest[] = [];
   private readonly scripts = new Map<string, ModelScript>();
+  /** Turns decided for a count_tokens request, kept for the answer to the same messages. */
+  private readonly decidedTurns = new Map<string, ModelTurn>();
   private readonly server: Server;
   private messageCounter = 0;
+  private answering = 0;
+  /** The most messages requests that were being answered at once. */
+  mostAnsweredAtOnce = 0;
 
   constructor() {
     this.server = createServer((request, response) => {
@@ -116,11 +131,8 @@ export class ScriptedModel {
       return;
     }
     const raw = await readBody(request);
-    if (path.startsWith("/v1/messages/count_tokens")) {
-      json(response, 200, { input_tokens: Math.ceil(raw.length / 4) });
-      return;
-    }
-    if (!path.startsWith("/v1/messages")) {
+    const counting = path.startsWith("/v1/messages/count_tokens");
+    if (!counting && !path.startsWith("/v1/messages")) {
       json(response, 404, { type: "error", error: { type: "not_found_error", message: path } });
       return;
     }
@@ -132,36 +144,60 @@ export class ScriptedModel {
       bytes: Buffer.byteLength(raw),
       apiKey: headerValue(request, "x-api-key"),
       sessionId: headerValue(request, "x-claude-code-session-id"),
+      betas: (headerValue(request, "anthropic-beta") ?? "")
+        .split(",")
+        .map((beta) => beta.trim())
+        .filter((beta) => beta !== ""),
       scriptName,
       body,
     };
-    this.requests.push(recorded);
-
-    const script = scriptName === undefined ? undefined : this.scripts.get(scriptName);
-    if (script === undefined || (body.tools ?? []).length === 0) {
-      // Side requests the CLI makes on its own (no tools offered) get a plain short answer.
-      this.streamTurn(response, { text: script === undefined ? "No script for this prompt." : "ok" });
+    (counting ? this.countRequests : this.requests).push(recorded);
+    const key = turnKey(body);
+    const turn = this.decidedTurns.get(key) ?? this.decideTurn(body, prompt, scriptName, recorded);
+    if (counting) {
+      this.decidedTurns.set(key, turn);
+      json(response, 200, { input_tokens: turn.inputTokens ?? 100 });
       return;
     }
+    this.decidedTurns.delete(key);
+    this.answering += 1;
+    this.mostAnsweredAtOnce = Math.max(this.mostAnsweredAtOnce, this.answering);
+    try {
+      if (turn.delayMs) await new Promise((resolve) => setTimeout(resolve, turn.delayMs));
+      if (turn.httpError !== undefined) {
+        const { status, type = "api_error", message = "scripted error", headers = {} } = turn.httpError;
+        response.writeHead(status, { "content-type": "application/json", ...headers });
+        response.end(JSON.stringify({ type: "error", error: { type, message } }));
+        return;
+      }
+      this.streamTurn(response, turn, body.max_tokens);
+    } finally {
+      this.answering -= 1;
+    }
+  }
+
+  private decideTurn(
+    body: MessagesBody,
+    prompt: string,
+    scriptName: string | undefined,
+    recorded: RecordedRequest,
+  ): ModelTurn {
+    const script = scriptName === undefined ? undefined : this.scripts.get(scriptName);
+    // Side requests the CLI makes on its own (no tools offered) get a plain short answer.
+    if (script === undefined || (body.tools ?? []).length === 0) {
+      return { text: script === undefined ? "No script for this prompt." : "ok" };
+    }
     const lastUser = [...body.messages].reverse().find((message) => message.role === "user");
-    const turn = script({
+    return script({
       prompt,
       step: body.messages.filter((message) => message.role === "assistant").length,
       cwd: workingDirectoryOf(body.system),
       lastUserText: textOf(lastUser?.content),
       request: recorded,
     });
-    if (turn.delayMs) await new Promise((resolve) => setTimeout(resolve, turn.delayMs));
-    if (turn.httpError !== undefined) {
-      const { status, type = "api_error", message = "scripted error", headers = {} } = turn.httpError;
-      response.writeHead(status, { "content-type": "application/json", ...headers });
-      response.end(JSON.stringify({ type: "error", error: { type, message } }));
-      return;
-    }
-    this.streamTurn(response, turn);
   }
 
-  private streamTurn(response: ServerResponse, turn: ModelTurn): void {
+  private streamTurn(response: ServerResponse, turn: ModelTurn, maxTokens: number | undefined): void {
     this.messageCounter += 1;
     const messageId = `msg_scripted_${this.messageCounter}`;
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -210,11 +246,18 @@ export class ScriptedModel {
       send("content_block_stop", { type: "content_block_stop", index });
       index += 1;
     }
-    const stopReason = (turn.toolCalls ?? []).length > 0 ? "tool_use" : "end_turn";
+    // Like the API, never more output than max_tokens allows (it then stops for that reason).
+    const wanted = turn.outputTokens ?? 20;
+    const outputTokens = maxTokens === undefined ? wanted : Math.min(wanted, maxTokens);
+    const stopReason =
+      outputTokens < wanted ? "max_tokens" : (turn.toolCalls ?? []).length > 0 ? "tool_use" : "end_turn";
     send("message_delta", {
       type: "message_delta",
       delta: { stop_reason: stopReason, stop_sequence: null },
-      usage: { output_tokens: turn.outputTokens ?? 20 },
+      usage: {
+        output_tokens: outputTokens,
+        ...(turn.serverToolUse === undefined ? {} : { server_tool_use: turn.serverToolUse }),
+      },
     });
     send("message_stop", { type: "message_stop" });
     response.end();
@@ -225,6 +268,13 @@ async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Which answer a request is for: the same messages of the same model, counted or answered. */
+function turnKey(body: MessagesBody): string {
+  return createHash("sha256")
+    .update(JSON.stringify([body.model, body.messages]))
+    .digest("hex");
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {

@@ -1,15 +1,15 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { chargedTokens } from "../../src/gateway/message-usage.ts";
-import { SseUsageReader } from "../../src/gateway/sse-usage-reader.ts";
+import { SseAnswerReader } from "../../src/gateway/sse-answer-reader.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/sse/${name}`, import.meta.url));
 
-function read(chunks: Buffer[]): SseUsageReader {
-  const reader = new SseUsageReader();
+function read(chunks: Buffer[]) {
+  const reader = new SseAnswerReader();
   for (const chunk of chunks) reader.push(chunk);
   reader.end();
-  return reader;
+  return reader.summary;
 }
 
 function splitEvery(bytes: Buffer, size: number): Buffer[] {
@@ -19,16 +19,34 @@ function splitEvery(bytes: Buffer, size: number): Buffer[] {
   return chunks;
 }
 
-describe("SseUsageReader on recorded answers", () => {
-  it("reads message_start usage and the final cumulative message_delta", () => {
-    const reader = read([fixture("docs-web-search.sse")]);
-    expect(reader.model).toBe("claude-opus-4-7");
-    expect(reader.usage).toEqual({
+describe("SseAnswerReader on recorded answers", () => {
+  it("reads message_start usage, the final cumulative message_delta and its server tool requests", () => {
+    const answer = read([fixture("docs-web-search.sse")]);
+    expect(answer.model).toBe("claude-opus-4-7");
+    expect(answer.usage).toEqual({
       inputTokens: 10_682,
       outputTokens: 510,
       cacheCreationInputTokens: 0,
       cacheReadInputTokens: 0,
       cacheCreation1hInputTokens: 0,
+      serverToolRequests: { web_search_requests: 1 },
+    });
+    expect(answer.stopReason).toBe("end_turn");
+  });
+
+  it("reads the text the model wrote and why it stopped", () => {
+    const text = read([fixture("docs-basic-text.sse")]);
+    expect(text).toMatchObject({ stopReason: "end_turn", text: expect.any(String), textTruncated: false });
+    expect(text.text.length).toBeGreaterThan(0);
+    const tool = read([fixture("docs-tool-use.sse")]);
+    expect(tool.stopReason).toBe("tool_use");
+    expect(tool.contentChars).toBeGreaterThan(0);
+  });
+
+  it("reads an error event that breaks a stream off", () => {
+    expect(read([fixture("docs-error-midstream.sse")]).error).toEqual({
+      type: "overloaded_error",
+      message: expect.any(String),
     });
   });
 
@@ -40,14 +58,15 @@ describe("SseUsageReader on recorded answers", () => {
       cacheCreationInputTokens: 3_000,
       cacheReadInputTokens: 40_000,
       cacheCreation1hInputTokens: 1_000,
+      serverToolRequests: {},
     });
     expect(chargedTokens(usage)).toBe(3_242);
   });
 
   it("gives the same answer whatever the chunk boundaries, split characters included", () => {
     for (const file of ["docs-tool-use.sse", "prompt-cache-usage.sse", "recorded-haiku-tool.sse"]) {
-      const whole = read([fixture(file)]).usage;
-      for (const size of [1, 2, 3, 5, 64]) expect(read(splitEvery(fixture(file), size)).usage).toEqual(whole);
+      const whole = read([fixture(file)]);
+      for (const size of [1, 2, 3, 5, 64]) expect(read(splitEvery(fixture(file), size))).toEqual(whole);
     }
   });
 
@@ -66,6 +85,16 @@ describe("SseUsageReader on recorded answers", () => {
   it("has no usage when no usage event arrived", () => {
     expect(read([Buffer.from('event: ping\ndata: {"type":"ping"}\n\n')]).usage).toBeUndefined();
     expect(read([]).usage).toBeUndefined();
+  });
+
+  it("keeps at most a bounded final text", () => {
+    const delta = (text: string) =>
+      `event: content_block_delta\ndata: ${JSON.stringify({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } })}\n\n`;
+    const start = `event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n`;
+    const piece = "y".repeat(100_000);
+    const answer = read([Buffer.from(start + Array.from({ length: 12 }, () => delta(piece)).join(""))]);
+    expect(answer.text.length).toBe(1_000_000);
+    expect(answer.textTruncated).toBe(true);
   });
 
   it("skips huge content lines without keeping them, and still reads the events after them", () => {
