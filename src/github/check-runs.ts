@@ -1,5 +1,7 @@
-// Check run writes, one check run per agent. The agent id travels as `external_id`, so a check
-// run whose id was not saved (a crash right after creating it) is found again, not duplicated.
+// Check run writes, one check run per agent and attempt: a completed check run is final on
+// GitHub, so a retried or continued agent gets a new one with the same name and `external_id`
+// (the agent id), and the newest is the agent's. A check run whose id was not saved (a crash
+// right after creating it) is found again by external_id, not duplicated.
 import type { GitHubClient } from "./github-app.ts";
 import type { Repository } from "./pull-requests.ts";
 
@@ -52,17 +54,28 @@ function requestFields(content: CheckRunContent) {
   };
 }
 
+export interface CheckRunRef {
+  id: number;
+  /** The check run's page on GitHub. */
+  url: string;
+}
+
+export interface FoundCheckRun extends CheckRunRef {
+  status: string;
+  conclusion: string | null;
+}
+
 export async function createCheckRun(
   client: GitHubClient,
   repository: Repository,
   content: CheckRunContent,
-): Promise<number> {
+): Promise<CheckRunRef> {
   const { data } = await client.rest.checks.create({
     ...repository,
     head_sha: content.headSha,
     ...requestFields(content),
   });
-  return data.id;
+  return { id: data.id, url: data.html_url ?? data.url };
 }
 
 export async function updateCheckRun(
@@ -74,18 +87,42 @@ export async function updateCheckRun(
   await client.rest.checks.update({ ...repository, check_run_id: checkRunId, ...requestFields(content) });
 }
 
-export async function findCheckRunByExternalId(
+/** Whether the check run is completed (then GitHub keeps its status and conclusion). */
+export async function isCheckRunCompleted(
+  client: GitHubClient,
+  repository: Repository,
+  checkRunId: number,
+): Promise<boolean> {
+  const { data } = await client.rest.checks.get({ ...repository, check_run_id: checkRunId });
+  return data.status === "completed";
+}
+
+/** The newest check run of the commit with this name and external_id (ids only grow). */
+export async function findNewestCheckRunByExternalId(
   client: GitHubClient,
   repository: Repository,
   headSha: string,
   name: string,
   externalId: string,
-): Promise<number | undefined> {
+): Promise<FoundCheckRun | undefined> {
   const { data } = await client.rest.checks.listForRef({
     ...repository,
     ref: headSha,
     check_name: name,
+    filter: "all",
     per_page: 100,
   });
-  return data.check_runs.find((run) => run.external_id === externalId)?.id;
+  const newest = data.check_runs
+    .filter((run) => run.external_id === externalId)
+    .reduce<(typeof data.check_runs)[number] | undefined>(
+      (best, run) => (best === undefined || run.id > best.id ? run : best),
+      undefined,
+    );
+  if (newest === undefined) return undefined;
+  return {
+    id: newest.id,
+    url: newest.html_url ?? newest.url,
+    status: newest.status,
+    conclusion: newest.conclusion,
+  };
 }

@@ -4,6 +4,7 @@
 
 import type { Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
+import { expiryAwareTokenCache, isTokenCache } from "./installation-token-cache.ts";
 
 export type GitHubClient = InstanceType<typeof ProbotOctokit>;
 
@@ -27,16 +28,23 @@ function isRequest(value: unknown): value is RequestWithDefaults {
 }
 
 /**
- * Probot gives @octokit/auth-app a `request` aimed at api.github.com: API calls still reach
- * GHE_HOST (they pass their own base URL), but `client.auth()` (the token for git) and a
- * worker's first token would be minted at github.com. Aim it at the client's base URL.
+ * Two fixes to the options Probot gives @octokit/auth-app:
+ * - its `request` is aimed at api.github.com: API calls still reach GHE_HOST (they pass their
+ *   own base URL), but `client.auth()` (the token for git) and a worker's first token would be
+ *   minted at github.com. Aim it at the client's base URL.
+ * - its token cache ignores `expires_at`: a token about to expire must read as missing.
  */
 function appAuthOptions(options: OctokitOptions | undefined): unknown {
   const auth: unknown = options?.auth;
+  if (typeof auth !== "object" || auth === null) return auth;
   const baseUrl = options?.baseUrl;
-  if (baseUrl === undefined || typeof auth !== "object" || auth === null) return auth;
-  if (!("request" in auth) || !isRequest(auth.request)) return auth;
-  return { ...auth, request: auth.request.defaults({ baseUrl }) };
+  return {
+    ...auth,
+    ...("request" in auth && isRequest(auth.request) && baseUrl !== undefined
+      ? { request: auth.request.defaults({ baseUrl }) }
+      : {}),
+    ...("cache" in auth && isTokenCache(auth.cache) ? { cache: expiryAwareTokenCache(auth.cache) } : {}),
+  };
 }
 
 export interface GitHubAppOptions {
@@ -64,7 +72,10 @@ export function githubApiBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.GHE_HOST ? `${env.GHE_PROTOCOL || "https"}://${env.GHE_HOST}/api/v3` : "https://api.github.com";
 }
 
-/** An installation token for one git command (push/fetch over https). */
+/**
+ * An installation token for one git command (push/fetch over https): ask right before each one,
+ * since tokens expire after an hour; a cached one is reused while it has minutes to live.
+ */
 export async function installationToken(client: GitHubClient): Promise<string> {
   const authentication = (await client.auth({ type: "installation" })) as { token: string };
   return authentication.token;

@@ -1,12 +1,7 @@
 // Writes one report target to GitHub from the current records: renders it, then creates or
 // updates the GitHub object. Creation is always preceded by a lookup (stored id, external_id,
 // marker or head branch), so no object is ever created twice for the same agent or run.
-import {
-  type CheckRunContent,
-  createCheckRun,
-  findCheckRunByExternalId,
-  updateCheckRun,
-} from "../github/check-runs.ts";
+import type { CheckRunContent } from "../github/check-runs.ts";
 import {
   createIssueComment,
   findIssueCommentWithMarker,
@@ -21,6 +16,7 @@ import type { ReportTarget } from "./report-targets.ts";
 import { renderCheckRun } from "./views/check-run-view.ts";
 import { renderPullRequest } from "./views/pull-request-view.ts";
 import { renderTrackingComment, trackingCommentMarker } from "./views/tracking-comment-view.ts";
+import { hasOwnCheckRun, writeCheckRun } from "./write-check-run.ts";
 import { prepareReactionWrite, prepareReplyWrite } from "./write-outbox.ts";
 
 export interface Links {
@@ -119,25 +115,12 @@ async function prepareAgentWrite(
       resultExcerpt: result?.text,
       detailsUrl: links.agentPage(agent),
     });
-    const final = agent.checkRunId === undefined || isTerminal(agent.state);
+    // A new check run (first, or for a retry or continue) is as urgent as a final state.
+    const final = !hasOwnCheckRun(agent) || isTerminal(agent.state);
     return {
       installationId: run.installationId,
       priority: final ? "final" : "progress",
-      perform: async (client, claim) => {
-        const knownId =
-          agent.checkRunId ??
-          (await findCheckRunByExternalId(client, repository, run.headSha, content.name, agent.id));
-        await claim();
-        if (knownId === undefined) {
-          const id = await createCheckRun(client, repository, content);
-          await store.updateAgent(agent.id, { checkRunId: id });
-          // The tracking comment links the new check run; that can wait for the next update.
-          return { alsoDirty: [{ kind: "comment", runId: run.id }], urgent: false };
-        }
-        await updateCheckRun(client, repository, knownId, content);
-        if (agent.checkRunId === undefined) await store.updateAgent(agent.id, { checkRunId: knownId });
-        return noEffect;
-      },
+      perform: (client, claim) => writeCheckRun({ store, run, agent, content }, client, claim),
     };
   }
 
@@ -179,9 +162,10 @@ async function prepareAgentWrite(
   };
 }
 
+/** The agent's newest check run, as GitHub gave its address (records from before it was kept: github.com). */
 function checkRunUrl(run: RunRecord, agent: AgentRecord): string | undefined {
   if (agent.checkRunId === undefined) return undefined;
-  return `https://github.com/${run.owner}/${run.repo}/runs/${agent.checkRunId}`;
+  return agent.checkRunUrl ?? `https://github.com/${run.owner}/${run.repo}/runs/${agent.checkRunId}`;
 }
 
 /** Said in the tracking comment while agents of the run wait for a free slot of the repository. */

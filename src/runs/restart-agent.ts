@@ -1,7 +1,8 @@
 // Retry and continue: an agent that has ended gets a new job (a new generation) on the same
-// branch, same check run and same pull request. Retry starts a fresh session; continue resumes
-// the same session with more budget (by default half as much again, from its parent if it has one),
-// at most the most a `--budget` may ask for, as with run.
+// branch and same pull request, and a new check run (a completed one is final on GitHub; the
+// reporter makes one per generation). Retry starts a fresh session; continue resumes the same
+// session with more budget (by default half as much again, from its parent if it has one), at
+// most the most a `--budget` may ask for, as with run.
 import { randomUUID } from "node:crypto";
 import type { ParentJob } from "../queue/agent-queue.ts";
 import type { Services } from "../services.ts";

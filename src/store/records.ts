@@ -100,7 +100,17 @@ export const agentRecordSchema = z.object({
   turns: z.coerce.number().default(0),
   maxTurns: z.coerce.number(),
   model: z.string().optional(),
+  /**
+   * The agent's check run: the newest, made for generation `checkRunGeneration`. A completed
+   * check run is final on GitHub, so each retry or continue gets a new one (same name and
+   * external_id); the older ones keep the outcome they showed.
+   */
   checkRunId: optionalNumber,
+  checkRunGeneration: optionalNumber,
+  /** The check run's page on GitHub (its `html_url`). */
+  checkRunUrl: z.string().optional(),
+  /** Whether `checkRunId` was written as completed (a new generation must not leave it running). */
+  checkRunCompleted: flag,
   pullRequestNumber: optionalNumber,
   pullRequestUrl: z.string().optional(),
   hasChanges: flag,

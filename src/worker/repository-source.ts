@@ -1,5 +1,6 @@
 // Where an agent's repository is fetched from and pushed to: the run's clone URL, with an
-// installation token when it is GitHub's (a local path or file:// URL, as in tests, needs none).
+// installation token when it is GitHub's (a local path or file:// URL needs none). The token is
+// asked for at each git command, not once: a long agent's last push outlives its first token.
 import { installationToken } from "../github/github-app.ts";
 import type { Services } from "../services.ts";
 import type { RunRecord } from "../store/records.ts";
@@ -10,5 +11,8 @@ export async function repositorySource(
   run: RunRecord,
 ): Promise<RepositorySource> {
   if (!/^https?:\/\//i.test(run.cloneUrl)) return { cloneUrl: run.cloneUrl };
-  return { cloneUrl: run.cloneUrl, token: await installationToken(await deps.clientFor(run.installationId)) };
+  return {
+    cloneUrl: run.cloneUrl,
+    token: async () => installationToken(await deps.clientFor(run.installationId)),
+  };
 }

@@ -10,8 +10,11 @@ import { removeFetchLocks } from "./stale-git-locks.ts";
 
 export interface RepositorySource {
   cloneUrl: string;
-  /** An installation token for http(s) remotes; unused for local ones. */
-  token?: string | undefined;
+  /**
+   * An installation token for http(s) remotes (unused for local ones), asked for right before
+   * each authenticated git command: tokens expire, and an agent may run longer than one lives.
+   */
+  token?: (() => Promise<string>) | undefined;
 }
 
 /**
@@ -53,7 +56,7 @@ async function fetchIntoMirror(
       ],
       {
         cwd: mirrorDir,
-        env: credentialEnvironment(source.cloneUrl, source.token),
+        env: credentialEnvironment(source.cloneUrl, await source.token?.()),
       },
     );
   });

@@ -83,7 +83,7 @@ export async function pushBranch(
   // writer; a checkpoint restored on another host may not descend from a stale local push.
   await git(["push", "--quiet", "--force", source.cloneUrl, `HEAD:refs/heads/${branch}`], {
     cwd: worktreeDir,
-    env: credentialEnvironment(source.cloneUrl, source.token),
+    env: credentialEnvironment(source.cloneUrl, await source.token?.()),
   }).catch((error: unknown) => {
     throw classifyPushFailure(error);
   });

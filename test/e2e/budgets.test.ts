@@ -1,6 +1,7 @@
 // Budgets for real, through the model gateway: siblings cannot starve each other, a tree never
 // spends more than its root was given (each call's worst case is reserved before it goes), and
-// an agent out of budget is continued from its check run's button in the same session.
+// an agent out of budget is continued from its check run's button in the same session, under a
+// new check run.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { justWrote, resumedWithReport, spawn, waitForAll, writeFile } from "../support/agent-scripts.ts";
 import { createE2eEnvironment, type E2eEnvironment, e2eOwner, e2eRepo } from "../support/e2e-environment.ts";
@@ -140,6 +141,28 @@ describe("budgets", () => {
     const last = JSON.stringify(later.at(-1)?.body.messages);
     expect(last).toContain("echo burn");
     expect(last).toContain("Flotilla gave you 15000 more tokens");
+
+    // The continued agent ran under a new check run, in progress then final; the one that
+    // asked for action keeps its outcome (a completed check run is final on GitHub).
+    const newest = await waitFor(
+      () =>
+        world.github
+          .checkRuns(e2eOwner, e2eRepo)
+          .find(
+            (run) => run.external_id === burner?.id && run.id !== checkRun.id && run.status === "completed",
+          ),
+      { what: "the continued burner's new check run to complete" },
+    );
+    expect(newest.name).toBe(checkRun.name);
+    expect(newest.conclusion).toBe("success");
+    const states = world.github.checkRunHistory(newest.id).map((event) => event.checkRun.status);
+    expect(states.indexOf("in_progress")).toBeGreaterThanOrEqual(0);
+    expect(states.indexOf("in_progress")).toBeLessThan(states.indexOf("completed"));
+    expect(world.github.checkRuns(e2eOwner, e2eRepo).find((run) => run.id === checkRun.id)).toMatchObject({
+      status: "completed",
+      conclusion: "action_required",
+      output: { title: expect.stringMatching(/^Out of budget: spent/) },
+    });
   });
 
   it("never lets a tree spend more than its root's budget, and shows refused spawns", async () => {

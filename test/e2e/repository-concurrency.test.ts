@@ -50,12 +50,17 @@ describe("per-repository concurrency", () => {
       { timeoutMs: 30_000, what: "a tracking comment saying an agent is queued behind the limit" },
     );
     expect(queuedComment.body).toContain("`limits.max_concurrent_agents`");
-    const queuedCheck = world.github
-      .checkRuns(e2eOwner, e2eRepo)
-      .flatMap((run) => world.github.checkRunHistory(run.id))
-      .find((event) => event.checkRun.output?.summary?.includes("the most it allows at once"));
-    expect(queuedCheck?.checkRun.status).toBe("queued");
-    expect(queuedCheck?.checkRun.output?.summary).toContain("limits.max_concurrent_agents: 1");
+    // The check run says so in its own write, which may land just after the comment's.
+    const queuedCheck = await waitFor(
+      () =>
+        world.github
+          .checkRuns(e2eOwner, e2eRepo)
+          .flatMap((run) => world.github.checkRunHistory(run.id))
+          .find((event) => event.checkRun.output?.summary?.includes("the most it allows at once")),
+      { timeoutMs: 30_000, what: "a check run saying its agent is queued behind the limit" },
+    );
+    expect(queuedCheck.checkRun.status).toBe("queued");
+    expect(queuedCheck.checkRun.output?.summary).toContain("limits.max_concurrent_agents: 1");
 
     const checks = await waitFor(
       () => {

@@ -91,10 +91,11 @@ afterAll(async () => {
   await deleteKeysWithPrefix(redis, prefix);
   redis.disconnect();
   await model?.stop();
-  await github?.stop();
   await gitServer?.stop();
   await remote?.cleanup();
   if (flotilla !== undefined) await removeDataDir(flotilla.dataDir);
+  // Last: it fails the file when Flotilla sent GitHub what GitHub would refuse.
+  await github?.stop();
 });
 
 function comment(

@@ -4,7 +4,11 @@
 import nock from "nock";
 import { Probot } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createCheckRun, findCheckRunByExternalId, updateCheckRun } from "../../src/github/check-runs.ts";
+import {
+  createCheckRun,
+  findNewestCheckRunByExternalId,
+  updateCheckRun,
+} from "../../src/github/check-runs.ts";
 import { FlotillaOctokit, type GitHubClient } from "../../src/github/github-app.ts";
 import { findIssueCommentWithMarker } from "../../src/github/issue-comments.ts";
 import { getPermissionLevel, meetsPermission } from "../../src/github/permissions.ts";
@@ -63,8 +67,11 @@ describe("check runs", () => {
         return true;
       })
       .matchHeader("authorization", "token ghs_test")
-      .reply(201, { id: 77 });
-    expect(await createCheckRun(client, repository, content)).toBe(77);
+      .reply(201, { id: 77, html_url: "https://github.com/octo-org/demo/runs/77" });
+    expect(await createCheckRun(client, repository, content)).toEqual({
+      id: 77,
+      url: "https://github.com/octo-org/demo/runs/77",
+    });
 
     nock(api)
       .patch(
@@ -75,20 +82,34 @@ describe("check runs", () => {
     await updateCheckRun(client, repository, 77, { ...content, status: "completed", conclusion: "success" });
   });
 
-  it("finds a check run created before a crash by its external_id instead of creating another", async () => {
+  it("finds the newest check run with the agent's external_id among all of the commit's", async () => {
+    const run = (id: number, externalId: string, status: string) => ({
+      id,
+      external_id: externalId,
+      status,
+      conclusion: status === "completed" ? "cancelled" : null,
+      html_url: `https://github.com/octo-org/demo/runs/${id}`,
+    });
     nock(api)
       .get(`/repos/octo-org/demo/commits/${content.headSha}/check-runs`)
-      .query({ check_name: "agent: fix-tests", per_page: "100" })
+      .query({ check_name: "agent: fix-tests", filter: "all", per_page: "100" })
       .reply(200, {
-        total_count: 2,
+        total_count: 4,
         check_runs: [
-          { id: 5, external_id: "r9/other" },
-          { id: 6, external_id: "r1/fix-tests" },
+          run(9, "r1/fix-tests", "in_progress"),
+          run(5, "r9/other", "in_progress"),
+          run(6, "r1/fix-tests", "completed"),
+          run(12, "r9/other", "queued"),
         ],
       });
     expect(
-      await findCheckRunByExternalId(client, repository, content.headSha, content.name, "r1/fix-tests"),
-    ).toBe(6);
+      await findNewestCheckRunByExternalId(client, repository, content.headSha, content.name, "r1/fix-tests"),
+    ).toEqual({
+      id: 9,
+      url: "https://github.com/octo-org/demo/runs/9",
+      status: "in_progress",
+      conclusion: null,
+    });
   });
 });
 

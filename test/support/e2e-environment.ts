@@ -65,6 +65,7 @@ export interface E2eEnvironment {
   ): Promise<number>;
   /** Posts any delivery (e.g. a review comment), signed like GitHub signs it. */
   deliver(web: RunningFlotilla, delivery: { id: string; name: string; payload: unknown }): Promise<number>;
+  /** Stops everything; fails when the stand-in GitHub recorded a request GitHub would refuse. */
   cleanup(): Promise<void>;
 }
 
@@ -193,7 +194,6 @@ export async function createE2eEnvironment(
       await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
       await model.stop();
-      await github.stop();
       await gitServer.stop();
       await remote.cleanup();
       // FLOTILLA_KEEP_TEST_DATA=1 keeps worktrees and transcripts for a look after a failure.
@@ -203,6 +203,8 @@ export async function createE2eEnvironment(
           processes.map((p) => p.dataDir),
         );
       else for (const running of processes) await removeDataDir(running.dataDir);
+      // Last: it fails the file when Flotilla sent GitHub what GitHub would refuse or ignore.
+      await github.stop();
     },
   };
 }

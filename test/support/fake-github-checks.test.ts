@@ -1,5 +1,6 @@
 // Check runs on the fake GitHub through Probot's Octokit: their whole life, the list endpoint's
-// filters and pagination, and GitHub's 422s for bodies Flotilla must never send.
+// filters and pagination, GitHub's 422s for bodies Flotilla must never send, and the finality of
+// a completed check run. Every request GitHub would refuse is also recorded as a violation.
 import { Probot, ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testAppCredentials } from "./app-credentials.ts";
@@ -148,6 +149,9 @@ describe("check run life", () => {
         status: 422,
         response: { data: { message: `No commit found for SHA: ${"f".repeat(40)}` } },
       });
+      expect(fake.takeViolations().map((violation) => violation.rule)).toEqual([
+        `No commit found for SHA: ${"f".repeat(40)}`,
+      ]);
     } finally {
       await remote.cleanup();
     }
@@ -177,6 +181,10 @@ describe("check run validation", () => {
       response: { data: { message: expect.stringContaining(mentioned) } },
     });
     expect(fake.checkRuns(owner, repo)).toEqual([]);
+    const violations = fake.takeViolations();
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toMatchObject({ method: "POST", path: `/repos/${owner}/${repo}/check-runs` });
+    expect(violations[0]?.rule).toContain(mentioned);
   });
 
   it("limits summary and text to 65535 bytes, not characters", async () => {
@@ -190,7 +198,11 @@ describe("check run validation", () => {
     });
     await expect(
       create({ output: { title: "t", summary: "s", text: "y".repeat(65_536) } }),
-    ).rejects.toMatchObject({ status: 422, response: { data: { errors: [{ field: "text" }] } } });
+    ).rejects.toMatchObject({
+      status: 422,
+      response: { data: { message: expect.stringContaining("output/text") } },
+    });
+    expect(fake.takeViolations()).toHaveLength(2);
   });
 
   it("allows at most 3 actions with label and identifier up to 20 and description up to 40 characters", async () => {
@@ -220,6 +232,7 @@ describe("check run validation", () => {
       rejected.map((result) => (result.status === "rejected" ? result.reason.status : result.status)),
     ).toEqual([422, 422, 422, 422]);
     expect(fake.checkRuns(owner, repo)).toHaveLength(1);
+    expect(fake.takeViolations()).toHaveLength(4);
   });
 
   it("rejects an update completing without a conclusion and keeps the run as it was", async () => {
@@ -241,5 +254,88 @@ describe("check run validation", () => {
     await expect(update).rejects.toMatchObject({ status: 422 });
     expect(fake.checkRunHistory(data.id)).toHaveLength(1);
     expect(fake.checkRuns(owner, repo)[0]?.status).toBe("in_progress");
+    expect(fake.takeViolations()).toHaveLength(1);
+  });
+});
+
+describe("GitHub's OpenAPI description", () => {
+  it("refuses query and path parameters it does not allow, and records them", async () => {
+    // Untyped routes: the typed ones would not let a test send these.
+    const refused = await Promise.allSettled([
+      octokit.request(`GET /repos/${owner}/${repo}/commits/${sha}/check-runs`, { filter: "newest" }),
+      octokit.request(`GET /repos/${owner}/${repo}/commits/${sha}/check-runs`, { per_page: "many" }),
+      octokit.request(`GET /repos/${owner}/${repo}/check-runs/latest`),
+    ]);
+
+    expect(refused.map((result) => (result.status === "rejected" ? result.reason.status : 200))).toEqual([
+      422, 422, 422,
+    ]);
+    expect(fake.takeViolations().map((violation) => violation.rule)).toEqual([
+      `Invalid request.\n\nFor 'filter', "newest" must be equal to one of the allowed values.`,
+      `Invalid request.\n\nFor 'per_page', "many" must be integer.`,
+      `Invalid request.\n\nFor 'check_run_id', "latest" must be integer.`,
+    ]);
+  });
+});
+
+describe("a completed check run is final", () => {
+  it.each([
+    ["back to in_progress", { status: "in_progress" }, "status in_progress"],
+    ["back to queued", { status: "queued" }, "status queued"],
+    ["to another conclusion", { conclusion: "success" }, "conclusion success"],
+  ])(
+    "ignores a change %s, as GitHub does, keeps the new output, and records the violation",
+    async (_case, change, what) => {
+      const { data } = await octokit.rest.checks.create({ owner, repo, name: "agent", head_sha: sha });
+      await octokit.rest.checks.update({ owner, repo, check_run_id: data.id, conclusion: "cancelled" });
+
+      const { data: after, status } = await octokit.request(
+        `PATCH /repos/${owner}/${repo}/check-runs/${data.id}`,
+        { ...change, output: { title: "Running again", summary: "retry" } },
+      );
+
+      expect(status).toBe(200);
+      expect(after).toMatchObject({
+        status: "completed",
+        conclusion: "cancelled",
+        output: { title: "Running again", summary: "retry" },
+      });
+      const violations = fake.takeViolations();
+      expect(violations).toHaveLength(1);
+      expect(violations[0]?.rule).toContain(`check run ${data.id} is completed (cancelled)`);
+      expect(violations[0]?.rule).toContain(what);
+    },
+  );
+
+  it("accepts new output on a completed run when status and conclusion stay as they are", async () => {
+    const { data } = await octokit.rest.checks.create({ owner, repo, name: "agent", head_sha: sha });
+    await octokit.rest.checks.update({ owner, repo, check_run_id: data.id, conclusion: "failure" });
+
+    const { data: after } = await octokit.rest.checks.update({
+      owner,
+      repo,
+      check_run_id: data.id,
+      status: "completed",
+      conclusion: "failure",
+      output: { title: "Failed", summary: "retry refused: the agent is still running" },
+    });
+
+    expect(after).toMatchObject({ status: "completed", conclusion: "failure", output: { title: "Failed" } });
+    expect(fake.violations()).toEqual([]);
+  });
+
+  it("fails the test that stops the stand-in with a violation nobody took note of", async () => {
+    const { data } = await octokit.rest.checks.create({ owner, repo, name: "agent", head_sha: sha });
+    await octokit.rest.checks.update({ owner, repo, check_run_id: data.id, conclusion: "success" });
+    await octokit.rest.checks.update({ owner, repo, check_run_id: data.id, status: "in_progress" });
+
+    expect(() => fake.expectNoViolations()).toThrow(/would refuse or ignore:\n- PATCH .*status in_progress/);
+    const second = new FakeGitHub();
+    await second.start();
+    const reply = await fetch(`${second.apiBaseUrl}/repos/o/r/check-runs`, { method: "POST", body: "{}" });
+    expect(reply.status).toBe(401);
+    await fetch(`${second.apiBaseUrl}/no/such/operation`);
+    await expect(second.stop()).rejects.toThrow(/no route for GET \/no\/such\/operation/);
+    fake.takeViolations();
   });
 });

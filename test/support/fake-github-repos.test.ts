@@ -121,15 +121,28 @@ describe("pull requests", () => {
       base: { ref: "main", sha: await remote.headSha("main") },
     });
     const errorOf = (result: PromiseSettledResult<unknown>) =>
-      result.status === "rejected" ? result.reason.response.data.errors[0] : undefined;
+      result.status === "rejected"
+        ? (result.reason.response.data.errors?.[0] ?? result.reason.response.data.message)
+        : undefined;
     expect(failures.map(errorOf)).toEqual([
       { resource: "PullRequest", code: "custom", message: "A pull request already exists for acme:feature." },
       { resource: "PullRequest", field: "head", code: "invalid" },
       { resource: "PullRequest", field: "base", code: "invalid" },
       { resource: "PullRequest", code: "custom", message: "No commits between main and main" },
-      { resource: "PullRequest", field: "base", code: "missing_field" },
+      // GitHub's own description requires `base`: refused before the branches are looked at.
+      `Invalid request.\n\n"base" wasn't supplied.`,
     ]);
     expect(fake.pullRequests(owner, repo).map((pull) => pull.number)).toEqual([1]);
+    // A duplicate made by a race is GitHub's answer, not a broken rule; the other four are.
+    expect(fake.takeViolations().map((violation) => violation.rule)).toEqual(
+      expect.arrayContaining([
+        "PullRequest.head: invalid",
+        "PullRequest.base: invalid",
+        "No commits between main and main",
+        `Invalid request.\n\n"base" wasn't supplied.`,
+      ]),
+    );
+    expect(fake.violations()).toEqual([]);
   });
 
   it("lists by head, base and state, and updates title, body and state", async () => {

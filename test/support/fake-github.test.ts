@@ -213,6 +213,9 @@ describe("issues, comments and reactions", () => {
       },
     });
     expect(fake.comments(owner, repo, issueNumber)).toHaveLength(1);
+    expect(fake.takeViolations().map((violation) => violation.rule)).toEqual([
+      "Body is too long (maximum is 65536 characters)",
+    ]);
   });
 
   it("answers 404 for comments on unknown issues and shows pull requests as issues with pull_request", async () => {
@@ -262,6 +265,9 @@ describe("issues, comments and reactions", () => {
     expect(again.data.id).toBe(first.data.id);
     expect(first.data).toMatchObject({ content: "eyes", user: { login: "flotilla[bot]", type: "Bot" } });
     expect(invalid).toMatchObject({ status: 422 });
+    expect(fake.takeViolations().map((violation) => violation.rule)).toEqual([
+      `Invalid request.\n\nFor 'content', "thumbsup" must be equal to one of the allowed values.`,
+    ]);
     expect(
       fake.reactions().map(({ subject, commentId, content }) => ({ subject, commentId, content })),
     ).toEqual([
@@ -350,6 +356,8 @@ describe("faults, rate limits and the request log", () => {
       `GET /repos/${owner}/${repo}/branches`,
       `GET /repos/${owner}/${repo}/pulls/1`,
     ]);
+    // The stand-in cannot say what GitHub would answer: a test that relied on it must not pass.
+    expect(fake.takeViolations()).toHaveLength(2);
   });
 
   it("counts content writes made with installation tokens per minute", async () => {

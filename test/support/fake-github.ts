@@ -1,16 +1,20 @@
 // A stand-in GitHub REST API on 127.0.0.1 for tests where Flotilla runs as separate processes
 // (nock cannot reach them): stateful, in memory, served under `/api/v3` as GitHub Enterprise is,
 // so Probot reaches it with `GHE_HOST=127.0.0.1:<port>` and `GHE_PROTOCOL=http`.
-import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { components } from "@octokit/openapi-types";
 import { AppAuth, type AppJwtRecord, type IssuedToken } from "./fake-github/app-auth.ts";
 import { type FaultOptions, FaultQueue, secondaryRateLimitMessage } from "./fake-github/faults.ts";
 import { gitReader } from "./fake-github/git-reader.ts";
 import type { Urls } from "./fake-github/render-common.ts";
 import { renderCheckRun, renderComment, renderPullRequest } from "./fake-github/render-records.ts";
-import { contentWriteRate, type RequestLogEntry, type WriteRate } from "./fake-github/request-log.ts";
+import {
+  contentWriteRate,
+  describeViolations,
+  type RequestLogEntry,
+  type Violation,
+  type WriteRate,
+} from "./fake-github/request-log.ts";
 import type { RouteEnv } from "./fake-github/router.ts";
 import { appRoutes } from "./fake-github/routes/apps.ts";
 import { branchRoutes } from "./fake-github/routes/branches.ts";
@@ -32,10 +36,11 @@ import {
   timestamp,
 } from "./fake-github/state.ts";
 import type { GitAccess, GitTokenChecker } from "./git-http-server.ts";
+import { closeServer, listenOnLoopback, loopbackOrigin } from "./loopback-server.ts";
 
 export type { AppJwtRecord, IssuedToken } from "./fake-github/app-auth.ts";
 export type { FaultOptions } from "./fake-github/faults.ts";
-export type { RequestLogEntry, WriteRate } from "./fake-github/request-log.ts";
+export type { RequestLogEntry, Violation, WriteRate } from "./fake-github/request-log.ts";
 export type { CheckRunEvent, PermissionLevel, ReactionRecord } from "./fake-github/state.ts";
 
 type Schemas = components["schemas"];
@@ -97,6 +102,7 @@ export interface SecondaryRateLimitOptions {
 
 export class FakeGitHub implements GitTokenChecker {
   readonly requestLog: RequestLogEntry[] = [];
+  private readonly recordedViolations: Violation[] = [];
   private readonly state: FakeState;
   private readonly auth: AppAuth;
   private readonly faults = new FaultQueue();
@@ -132,6 +138,7 @@ export class FakeGitHub implements GitTokenChecker {
       auth: this.auth,
       faults: this.faults,
       log: this.requestLog,
+      violations: this.recordedViolations,
     };
     this.server = createServer((request, response) => {
       serveRequest(parts, request, response).catch((error: unknown) => {
@@ -141,21 +148,40 @@ export class FakeGitHub implements GitTokenChecker {
     });
   }
 
-  async start(): Promise<void> {
-    this.server.listen(0, "127.0.0.1");
-    await once(this.server, "listening");
+  start(): Promise<void> {
+    return listenOnLoopback(this.server);
   }
 
+  /**
+   * Stops serving, then fails if any request broke a rule of GitHub's that no test took note of
+   * (`takeViolations`): a test cannot pass while its code sends what the real GitHub refuses.
+   */
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
+    this.expectNoViolations();
+  }
+
+  /** Requests the real GitHub would have refused or ignored, oldest first. */
+  violations(): Violation[] {
+    return [...this.recordedViolations];
+  }
+
+  /** Returns the violations so far and forgets them: for tests that break GitHub's rules on purpose. */
+  takeViolations(): Violation[] {
+    return this.recordedViolations.splice(0);
+  }
+
+  /** Throws, listing them, when requests broke GitHub's rules. */
+  expectNoViolations(): void {
+    if (this.recordedViolations.length === 0) return;
+    throw new Error(
+      `The stand-in GitHub received ${this.recordedViolations.length} request(s) the real GitHub would refuse or ignore:\n${describeViolations(this.recordedViolations)}`,
+    );
   }
 
   /** `127.0.0.1:<port>`, the value for `GHE_HOST`. */
   get host(): string {
-    const address = this.server.address() as AddressInfo | null;
-    if (address === null) throw new Error("The fake GitHub is not listening: await fake.start() first.");
-    return `127.0.0.1:${address.port}`;
+    return loopbackOrigin(this.server, "fake GitHub").slice("http://".length);
   }
 
   /** `http://127.0.0.1:<port>/api/v3`, Octokit's `baseUrl`. */

@@ -23,7 +23,11 @@ export interface BareRemote {
   /** The temporary folder holding everything; removed by `cleanup()`. */
   dir: string;
   bareDir: string;
-  /** What to put in a payload's `clone_url`: the bare repository's path (git clones it as-is). */
+  /**
+   * The bare repository's path (git clones it as-is), for tests of local git behaviour only: a
+   * payload's `clone_url` is the authenticated smart-HTTP address that `GitHttpServer.serve`
+   * gives (`file://` remotes never exercise the credential path).
+   */
   cloneUrl: string;
   defaultBranch: "main";
   headSha(branch: string): Promise<string>;

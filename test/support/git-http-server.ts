@@ -2,13 +2,12 @@
 // CGI that ships with git) behind a server on 127.0.0.1 that demands `Authorization: Basic
 // x-access-token:<installation token>` with a live token the stand-in GitHub issued for the
 // repository's installation, answers 401 to anything else, and records who used which token.
-import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { basename, dirname } from "node:path";
 import { execa } from "execa";
 import { isolatedGitEnv } from "./git-fixtures.ts";
 import { readCgiHead } from "./git-http/cgi-head.ts";
+import { closeServer, listenOnLoopback, loopbackOrigin } from "./loopback-server.ts";
 
 /** What the stand-in GitHub says about a token presented for a repository. */
 export type GitAccess = { installationId: number } | { refused: string };
@@ -54,20 +53,16 @@ export class GitHttpServer {
     });
   }
 
-  async start(): Promise<void> {
-    this.server.listen(0, "127.0.0.1");
-    await once(this.server, "listening");
+  start(): Promise<void> {
+    return listenOnLoopback(this.server);
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   get origin(): string {
-    const address = this.server.address() as AddressInfo | null;
-    if (address === null) throw new Error("The git server is not listening: await server.start() first.");
-    return `http://127.0.0.1:${address.port}`;
+    return loopbackOrigin(this.server, "git server");
   }
 
   /** Serves the bare repository `gitDir` as `owner/repo`; returns its clone URL. */

@@ -1,7 +1,9 @@
-// Runs once before the suite: fails early, with the fix, when a real dependency is missing.
+// Runs once before the suite: fails early, with the fix, when a real dependency is missing,
+// and prepares what every test file would otherwise build for itself.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { Redis } from "ioredis";
+import { githubOperations } from "./fake-github/openapi-operations.ts";
 import { claudeBinaryPath } from "./paths.ts";
 import { testRedisUrl } from "./test-redis.ts";
 
@@ -23,4 +25,6 @@ export default async function globalSetup(): Promise<void> {
     );
   }
   execFileSync("git", ["--version"]);
+  // Builds the stand-in GitHub's cut-down OpenAPI index once, before test files race to.
+  await githubOperations();
 }

@@ -5,9 +5,8 @@
 // will report (the script runs once per step: the turn is kept for the answer), and never
 // answers with more output tokens than max_tokens allows.
 import { createHash } from "node:crypto";
-import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback, loopbackOrigin } from "./loopback-server.ts";
 
 export interface ToolCall {
   name: string;
@@ -109,19 +108,16 @@ export class ScriptedModel {
   }
 
   async start(): Promise<string> {
-    this.server.listen(0, "127.0.0.1");
-    await once(this.server, "listening");
+    await listenOnLoopback(this.server);
     return this.url;
   }
 
   get url(): string {
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    return loopbackOrigin(this.server, "scripted model");
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   requestsFor(scriptName: string): RecordedRequest[] {

@@ -1,9 +1,8 @@
 // A stand-in for the real model API behind the gateway: it records every request it receives
 // (headers and body) and answers with what the test queued, in chunks of chosen sizes, and can
 // hold an answer open half-way until the test releases it.
-import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback, loopbackOrigin } from "./loopback-server.ts";
 
 export interface StubAnswer {
   /** @defaultValue 200 */
@@ -65,19 +64,17 @@ export class UpstreamStub {
   }
 
   async start(): Promise<string> {
-    this.server.listen(0, "127.0.0.1");
-    await once(this.server, "listening");
+    await listenOnLoopback(this.server);
     return this.url;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return loopbackOrigin(this.server, "upstream stub");
   }
 
   async stop(): Promise<void> {
     this.release?.();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** Forgets recorded requests and queued answers, and lets a held answer finish. */

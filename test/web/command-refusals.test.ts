@@ -150,7 +150,13 @@ describe("refusals: a reply that says why, and no job", () => {
       owner: worldOwner,
       repo: worldRepo,
       number: 8,
-      head: { ref: "feature/login", owner: "someone-else", repo: "demo-fork" },
+      // The fork's head commit, which GitHub also keeps in the base repository (refs/pull/8/head).
+      head: {
+        ref: "feature/login",
+        owner: "someone-else",
+        repo: "demo-fork",
+        sha: await world.remote.headSha("feature/login"),
+      },
       base: { ref: "main" },
     });
     await world.comment("/agents run fix it", { issueNumber: 8 });

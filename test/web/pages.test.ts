@@ -146,6 +146,23 @@ describe("agent pages", () => {
     expect(await helper.text()).toContain("<h1>helper</h1>");
   });
 
+  it("links each agent's newest check run, on its page and in the run's tree", async () => {
+    const newest = "https://github.com/octo/demo/runs/2002";
+    await store.updateAgent(`${runId}/helper`, {
+      generation: 1,
+      checkRunId: 2002,
+      checkRunUrl: newest,
+      checkRunGeneration: 1,
+    });
+
+    const agentPage = await (await fetch(links.agentPage({ id: `${runId}/helper`, runId }))).text();
+    const runPage = await (await fetch(links.runPage({ id: runId }))).text();
+
+    expect(agentPage).toContain(`<a data-field="check-run" href="${newest}">on GitHub</a> (attempt 2)`);
+    expect(runPage).toContain(`<a data-part="check-run" href="${newest}">check run</a>`);
+    expect(runPage.match(/data-part="check-run"/g)).toHaveLength(1);
+  });
+
   it("refuses a missing, changed or expired signature with a 403 that says why", async () => {
     const missing = await fetch(`${base}/agents/${lead.id}`);
     expect(missing.status).toBe(403);

@@ -165,3 +165,22 @@ export function renderCheckRun(input: CheckRunViewInput): CheckRunContent {
     actions: actionsFor(agent),
   };
 }
+
+/**
+ * What an earlier attempt's check run says when the agent was restarted before that attempt's
+ * outcome was shown on it: completed, neutral, pointing at the newest check run of the agent.
+ */
+export function supersededCheckRun(newest: CheckRunContent): CheckRunContent {
+  return {
+    name: newest.name,
+    headSha: newest.headSha,
+    externalId: newest.externalId,
+    status: "completed",
+    conclusion: "neutral",
+    detailsUrl: newest.detailsUrl,
+    title: "Restarted: see this agent's newest check run",
+    summary:
+      "This agent was retried or continued before this attempt's outcome was shown here. The newest check run with this name follows it; its page has the whole story.",
+    actions: [],
+  };
+}

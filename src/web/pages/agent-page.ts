@@ -1,6 +1,6 @@
 // GET /agents/<run>/<name>: what one agent is doing now: state, current step, spend vs budget,
-// branch, pull request, its task, the run's tree, the latest events of its transcript with a
-// live tail (server-sent events), and its final answer once it has one.
+// branch, pull request, its newest check run, its task, the run's tree, the latest events of its
+// transcript with a live tail (server-sent events), and its final answer once it has one.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { StoredLiveEvent } from "../../store/agent-event-log.ts";
 import { agentIdFor } from "../../store/identifiers.ts";
@@ -43,6 +43,7 @@ export async function serveAgentPage(
   const snapshot = agentSnapshot(agent, agents);
   const answer = snapshot.terminal ? await context.store.readResult(agent.id, 0, answerChars) : undefined;
   const pull = safeUrl(snapshot.pullUrl);
+  const checkRun = safeUrl(agent.checkRunUrl);
   const lastId = events.at(-1)?.id ?? "0-0";
   const eventsPath = `${context.links.agentEventsPath(agent, access.expiresAt)}&after=${encodeURIComponent(lastId)}`;
   sendPage(response, 200, {
@@ -56,6 +57,7 @@ export async function serveAgentPage(
 <dt>Cost</dt><dd data-field="cost">${snapshot.fields.cost}</dd>
 <dt>Branch</dt><dd><code>${agent.branch}</code></dd>
 <dt>Pull request</dt><dd><a data-field="pull"${pull === undefined ? html` hidden` : html` href="${pull}"`}>${snapshot.pullLabel ?? ""}</a><span data-field="no-pull"${pull === undefined ? "" : html` hidden`}>none yet</span></dd>
+<dt>Check run</dt><dd>${checkRun === undefined ? "none yet" : html`<a data-field="check-run" href="${checkRun}">on GitHub</a>${agent.generation > 0 ? ` (attempt ${agent.generation + 1})` : ""}`}</dd>
 ${agent.error === undefined ? "" : html`<dt>Error</dt><dd>${agent.error}</dd>`}
 </dl>
 <h2>Task</h2>

@@ -1,5 +1,5 @@
 // The run's tree of agents as nested lists: each agent's name (a signed link to its page, with
-// the expiry of the page it is shown on), state, spend vs budget and pull request.
+// the expiry of the page it is shown on), state, spend vs budget, pull request and newest check run.
 import type { PageLinks } from "../../links/page-links.ts";
 import type { AgentRecord } from "../../store/records.ts";
 import { stateLabels } from "../../text/agent-state-labels.ts";
@@ -23,12 +23,13 @@ export function agentTreeHtml(
     if (children.length === 0) return html``;
     return html`<ul class="tree">${children.map((agent) => {
       const pull = safeUrl(agent.pullRequestUrl);
+      const checkRun = safeUrl(agent.checkRunUrl);
       return html`<li data-agent="${agent.id}"${agent.id === currentAgentId ? html` class="current"` : ""}>
 <a href="${links.agentPage(agent, expiresAt)}">${agent.name}</a>
 · <span data-part="state">${stateLabels[agent.state]}</span>
 · <span data-part="spend">${formatTokens(agent.spentTokens)} / ${formatTokens(agent.budgetTokens)}</span>${
         pull === undefined ? "" : html` · <a href="${pull}">#${agent.pullRequestNumber}</a>`
-      }${list(agent.id)}</li>`;
+      }${checkRun === undefined ? "" : html` · <a data-part="check-run" href="${checkRun}">check run</a>`}${list(agent.id)}</li>`;
     })}</ul>`;
   };
   return list(undefined);

@@ -1,5 +1,7 @@
 // What a route answers, and GitHub's error bodies: `{ message, errors?, documentation_url, status }`
 // with the same wording GitHub uses, so Octokit's RequestError reads the same as in production.
+// A reply to a request the real GitHub would refuse or ignore names the rule it broke
+// (`violation`): the fake records it, and a test that leaves one unexamined fails.
 import type { z } from "zod";
 
 export interface Reply {
@@ -9,6 +11,8 @@ export interface Reply {
   /** A non-JSON body (raw file contents). */
   text?: string;
   headers?: Record<string, string>;
+  /** The GitHub rule the request broke, when it broke one (recorded as a violation). */
+  violation?: string;
 }
 
 export interface ValidationError {
@@ -32,18 +36,28 @@ export function badCredentials(): Reply {
   return { status: 401, body: { message: "Bad credentials", documentation_url: docs, status: "401" } };
 }
 
-export function validationFailed(errors: ValidationError[]): Reply {
+/**
+ * GitHub's 422 with a list of errors. Counted as a violation unless `expected` says the caller
+ * could not have known better (a duplicate made by a race).
+ */
+export function validationFailed(errors: ValidationError[], options: { expected?: boolean } = {}): Reply {
+  const violation = errors
+    .map((error) => error.message ?? `${error.resource}.${error.field}: ${error.code}`)
+    .join("; ");
   return {
     status: 422,
     body: { message: "Validation Failed", errors, documentation_url: docs, status: "422" },
+    ...(options.expected === true ? {} : { violation }),
   };
 }
 
 /** GitHub's JSON-schema rejection, e.g. `Invalid request.\n\n"head_sha" wasn't supplied.` */
 export function invalidRequest(detail: string): Reply {
+  const message = detail.startsWith("Invalid request.") ? detail : `Invalid request.\n\n${detail}`;
   return {
     status: 422,
-    body: { message: `Invalid request.\n\n${detail}`, documentation_url: docs, status: "422" },
+    body: { message, documentation_url: docs, status: "422" },
+    violation: message,
   };
 }
 

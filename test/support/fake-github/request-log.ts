@@ -13,10 +13,27 @@ export interface RequestLogEntry {
   installationId: number | undefined;
   installationToken: string | undefined;
   /**
-   * Handled by a route, failed on purpose by `failNext`, refused for its credentials, no route
-   * for it (404), or the fake itself threw (500).
+   * Handled by a route, failed on purpose by `failNext`, refused for its credentials, refused
+   * by GitHub's OpenAPI description (422), no route for it (404), or the fake itself threw (500).
    */
-  outcome: "handled" | "injected-fault" | "unauthorized" | "unhandled" | "fake-error";
+  outcome: "handled" | "injected-fault" | "unauthorized" | "invalid" | "unhandled" | "fake-error";
+}
+
+/** A request the real GitHub would have refused or ignored: a bug in whoever sent it. */
+export interface Violation {
+  method: string;
+  path: string;
+  /** The rule it broke, in GitHub's words where GitHub has words for it. */
+  rule: string;
+  /** The request body, as sent. */
+  body: unknown;
+  time: number;
+}
+
+export function describeViolations(violations: readonly Violation[]): string {
+  return violations
+    .map((violation) => `- ${violation.method} ${violation.path}: ${violation.rule.replaceAll("\n", " ")}`)
+    .join("\n");
 }
 
 export interface WriteRate {

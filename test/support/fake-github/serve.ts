@@ -1,10 +1,12 @@
 // One HTTP request, start to end: log it, fail it on purpose when a fault matches, route it under
-// `/api/v3`, check the credentials GitHub would require, run the route, and answer JSON.
+// `/api/v3`, check the credentials GitHub would require, check it against GitHub's OpenAPI
+// description, run the route, answer JSON, and record any rule the request broke.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppAuth, Caller } from "./app-auth.ts";
 import type { FaultQueue } from "./faults.ts";
-import { badCredentials, type Reply } from "./replies.ts";
-import type { RequestLogEntry } from "./request-log.ts";
+import { badCredentials, invalidRequest, type Reply } from "./replies.ts";
+import type { RequestLogEntry, Violation } from "./request-log.ts";
+import { validateRequest } from "./request-validation.ts";
 import { matchRoute, type Route } from "./router.ts";
 
 export const apiPrefix = "/api/v3";
@@ -14,6 +16,7 @@ export interface ServingParts {
   auth: AppAuth;
   faults: FaultQueue;
   log: RequestLogEntry[];
+  violations: Violation[];
 }
 
 export async function serveRequest(
@@ -39,9 +42,20 @@ export async function serveRequest(
   };
   server.log.push(entry);
   const raw = await readBody(request);
-  const { reply, outcome } = await answer(server, { method, path, underApi, url, caller, raw, request });
+  const { reply, outcome, body } = await answer(server, {
+    method,
+    path,
+    underApi,
+    url,
+    caller,
+    raw,
+    request,
+  });
   entry.status = reply.status;
   entry.outcome = outcome;
+  if (reply.violation !== undefined) {
+    server.violations.push({ method, path, rule: reply.violation, body, time: entry.time });
+  }
   response.writeHead(reply.status, {
     "content-type": "application/json; charset=utf-8",
     "x-github-media-type": "github.v3; format=json",
@@ -62,10 +76,14 @@ interface Incoming {
   request: IncomingMessage;
 }
 
-async function answer(
-  server: ServingParts,
-  incoming: Incoming,
-): Promise<{ reply: Reply; outcome: RequestLogEntry["outcome"] }> {
+interface Answer {
+  reply: Reply;
+  outcome: RequestLogEntry["outcome"];
+  /** The parsed request body (for the record of a violation). */
+  body?: unknown;
+}
+
+async function answer(server: ServingParts, incoming: Incoming): Promise<Answer> {
   const { method, path, caller } = incoming;
   const injected = server.faults.take(method, path);
   if (injected) return { reply: injected, outcome: "injected-fault" };
@@ -73,8 +91,13 @@ async function answer(
   const matched = incoming.underApi ? safeMatch(server.routes, method, path) : undefined;
   if (matched === undefined) {
     const body = { message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" };
+    // Without a route the stand-in cannot say what GitHub would do: the test's evidence has a hole.
     return {
-      reply: { status: 404, body: { ...body, unhandled: `${method} ${path}` } },
+      reply: {
+        status: 404,
+        body: { ...body, unhandled: `${method} ${path}` },
+        violation: `the stand-in GitHub has no route for ${method} ${path}`,
+      },
       outcome: "unhandled",
     };
   }
@@ -91,9 +114,21 @@ async function answer(
     body = incoming.raw.length > 0 ? JSON.parse(incoming.raw) : undefined;
   } catch {
     return {
-      reply: { status: 400, body: { message: "Problems parsing JSON", status: "400" } },
-      outcome: "handled",
+      reply: {
+        status: 400,
+        body: { message: "Problems parsing JSON", status: "400" },
+        violation: "Problems parsing JSON",
+      },
+      outcome: "invalid",
     };
+  }
+  const checked = await validateRequest({ method, path, query: incoming.url.searchParams, body });
+  if (!checked.ok) {
+    const reply =
+      checked.operationId === undefined
+        ? { status: 404, body: { message: "Not Found", status: "404" }, violation: checked.message }
+        : invalidRequest(checked.message);
+    return { reply, outcome: "invalid", body };
   }
   const { route, params } = matched;
   const param = (name: string) => {
@@ -104,12 +139,17 @@ async function answer(
   const accept = header(incoming.request, "accept") ?? "";
   try {
     const reply = await route.handler({ param, query: incoming.url.searchParams, body, accept, caller });
-    return { reply, outcome: "handled" };
+    return { reply, outcome: "handled", body };
   } catch (error) {
     // A bug in the fake, not GitHub behaviour: make it visible to the test.
     return {
-      reply: { status: 500, body: { message: `fake GitHub failed: ${String(error)}` } },
+      reply: {
+        status: 500,
+        body: { message: `fake GitHub failed: ${String(error)}` },
+        violation: `the stand-in GitHub failed: ${String(error)}`,
+      },
       outcome: "fake-error",
+      body,
     };
   }
 }

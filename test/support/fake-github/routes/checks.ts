@@ -1,6 +1,7 @@
 // Check runs: create, update, get, and list for a commit (check_name, status and
 // filter=latest|all, paginated as `{ total_count, check_runs }`). Every create and update is
-// appended to the run's history, so a test can assert its whole life.
+// appended to the run's history, so a test can assert its whole life. As on GitHub, a completed
+// check run is final: an update may change its output, but never its status or conclusion.
 import { type CheckRunBody, checkRunBody, checkRunRuleBroken } from "../check-run-rules.ts";
 import type { Urls } from "../render-common.ts";
 import { renderCheckRun } from "../render-records.ts";
@@ -17,6 +18,7 @@ const noCommit = (ref: string): Reply => ({
     documentation_url: "https://docs.github.com/rest",
     status: "422",
   },
+  violation: `No commit found for SHA: ${ref}`,
 });
 
 function applyChanges(run: CheckRunRecord, body: CheckRunBody, now: string): void {
@@ -63,6 +65,21 @@ function record(
   events.push(event);
   state.checkRunEvents.set(run.id, events);
   for (const listener of state.checkRunListeners) listener(event);
+}
+
+/** What an update would change of a completed run's status or conclusion, which GitHub ignores. */
+function finalStateChange(run: CheckRunRecord, body: CheckRunBody): string | undefined {
+  if (run.status !== "completed") return undefined;
+  const status = body.conclusion !== undefined ? "completed" : body.status;
+  if (status !== undefined && status !== "completed") return `status ${status}`;
+  if (body.conclusion !== undefined && body.conclusion !== run.conclusion)
+    return `conclusion ${body.conclusion}`;
+  return undefined;
+}
+
+function withoutFinalState(body: CheckRunBody): CheckRunBody {
+  const { status: _status, conclusion: _conclusion, completed_at: _completedAt, ...rest } = body;
+  return rest;
 }
 
 export function checkRoutes(env: RouteEnv): Route[] {
@@ -123,9 +140,16 @@ export function checkRoutes(env: RouteEnv): Route[] {
     if ("reply" in parsed) return parsed.reply;
     const broken = checkRunRuleBroken(parsed.data, "update");
     if (broken) return broken;
-    applyChanges(run, parsed.data, timestamp());
+    const change = finalStateChange(run, parsed.data);
+    if (run.status === "completed") applyChanges(run, withoutFinalState(parsed.data), timestamp());
+    else applyChanges(run, parsed.data, timestamp());
     record(state, run, "updated", request.body, urls());
-    return ok(renderCheckRun(state, run, urls()));
+    const reply = ok(renderCheckRun(state, run, urls()));
+    if (change === undefined) return reply;
+    return {
+      ...reply,
+      violation: `check run ${run.id} is completed (${run.conclusion}); GitHub ignores the change to ${change}: a new attempt needs a new check run`,
+    };
   };
 
   const listForRef = async (request: RouteRequest): Promise<Reply> => {

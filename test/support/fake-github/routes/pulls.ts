@@ -34,8 +34,8 @@ export async function branchSha(env: RouteEnv, repo: RepoRecord, ref: string): P
 
 const pullError = (field: string, code: "missing_field" | "invalid") =>
   validationFailed([{ resource: "PullRequest", field, code }]);
-const pullCustom = (message: string) =>
-  validationFailed([{ resource: "PullRequest", code: "custom", message }]);
+const pullCustom = (message: string, options: { expected?: boolean } = {}) =>
+  validationFailed([{ resource: "PullRequest", code: "custom", message }], options);
 
 export function pullRoutes(env: RouteEnv): Route[] {
   const { state, urls } = env;
@@ -75,7 +75,8 @@ export function pullRoutes(env: RouteEnv): Route[] {
       return pullError("head", "invalid");
     const headLabel = `${headRepo.owner}:${headRef}`;
     if (openDuplicate(baseRepo.owner, baseRepo.name, headLabel, base)) {
-      return pullCustom(`A pull request already exists for ${headLabel}.`);
+      // Two writers racing to open the same pull request is not a bug of either.
+      return pullCustom(`A pull request already exists for ${headLabel}.`, { expected: true });
     }
     if (
       baseRepo.gitDir !== undefined &&
