@@ -9,7 +9,7 @@ const mayImport = {
   text: [], // shared text helpers: cutting, one-line excerpts, token amounts, state words
   process: [], // the one subprocess wrapper
   github: [], // thin GitHub API calls
-  queue: [], // the only holder of BullMQ's Queue
+  queue: [], // the only code that knows BullMQ (its Queue, Worker and Job)
   "agent-tools": [], // runs inside an agent's CLI: talks to its worker over HTTP only
   commands: ["text"], // the /agents grammar
   config: ["commands", "github"], // env and .github/agents.yml, validated
@@ -17,7 +17,7 @@ const mayImport = {
   store: ["config", "redis"], // records and the one Redis key scheme
   links: ["store"], // signed page links
   gateway: ["store"], // the model gateway agents talk to
-  ops: ["config", "gateway"], // metrics, health, readiness, the ops listener
+  ops: ["config", "gateway", "process"], // metrics, health, readiness, the ops listener
   workspace: ["process", "store"], // mirrors, worktrees, git; an agent's place on a host
   agent: ["config", "process", "store", "text", "workspace"], // the claude subprocess
   reporter: ["github", "redis", "store", "text"], // every GitHub write, paced
@@ -31,6 +31,8 @@ const mayImport = {
     "gateway",
     "github",
     "ops",
+    // process: the worker hands its short commands to a command runner process of its own.
+    "process",
     "queue",
     "redis",
     "reporter",
@@ -39,7 +41,8 @@ const mayImport = {
     "workspace",
     "services",
   ],
-  web: ["commands", "config", "github", "links", "ops", "redis", "reporter", "runs", "store", "text", "services"],
+  // queue: the web process stores webhook deliveries in the intake queue before answering them.
+  web: ["commands", "config", "github", "links", "ops", "queue", "redis", "reporter", "runs", "store", "text", "services"],
   // Whether this machine and these settings can run Flotilla (`./flotilla doctor`, and the start
   // checks): it asks each part the way that part itself would (the worker's sandbox choice, the
   // gateway's path to the model).
@@ -60,6 +63,9 @@ const folderRules = Object.entries(mayImport).map(([folder, allowed]) => ({
   },
 }));
 
+/** A module in a folder of src/ that has no entry in `mayImport`. */
+const unknownFolder = `^src/(?!(${Object.keys(mayImport).join("|")})/)[^/]+/`;
+
 module.exports = {
   forbidden: [
     {
@@ -69,12 +75,27 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
+    // Both ways: a module of an unknown folder that imports something, or is imported.
     {
       name: "unknown-folder",
       comment: "A folder of src/ with no rule in .dependency-cruiser.cjs: add one (which folders it may import).",
       severity: "error",
-      from: { path: "^src/[^/]+/", pathNot: `^src/(${Object.keys(mayImport).join("|")})/` },
+      from: { path: unknownFolder },
       to: {},
+    },
+    {
+      name: "unknown-folder",
+      comment: "A folder of src/ with no rule in .dependency-cruiser.cjs: add one (which folders it may import).",
+      severity: "error",
+      from: {},
+      to: { path: unknownFolder },
+    },
+    {
+      name: "bullmq-behind-queue",
+      comment: "Only src/queue/ knows BullMQ: enqueue through AgentQueue, consume through consumeAgentJobs (AgentJob).",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/queue/" },
+      to: { path: "(^|/)node_modules/bullmq/" },
     },
     {
       name: "no-src-to-tests",
@@ -87,7 +108,6 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "node_modules" },
     // TypeScript 7.0 has no JavaScript API for dependency-cruiser to parse with; swc reads the
     // files instead, and sees `import type` as an import, so type-only cycles count too.
     parser: "swc",

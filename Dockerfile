@@ -5,8 +5,8 @@ FROM node:24-bookworm-slim
 
 # git for mirrors and agents' repositories; ca-certificates for GitHub and the model API;
 # bubblewrap for the agent sandbox (a production worker refuses to run agents without it);
-# tini as the init (signals to Flotilla, reaping what agents' tools leave behind) and procps so
-# that stopping an agent also ends what it left running when the sandbox is off; util-linux's
+# tini as the init (signals to Flotilla, reaping what agents' tools leave behind) and, when the
+# sandbox is off, as each agent's subreaper, so that stopping it also ends what it detached; util-linux's
 # setpriv stops an embedded redis-server with its Flotilla; redis-server only for that default.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git ca-certificates bubblewrap tini procps util-linux redis-server \

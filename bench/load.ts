@@ -11,12 +11,12 @@ import { fileURLToPath } from "node:url";
 import { isTerminal } from "../src/store/records.ts";
 import { e2eHeadBranch, e2eOwner, e2eRepo } from "../test/support/e2e-environment.ts";
 import { freePort } from "../test/support/flotilla-process.ts";
+import { scrapeMetrics, sumOf } from "../test/support/prometheus.ts";
 import { agentProcessesUsage } from "./support/agent-processes.ts";
 import { openBenchWorld, printLogTails } from "./support/bench-world.ts";
 import { githubWrites, writesByKind } from "./support/github-writes.ts";
 import { cpuShare, type LoadSample, lagMaxMs, lagP99BoundMs, splitPhases } from "./support/load-timeline.ts";
 import { numberOptions } from "./support/options.ts";
-import { scrapeMetrics, sumOf } from "./support/prometheus.ts";
 import { currentCommand, type Figure, median, recordResults } from "./support/results.ts";
 
 const options = numberOptions({ agents: 200, "per-run": 10, seconds: 120, steps: 6, "sample-seconds": 5 });

@@ -1,8 +1,14 @@
 // Webhooks: signed `/agents run` comment deliveries at a steady rate (default 200 a second for
 // 30 s) against a real web-only Flotilla process; each a distinct delivery. Reports how fast
 // they are acknowledged (from each one's scheduled send, open loop), and checks that every one
-// enqueued exactly one agent job, and that a redelivery of a sample enqueues nothing new.
-// `node bench/webhooks.ts [--rate 200] [--seconds 30] [--resend 100] [--pulls 20]`
+// became exactly one run with one agent job, and that a redelivery of a sample adds nothing. Then
+// ordinary comments without a command (default 1,000 a second for 10 s): how fast they are
+// acknowledged, and that none was stored.
+// `node bench/webhooks.ts [--rate 200] [--seconds 30] [--resend 100] [--pulls 20]
+//   [--comment-rate 1000] [--comment-seconds 10]`; BENCH_CPU_PROF_DIR=<dir> also writes a --cpu-prof
+// of the web process.
+
+import { IntakeQueue } from "../src/queue/intake-queue.ts";
 import { runIdForDelivery } from "../src/store/identifiers.ts";
 import {
   createE2eEnvironment,
@@ -18,10 +24,18 @@ import { numberOptions } from "./support/options.ts";
 import { processCpuMs } from "./support/process-cpu.ts";
 import { currentCommand, percentile, recordResults } from "./support/results.ts";
 
-const options = numberOptions({ rate: 200, seconds: 30, resend: 100, pulls: 20 });
+const options = numberOptions({
+  rate: 200,
+  seconds: 30,
+  resend: 100,
+  pulls: 20,
+  "comment-rate": 1000,
+  "comment-seconds": 10,
+});
 // Commands spread over this many pull requests of one repository, each with its own task, as
 // a busy installation's would be (one pull request holding thousands of runs is not realistic).
 const firstPull = 101;
+const profileDir = process.env.BENCH_CPU_PROF_DIR;
 const pulls = Array.from({ length: options.pulls }, (_, index) => firstPull + index);
 // A repository the stand-in GitHub answers for from memory: one backed by a git directory
 // would spawn `git` for most lookups, and then the stand-in, not Flotilla, would be measured.
@@ -51,12 +65,18 @@ await runBenchmark(async () => {
       base: { ref: "main", sha: "b".repeat(40) },
     });
   }
+  const intake = new IntakeQueue(world.redis, world.prefix);
+  onCleanup(() => intake.close());
   const web = await world.startFlotilla({
     role: "web",
     extraEnv: {
       GITHUB_WRITES_PER_MINUTE: "80",
       GITHUB_WRITES_PER_HOUR: "500",
       REPORT_MIN_INTERVAL_MS: "10000",
+      ...(process.env.WEBHOOK_CONCURRENCY === undefined
+        ? {}
+        : { WEBHOOK_CONCURRENCY: process.env.WEBHOOK_CONCURRENCY }),
+      ...(profileDir === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }),
     },
   });
   const url = `${web.url}/api/github/webhooks`;
@@ -69,20 +89,32 @@ await runBenchmark(async () => {
   const webPid = web.pid ?? 0;
   const cpuBeforeMs = await processCpuMs(webPid);
   const load = await sendOpenLoop({ url, deliveries, ratePerSecond: options.rate });
-  // A delivery answered 202 (Probot's 9 s timeout) is still being handled: wait for it.
+  // Answered once stored: the delivery consumer (in the same process) is still at work.
   const settleStartedAt = performance.now();
   const allQueued = await settle(world, deliveries.length + 1);
+  await waitFor(async () => (await intake.backlog()).depth === 0 || undefined, {
+    what: "every stored delivery to be processed",
+    timeoutMs: 15 * 60_000,
+    intervalMs: 50,
+  });
   const settleMs = performance.now() - settleStartedAt;
   // Includes the reporter's writes of the same process, which the deliveries caused.
   const cpuPerDeliveryMs = ((await processCpuMs(webPid)) - cpuBeforeMs) / deliveries.length;
   const jobsAfterLoad = await jobsByRun(world);
   const runsAfterLoad = await countRuns(world);
+  const deliveriesWithRun = (
+    await Promise.all(deliveries.map((delivery) => world.store.runIdForDelivery(delivery.id)))
+  ).filter((runId) => runId !== undefined).length;
 
   // The same deliveries again (same ids and bodies), as GitHub redelivers: nothing new may start.
   const step = Math.max(1, Math.floor(deliveries.length / options.resend));
   const resent = deliveries.filter((_, index) => index % step === 0).slice(0, options.resend);
   const resend = await sendOpenLoop({ url, deliveries: resent, ratePerSecond: options.rate });
   await settle(world, deliveries.length + 1);
+  await waitFor(async () => (await intake.backlog()).depth === 0 || undefined, {
+    what: "the redeliveries to be processed",
+    intervalMs: 50,
+  });
   const jobsAfterResend = await jobsByRun(world);
   const runsAfterResend = await countRuns(world);
 
@@ -93,6 +125,17 @@ await runBenchmark(async () => {
   const extraJobs = totalJobs(jobsAfterLoad) - enqueuedOnce - 1;
   const newOnResend = totalJobs(jobsAfterResend) - totalJobs(jobsAfterLoad);
   const exactlyOnce = enqueuedOnce === deliveries.length && extraJobs === 0;
+
+  // Ordinary comments: answered without touching Redis, none stored.
+  const storedBefore = await intake.storedCount();
+  const chatter = prepareDeliveries(
+    world,
+    Math.round(options["comment-rate"] * options["comment-seconds"]),
+    (index) => `Thanks, this looks good to me (note ${index}).`,
+  );
+  console.log(`sending ${chatter.length} ordinary comments at ${options["comment-rate"]}/s…`);
+  const comments = await sendOpenLoop({ url, deliveries: chatter, ratePerSecond: options["comment-rate"] });
+  const storedComments = (await intake.storedCount()) - storedBefore;
 
   // GitHub counts a delivery as failed when the answer takes longer than 10 s.
   const withinGitHubTimeout = load.latencyMs.filter((ms) => ms <= 10_000).length;
@@ -133,11 +176,17 @@ await runBenchmark(async () => {
         met: withinGitHubTimeout === deliveries.length,
       },
       { name: "ack latency p50 (from schedule)", value: percentile(load.latencyMs, 50), unit: "ms" },
-      { name: "ack latency p99 (from schedule)", value: percentile(load.latencyMs, 99), unit: "ms" },
+      {
+        name: "ack latency p99 (from schedule)",
+        value: percentile(load.latencyMs, 99),
+        unit: "ms",
+        target: "< 100 ms",
+        met: percentile(load.latencyMs, 99) < 100,
+      },
       { name: "ack latency max (from schedule)", value: Math.max(...load.latencyMs), unit: "ms" },
       { name: "sender's own lag p99", value: percentile(load.sendLagMs, 99), unit: "ms" },
       {
-        name: "all jobs queued, after the last answer",
+        name: "all deliveries processed, all jobs queued, after the last answer",
         value: allQueued ? settleMs : "never",
         unit: allQueued ? "ms" : "",
       },
@@ -149,7 +198,13 @@ await runBenchmark(async () => {
         target: "all",
         met: exactlyOnce,
       },
-      { name: "runs recorded", value: runsAfterLoad - 1, unit: "" },
+      {
+        name: "deliveries with a run (runs recorded)",
+        value: `${deliveriesWithRun} (${runsAfterLoad - 1})`,
+        unit: "",
+        target: "all",
+        met: deliveriesWithRun === deliveries.length && runsAfterLoad - 1 === deliveries.length,
+      },
       {
         name: `jobs added by ${resent.length} redeliveries`,
         value: newOnResend,
@@ -157,20 +212,66 @@ await runBenchmark(async () => {
         target: "0",
         met: newOnResend === 0 && runsAfterResend === runsAfterLoad,
       },
+      { name: "ordinary comments sent", value: chatter.length, unit: "" },
+      {
+        name: "ordinary comments: achieved send rate",
+        value: comments.achievedRatePerSecond,
+        unit: "/s",
+        target: `${options["comment-rate"]}/s`,
+        met: comments.achievedRatePerSecond >= options["comment-rate"] * 0.98,
+      },
+      {
+        name: "ordinary comments: acknowledged 200",
+        value: ok(comments),
+        unit: "",
+        target: "all",
+        met: ok(comments) === chatter.length,
+      },
+      {
+        name: "ordinary comments: ack latency p50",
+        value: percentile(comments.latencyMs, 50),
+        unit: "ms",
+      },
+      {
+        name: "ordinary comments: ack latency p99",
+        value: percentile(comments.latencyMs, 99),
+        unit: "ms",
+        target: "< 100 ms",
+        met: percentile(comments.latencyMs, 99) < 100,
+      },
+      { name: "ordinary comments: ack latency max", value: Math.max(...comments.latencyMs), unit: "ms" },
+      {
+        name: "ordinary comments: sender's own lag p99",
+        value: percentile(comments.sendLagMs, 99),
+        unit: "ms",
+      },
+      {
+        name: "ordinary comments stored in Redis",
+        value: storedComments,
+        unit: "",
+        target: "0",
+        met: storedComments === 0,
+      },
     ],
     notes: [
       `Load: ${deliveries.length} issue_comment.created deliveries (real example payload, HMAC-signed, each its own X-GitHub-Delivery id and comment id) of \`/agents run <task N>\` spread round-robin over ${options.pulls} pull requests of one repository (one installation; the stand-in answers it from memory, with no git directory behind it), by a commenter with write access, POSTed open-loop at ${options.rate}/s from a worker thread (keep-alive, up to ${Math.max(256, options.rate * 5)} sockets). Statuses: ${statusSummary(load)}.`,
-      "Latency is from each delivery's scheduled send time to the end of its response, so stalls count against every delivery they held up; the sender's own lag (actual minus scheduled send) is reported to show the sender kept up. Probot answers after Flotilla's handler has finished (config and permission lookups, 👀, run record, check run and tracking comment, enqueue), or 202 after 9 s; that timer starts only when the request reaches Probot, so time spent waiting for a busy process is not covered by it, and a 200 can still come later than GitHub's 10 s.",
+      "Latency is from each delivery's scheduled send time to the end of its response, so stalls count against every delivery they held up; the sender's own lag (actual minus scheduled send) is reported to show the sender kept up. The web process answers once the delivery is stored in the intake queue (signature check, JSON parse, one BullMQ add); the delivery consumer in the same process then does the handler's work (config and permission lookups, 👀, run record, check run and tracking comment, enqueue), WEBHOOK_CONCURRENCY=16 at a time, competing with the intake for the same event loop and cores.",
       "Web process CPU per delivery: user + system CPU time of the web process (from /proc) over the load and until every job was queued, divided by the deliveries; it includes the reporter's work for them in that time. On a shared machine it says more than elapsed time: 1000 / it is roughly the deliveries per second one core can take.",
       "Flotilla: one real `node src/main.ts web` process with product defaults (GITHUB_WRITES_PER_MINUTE=80, GITHUB_WRITES_PER_HOUR=500, REPORT_MIN_INTERVAL_MS=10000), so after the first few dozen GitHub writes the handler's writes are held back by the pace limiter and left to the reporter. Redis on 127.0.0.1; the stand-in GitHub (answering the handler's lookups and writes) runs in the benchmark's main thread. One untimed delivery warms the process up first.",
       `Exactly once: after the load, the agent queue (all job states) holds one job per delivery's run id (run ids come from delivery ids) and no other (apart from the warm-up's); the run store's run set for the pull request is counted too. Then ${resent.length} deliveries spread over the load are sent again with the same ids (statuses: ${statusSummary(resend)}): jobs ${totalJobs(jobsAfterLoad)} → ${totalJobs(jobsAfterResend)}, runs ${runsAfterLoad} → ${runsAfterResend}.`,
+      `Ordinary comments: ${chatter.length} issue_comment.created deliveries without a command (statuses: ${statusSummary(comments)}), sent after the command load was fully processed; stored = jobs added to the intake queue meanwhile (every state).`,
       "Caveat: sender, stand-in GitHub, Flotilla and Redis share a 2-core machine with other work, so the figures are a lower bound of what the web process manages alone.",
     ],
   });
 });
 
-/** Signed deliveries of `/agents run`, each with its own delivery id, comment id and task. */
-function prepareDeliveries(world: E2eEnvironment, count: number): PreparedDelivery[] {
+/** Signed comment deliveries (by default `/agents run`), each with its own delivery id, comment id and text. */
+function prepareDeliveries(
+  world: E2eEnvironment,
+  count: number,
+  text: (index: number, batch: string) => string = (index, batch) =>
+    `/agents run summarise the open questions, part ${batch}-${index}`,
+): PreparedDelivery[] {
   const batch = Math.random().toString(36).slice(2, 6);
   return Array.from({ length: count }, (_, index) => {
     const delivery = issueCommentCreated({
@@ -180,7 +281,7 @@ function prepareDeliveries(world: E2eEnvironment, count: number): PreparedDelive
       installationId: e2eInstallationId,
       issueNumber: pulls[index % pulls.length] as number,
       isPullRequest: true,
-      body: `/agents run summarise the open questions, part ${batch}-${index}`,
+      body: text(index, batch),
       login: "alice",
     });
     const body = JSON.stringify(delivery.payload);

@@ -2,9 +2,9 @@
 // host's shared mirror, made by the worker's own prepareAgentWorkspace) against a full clone per
 // agent, on a large generated repository. `node bench/workspace.ts [--agents 5] [--files 50000]
 // [--commits 5000]`; the repository is cached under bench/work/.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { AgentRecord, RunRecord } from "../src/store/records.ts";
 import {
   type AgentWorkspace,
@@ -49,7 +49,7 @@ try {
     made.push({ workspace: prepared.value, agent });
     const worktreeDir = prepared.value.paths.worktree;
     worktree.ms.push(prepared.ms);
-    worktree.bytes.push(await diskUsageBytes([worktreeDir, await worktreeAdminDir(worktreeDir)]));
+    worktree.bytes.push(await diskUsageBytes([worktreeDir, prepared.value.paths.gitIndex]));
 
     const cloneDir = join(scratch, "clones", agent.name);
     const cloned = await timeIt(() =>
@@ -115,9 +115,3 @@ try {
 }
 
 /** The worktree's admin dir in the mirror, as its `.git` file names it. */
-async function worktreeAdminDir(worktreeDir: string): Promise<string> {
-  const pointer = await readFile(join(worktreeDir, ".git"), "utf8");
-  const match = /^gitdir: (.+)$/m.exec(pointer);
-  if (match?.[1] === undefined) throw new Error(`No gitdir in ${worktreeDir}/.git`);
-  return resolve(worktreeDir, match[1]);
-}

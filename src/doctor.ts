@@ -8,7 +8,7 @@ import { type FlotillaConfig, loadConfig } from "./config/env.ts";
 import { loadEnvFile } from "./config/env-file.ts";
 import { flotillaVersion } from "./config/version.ts";
 import { doctorChecks } from "./doctor/all-checks.ts";
-import { type CheckResult, type ProcessRole, runChecks } from "./doctor/check.ts";
+import { type CheckResult, runChecks } from "./doctor/check.ts";
 import { formatTable } from "./doctor/format-results.ts";
 import { PageLinks } from "./links/page-links.ts";
 import { pageLinkKey } from "./links/page-signature.ts";
@@ -30,7 +30,7 @@ async function doctor(): Promise<number> {
     console.info("Fix the settings first: the other checks need them.");
     return 1;
   }
-  const results = await runChecks(doctorChecks(role as ProcessRole), { role, ...settings, env: process.env });
+  const results = await runChecks(doctorChecks(role), { role, ...settings, env: process.env });
   console.info(formatTable(results));
   const statusLink = operatorStatusLink(settings.config);
   if (statusLink !== undefined)

@@ -3,6 +3,7 @@
 // what it uses, so a signature says what a function may touch and a test builds only that.
 import type { Logger } from "pino";
 import type { AgentSandbox } from "./agent/agent-sandbox.ts";
+import type { McpServerProgram } from "./agent/mcp-server-program.ts";
 import type { FlotillaConfig } from "./config/env.ts";
 import type { GitHubClient } from "./github/github-app.ts";
 import type { PageLinks } from "./links/page-links.ts";
@@ -46,4 +47,6 @@ export interface Services {
   runningAgents: RunningAgents;
   /** How this worker isolates its agents' processes (chosen once, at start). */
   sandbox: AgentSandbox;
+  /** The MCP server program agents' CLIs start (bundled once, at start). */
+  mcpServer: McpServerProgram;
 }

@@ -17,6 +17,7 @@ import { pageLinkKey } from "./links/page-signature.ts";
 import { FlotillaMetrics } from "./ops/metrics.ts";
 import { startOpsServer } from "./ops/ops-server.ts";
 import { Readiness, redisReachable } from "./ops/readiness.ts";
+import { onSubprocessLaunch } from "./process/run-command.ts";
 import { AgentQueue } from "./queue/agent-queue.ts";
 import { startEmbeddedRedis } from "./redis/embedded-redis.ts";
 import { createRedisConnection } from "./redis/redis-connection.ts";
@@ -108,6 +109,7 @@ async function startParts(
   const keys = createKeySpace(config.redisPrefix);
   const store = new RunStore(redis, keys);
   const metrics = new FlotillaMetrics(role);
+  stops.push(onSubprocessLaunch((program, forkedBy) => metrics.subprocessStarted(program, forkedBy)));
   const readiness = new Readiness();
   readiness.add("redis", redisReachable(redis));
   const clientFor = (installationId: number): Promise<GitHubClient> => probot.auth(installationId);
@@ -149,7 +151,7 @@ async function startParts(
     await queue.close();
   });
   metrics.watchQueue(() => queue.jobCounts());
-  const services: Omit<Services, "modelAccess" | "runningAgents" | "sandbox"> = {
+  const services: Omit<Services, "modelAccess" | "runningAgents" | "sandbox" | "mcpServer"> = {
     config,
     log,
     store,

@@ -3,8 +3,9 @@
 # so it is a POSIX sh script that only sleeps and prints prepared stream-json lines, and the
 # worker (parsing, recording, reporting) is what gets measured. It honours what Flotilla relies
 # on: the session id of --session-id/--resume, the init/assistant/user/result lines, a session
-# file under CLAUDE_CONFIG_DIR (the worker archives it), and a change in the worktree (so the
-# agent commits, pushes and opens a pull request like a real one that did work).
+# file under CLAUDE_CONFIG_DIR (the worker archives it), one model call through the gateway, and a
+# change in the worktree (so the agent commits, pushes and opens a pull request like a real one
+# that did work).
 # Pace and length ride in the task: `[[light-agent seconds=60 steps=6]]` (defaults below).
 seconds=60
 steps=6
@@ -12,6 +13,8 @@ prompt=
 session=
 while [ $# -gt 0 ]; do
   case "$1" in
+    # What Flotilla's start-up check asks of any claude it is given.
+    --version) echo "2.1.197 (Claude Code; light stand-in for the load benchmark)"; exit 0 ;;
     -p) prompt=$2; shift 2 ;;
     --session-id | --resume) session=$2; shift 2 ;;
     *) shift ;;
@@ -60,5 +63,12 @@ while [ "$step" -le "$steps" ]; do
   step=$((step + 1))
 done
 printf 'notes of session %s\n' "$session" >"NOTES-$session.md"
+# One real model call through Flotilla's gateway, as a real agent's last turn is: the worker
+# judges how an agent ended by what its gateway saw (an answer that ended the turn), not by what
+# the agent printed.
+curl --silent --show-error --output /dev/null --fail -X POST "${ANTHROPIC_BASE_URL%/}/v1/messages" \
+  -H "x-api-key: $ANTHROPIC_API_KEY" -H "content-type: application/json" -H "anthropic-version: 2023-06-01" \
+  -d '{"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Done?"}]}' ||
+  exit 1
 emit '{"type":"assistant","message":{"id":"msg_end","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"Done: read the login code and wrote my notes."}],"usage":{"input_tokens":9000,"cache_creation_input_tokens":0,"cache_read_input_tokens":900,"output_tokens":40}},"parent_tool_use_id":null,"session_id":"'"$session"'"}'
 emit '{"type":"result","subtype":"success","is_error":false,"duration_ms":'"$((seconds * 1000))"',"num_turns":'"$((steps + 1))"',"result":"Done: read the login code and wrote my notes.","session_id":"'"$session"'","total_cost_usd":0.05,"usage":{"input_tokens":30000,"cache_creation_input_tokens":0,"cache_read_input_tokens":6000,"output_tokens":400},"permission_denials":[],"terminal_reason":"completed"}'

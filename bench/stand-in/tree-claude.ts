@@ -16,6 +16,11 @@ const pollMs = 5_000;
 const terminalStates = new Set(["succeeded", "failed", "cancelled", "out_of_budget", "timed_out"]);
 
 const argv = process.argv.slice(2);
+// What Flotilla's start-up check asks of any claude it is given.
+if (argv.includes("--version")) {
+  console.log("2.1.197 (Claude Code; tree stand-in for the trees benchmark)");
+  process.exit(0);
+}
 const flag = (name: string) => {
   const index = argv.indexOf(name);
   return index === -1 ? undefined : argv[index + 1];

@@ -39,11 +39,11 @@ export async function largeRepository(files: number, commits: number): Promise<L
   const building = `${path}.building`;
   await rm(building, { recursive: true, force: true });
   await mkdir(building, { recursive: true });
-  await git(["init", "--quiet", "--bare", "--initial-branch=main", building], { cwd: "/" });
+  await git(["init", "--quiet", "--bare", "--initial-branch=main"], { gitDir: building });
   const checkoutBytes = await fastImport(building, files, commits);
   // Packed as a hosting service keeps it (deltas found), so a clone sends a realistic pack.
-  await git(["repack", "-a", "-d", "-q"], { cwd: building, timeoutMs: 3_600_000 });
-  const head = (await git(["rev-parse", "refs/heads/main"], { cwd: building })).trim();
+  await git(["repack", "-a", "-d", "-q"], { gitDir: building, timeoutMs: 3_600_000 });
+  const head = (await git(["rev-parse", "refs/heads/main"], { gitDir: building })).trim();
   const counted = await countRepository(building);
   if (counted.files !== files || counted.commits !== commits) {
     throw new Error(
@@ -68,7 +68,7 @@ async function validCache(
   if (marker.generatorVersion !== generatorVersion || marker.files !== files || marker.commits !== commits) {
     return undefined;
   }
-  const head = await git(["rev-parse", "--verify", "--quiet", "refs/heads/main"], { cwd: path }).catch(
+  const head = await git(["rev-parse", "--verify", "--quiet", "refs/heads/main"], { gitDir: path }).catch(
     () => "",
   );
   if (head.trim() !== marker.head) return undefined;
@@ -76,8 +76,8 @@ async function validCache(
 }
 
 async function countRepository(path: string): Promise<{ files: number; commits: number }> {
-  const commits = Number((await git(["rev-list", "--count", "main"], { cwd: path })).trim());
-  const listing = await git(["ls-tree", "-r", "--name-only", "main"], { cwd: path });
+  const commits = Number((await git(["rev-list", "--count", "main"], { gitDir: path })).trim());
+  const listing = await git(["ls-tree", "-r", "--name-only", "main"], { gitDir: path });
   return { files: listing.split("\n").filter((line) => line !== "").length, commits };
 }
 

@@ -17,7 +17,7 @@ export interface LoadSample {
   finished: number;
 }
 
-export type PhaseName = "startup" | "steady" | "wind-down";
+type PhaseName = "startup" | "steady" | "wind-down";
 
 export interface Phase {
   name: PhaseName;

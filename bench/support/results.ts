@@ -5,7 +5,7 @@ import { appendFile, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 
-export const resultsPath = fileURLToPath(new URL("../RESULTS.md", import.meta.url));
+const resultsPath = fileURLToPath(new URL("../RESULTS.md", import.meta.url));
 
 export interface Figure {
   /** What was measured, e.g. "Flotilla, webhook → check run completed (median)". */
@@ -28,7 +28,7 @@ export interface BenchmarkReport {
   notes?: string[];
 }
 
-export function formatFigure(value: number | string): string {
+function formatFigure(value: number | string): string {
   if (typeof value === "string") return value;
   if (Number.isInteger(value)) return value.toLocaleString("en-US");
   return value.toLocaleString("en-US", { maximumFractionDigits: Math.abs(value) < 10 ? 2 : 1 });
@@ -42,7 +42,7 @@ function machineLine(): string {
   return `${availableParallelism()} cores (${model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average at the end ${load}`;
 }
 
-export function renderReport(report: BenchmarkReport, at = new Date()): string {
+function renderReport(report: BenchmarkReport, at = new Date()): string {
   const rows = report.figures.map((figure) => {
     const verdict = figure.target === undefined ? "" : figure.met ? "met" : "**missed**";
     return `| ${figure.name} | ${formatFigure(figure.value)} ${figure.unit} | ${figure.target ?? ""} | ${verdict} |`;

@@ -45,6 +45,12 @@ export const toolInputSchemas = {
       .describe(
         "Ids of the sub-agents to wait for. Omit to wait for all of your sub-agents that are still working.",
       ),
+    merge: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Merge the branches of the sub-agents that succeeded into your branch when they finish (default true). Set false only to keep their work out of yours; their pull requests then stay open against your branch.",
+      ),
   }),
   read_agent_result: z.strictObject({
     id: z.string().min(1).describe("The sub-agent's id, as returned by spawn_agent."),
@@ -52,8 +58,6 @@ export const toolInputSchemas = {
     limit: z.int().min(1).max(20_000).default(4000).describe("How many characters to read, at most 20000."),
   }),
 } satisfies Record<ToolName, z.ZodObject>;
-
-export type ToolInput<Name extends ToolName> = z.output<(typeof toolInputSchemas)[Name]>;
 
 export const toolDescriptions: Record<ToolName, string> = {
   spawn_agent: [
@@ -71,6 +75,7 @@ export const toolDescriptions: Record<ToolName, string> = {
   wait_for_agents: [
     "Pause until your sub-agents have finished: all of them that are still working, or only the ids given.",
     "While you wait you are stopped and spend nothing; you then continue in this same conversation and receive each sub-agent's outcome, its pull request and a short excerpt of its result (use read_agent_result for the full text).",
+    "Flotilla first merges the branch of each sub-agent that succeeded into yours, in the order you started them, and commits each clean merge: their changes are then in your worktree. If a merge conflicts, the report lists the files left with conflict markers: resolve them and commit.",
     "Call this tool on its own, as the only tool call in your message, and only once you have nothing else to do until the sub-agents are done.",
   ].join(" "),
   read_agent_result: [

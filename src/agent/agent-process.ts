@@ -1,16 +1,17 @@
-// One running `claude` process: started in its own process group (inside its own namespaces when
-// the worker has a sandbox), its stdout appended to the agent's transcript file and parsed line by
-// line from there as it grows, and stopped with SIGKILL, which also reaches the commands its Bash
-// tool started in sessions of their own. Leftovers of an earlier run of the same agent on this
-// host (a worker killed mid-run) are killed before start.
+// One running `claude` process: started in its own process group (inside bubblewrap when the
+// worker has a sandbox, else under a subreaper), its stdout appended to the agent's transcript
+// file (in the worker's places) and parsed line by line from there as it grows, and stopped with
+// SIGKILL, which also reaches the commands its Bash tool started in sessions of their own: the
+// sandbox's PID namespace dies with bwrap; without one, the subreaper's tree is frozen and killed.
+// Leftovers of an earlier run of the same agent on this host (a worker killed mid-run) are
+// killed before start.
 
 import { appendFile, mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { killAgentProcesses } from "../process/kill-agent-processes.ts";
+import { killAgentProcesses, killProcessTree } from "../process/kill-agent-processes.ts";
 import { signalProcessGroup, startProcessWritingTo } from "../process/run-command.ts";
-import { type AgentSandbox, sandboxedCommand } from "./agent-sandbox.ts";
+import { type Isolation, sandboxedCommand } from "./agent-sandbox.ts";
 import { type ResultEvent, readAgentOutput } from "./read-agent-output.ts";
-import type { SandboxPaths } from "./sandbox-script.ts";
 import type { AgentStreamEvent } from "./stream-events.ts";
 
 export type StopReason = "cancelled" | "out_of_budget" | "timed_out" | "parked" | "shutdown";
@@ -40,8 +41,8 @@ export interface AgentProcessOptions {
   claudeConfigDir: string;
   transcriptPath: string;
   onEvent: (event: AgentStreamEvent) => void;
-  /** Namespaces to run the CLI in (see agent-sandbox.ts); none when omitted or off. */
-  isolation?: { sandbox: AgentSandbox; paths: SandboxPaths } | undefined;
+  /** The sandbox to run the CLI in (see agent-sandbox.ts); none when omitted. */
+  isolation?: Isolation | undefined;
 }
 
 const stderrTailChars = 4000;
@@ -51,6 +52,7 @@ export class AgentProcess {
   private readonly subprocess: ReturnType<typeof startProcessWritingTo>;
   private readonly markers: { sessionId: string; claudeConfigDir: string };
   private stopReason: StopReason | undefined;
+  private readonly treeRoot: boolean;
 
   /** Kills what an earlier run of this agent left behind on this host, then starts the CLI. */
   static async start(options: AgentProcessOptions): Promise<AgentProcess> {
@@ -65,12 +67,10 @@ export class AgentProcess {
     const command =
       options.isolation === undefined
         ? { file: options.claudePath, args: [...options.args] }
-        : sandboxedCommand(
-            options.isolation.sandbox,
-            options.isolation.paths,
-            options.claudePath,
-            options.args,
-          );
+        : sandboxedCommand(options.isolation, options.claudePath, options.args);
+    // Under a subreaper (no sandbox), what the agent detaches stays below it: kill the tree.
+    this.treeRoot =
+      options.isolation?.sandbox.kind === "off" && options.isolation.sandbox.subreaper !== undefined;
     this.subprocess = startProcessWritingTo(options.transcriptPath, command.file, command.args, {
       cwd: options.cwd,
       env: options.env,
@@ -85,6 +85,9 @@ export class AgentProcess {
   /** Stops the agent at once. The first reason given is the one reported. */
   async stop(reason: StopReason): Promise<void> {
     this.stopReason ??= reason;
+    // In bubblewrap, killing bwrap (the group's leader) ends its PID namespace, and everything
+    // in it. Without, a subreaper keeps detached commands (setsid, env -i) in its tree.
+    if (this.treeRoot && this.subprocess.pid !== undefined) await killProcessTree(this.subprocess.pid);
     signalProcessGroup(this.subprocess.pid, "SIGKILL");
     await killAgentProcesses(this.markers);
   }

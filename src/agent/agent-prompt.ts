@@ -17,10 +17,25 @@ export interface PromptContext {
   extraInstructions?: string | undefined;
 }
 
-export function firstPrompt(context: PromptContext): string {
-  const lines = [
+/** Who the agent is and where it works: the first lines of every first prompt. */
+export function identityLines(
+  context: Pick<PromptContext, "agentName" | "repositoryFullName" | "worktree" | "branch">,
+): string[] {
+  return [
     `You are "${context.agentName}", a coding agent run by Flotilla on the GitHub repository ${context.repositoryFullName}.`,
     `Your working directory is ${context.worktree}, a git worktree on branch \`${context.branch}\`. Work only inside it.`,
+  ];
+}
+
+/** The repository's own instructions (`instructions` in `.github/agents.yml`), when it has any. */
+export function configurationLines(extraInstructions: string | undefined): string[] {
+  if (extraInstructions === undefined || extraInstructions.trim() === "") return [];
+  return ["", "Instructions from the repository's Flotilla configuration:", extraInstructions.trim()];
+}
+
+export function firstPrompt(context: PromptContext): string {
+  const lines = [
+    ...identityLines(context),
     "",
     `Your task, from @${context.requestedBy} (${context.requestUrl}):`,
     "",
@@ -42,13 +57,7 @@ export function firstPrompt(context: PromptContext): string {
       "  `read_agent_result` pages through a result, and `list_agents` shows their state.",
     );
   }
-  if (context.extraInstructions !== undefined && context.extraInstructions.trim() !== "") {
-    lines.push(
-      "",
-      "Instructions from the repository's Flotilla configuration:",
-      context.extraInstructions.trim(),
-    );
-  }
+  lines.push(...configurationLines(context.extraInstructions));
   return lines.join("\n");
 }
 

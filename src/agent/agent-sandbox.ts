@@ -1,103 +1,142 @@
-// Isolates an agent's `claude` process from the worker on Linux without containers: new user,
-// PID and mount namespaces (util-linux `unshare`). In its own PID namespace nothing the agent
-// runs can read the worker's /proc/<pid>/environ; in its own mount namespace the data dir's
-// Redis files, other agents' homes, worktrees and mirrors, the project's .env and the app key
-// are hidden; and when the CLI (the namespace's first process) dies, every process in it dies.
-// The network is shared on purpose: the gateway and Flotilla's tools listen on 127.0.0.1.
+// Isolates an agent's `claude` process from the worker with bubblewrap (what Claude Code itself
+// uses on Linux): its own user, PID and mount namespaces, the whole file system read-only, the
+// data dir, the worker's home and the host's secret files covered, and only the agent's own
+// places writable. The rule this serves (README, Security): nothing the worker executes or
+// authenticates through may read a file an agent can write. So an agent can write its worktree,
+// its home and its scratch space and nothing else: not the mirror (refs, config, objects), not
+// another agent's places, not the program folder, not the worker's home, not a /tmp shared with
+// anyone; and what the worker reads from those places it reads as plain data (workspace/git.ts,
+// workspace/agent-owned-file.ts). When bwrap (the namespace's parent) dies, every process of
+// the agent dies with it; and bwrap dies with the worker.
+//
+// The worktree is shown at one fixed path, `worktreeInSandbox`, on every host: the CLI files a
+// session under its cwd and the conversation names files by absolute path, so an agent resumed
+// on another host (another DATA_DIR) must find itself in the same place.
+import { statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { type SandboxPaths, type SandboxTools, sandboxScript } from "./sandbox-script.ts";
+import { bubblewrapArguments, type PathKind, type SandboxView } from "./bubblewrap-arguments.ts";
 
-export type AgentSandbox = { kind: "off" } | NamespaceSandbox;
+export type AgentSandbox = NoSandbox | BubblewrapSandbox;
 
-export interface NamespaceSandbox {
-  kind: "namespaces";
-  unshare: string;
-  tools: SandboxTools;
+interface NoSandbox {
+  kind: "off";
+  /**
+   * `tini`, run as a child subreaper around the CLI, so that what an agent detaches (setsid,
+   * env -i) stays below it, where a stop finds and kills it; undefined when not installed.
+   */
+  subreaper: string | undefined;
+}
+
+export interface BubblewrapSandbox {
+  kind: "bubblewrap";
+  bwrap: string;
   /** Where the host keeps what agents must not see, and what they need to run. */
   host: HostLayout;
 }
 
 export interface HostLayout {
   dataDir: string;
+  /** The worker user's home (git and npm credentials, shell history): hidden. */
+  workerHome: string;
   /** Files no agent may read: the project's .env, the app's private key file. */
   secretFiles: readonly string[];
   /** Operator-chosen extra paths to hide (AGENT_SANDBOX_HIDE); files and directories alike. */
   extraHiddenPaths: readonly string[];
-  /** What agents run from (Flotilla's install with the CLI and its MCP server, Node), kept visible. */
+  /** What agents run from (Flotilla's install with the CLI and its MCP server, Node): read-only. */
   programDirectories: readonly string[];
 }
 
-/** One agent's own places, which stay visible at their usual paths. */
+/** One agent's own places. */
 export interface AgentPlaces {
-  /** The agent's own directory (home, config dir, scratch space). */
+  /** The agent's own directory (home, config dir, scratch space): writable. */
   agentDir: string;
+  /** Its worktree, with its own `.git`: writable. */
   worktree: string;
+  /** The repository's mirror, whose objects its `.git` borrows: read-only, objects only. */
   mirrorDir: string;
+  /** The `--mcp-config` file the worker wrote for it: read-only. */
+  mcpConfig: string;
 }
 
-export function sandboxStagingDirectory(dataDir: string): string {
-  return join(dataDir, ".sandbox");
-}
+/**
+ * Where an agent's worktree is, seen from inside its sandbox: inside the sandbox's own /tmp (a
+ * tmpfs, so bwrap can make the mount point whatever the host's root holds), the same on every host.
+ */
+export const worktreeInSandbox = "/tmp/flotilla/worktree";
 
-/** What one agent may see of the host. */
-export function agentSandboxPaths(host: HostLayout, agent: AgentPlaces): SandboxPaths {
-  // Absolute paths: the mount script runs with the agent's worktree as its working directory.
-  const dataDir = resolve(host.dataDir);
-  const mirrorDir = resolve(agent.mirrorDir);
+/** What one agent may see of the host, and write. */
+export function agentSandboxView(host: HostLayout, agent: AgentPlaces): SandboxView {
+  const hiddenPaths = host.extraHiddenPaths.map((path) => resolve(path));
   return {
-    hiddenDirectories: [
-      join(dataDir, "redis"),
-      join(dataDir, "agents"),
-      join(dataDir, "worktrees"),
-      join(dataDir, "mirrors"),
-      ...host.extraHiddenPaths.map((path) => resolve(path)),
-    ],
-    visibleDirectories: [
+    hiddenDirectories: [resolve(host.dataDir), resolve(host.workerHome), ...hiddenPaths],
+    hiddenFiles: [...host.secretFiles.map((path) => resolve(path)), ...hiddenPaths],
+    readOnly: [
       ...host.programDirectories.map((path) => resolve(path)),
-      resolve(agent.agentDir),
-      resolve(agent.worktree),
-      mirrorDir,
+      join(resolve(agent.mirrorDir), "objects"),
+      resolve(agent.mcpConfig),
     ],
-    hiddenFiles: [...host.secretFiles, ...host.extraHiddenPaths].map((path) => resolve(path)),
-    // Git reads the mirror's config when the worker pushes with credentials: an agent that could
-    // write it (url.insteadOf, http.proxy, include.path) could send the worker's token elsewhere.
-    readOnlyFiles: [join(mirrorDir, "config")],
-    stagingDirectory: sandboxStagingDirectory(dataDir),
+    writable: [resolve(agent.agentDir)],
+    writableElsewhere: [{ path: resolve(agent.worktree), at: worktreeInSandbox }],
+    workingDirectory: worktreeInSandbox,
   };
+}
+
+/**
+ * Runs the CLI under tini (this shell's parent, a child subreaper). When the CLI exits, what it
+ * left running has become tini's (detached or not): it is stopped and killed before the shell,
+ * and so tini, exit, or it would outlive the agent.
+ */
+const reapAfterExit = [
+  '"$@"',
+  "code=$?",
+  "round=0",
+  'while [ "$round" -lt 50 ]; do',
+  '  left=$(pgrep -P "$PPID" | grep -vx "$$")',
+  '  [ -z "$left" ] && break',
+  "  kill -STOP $left 2>/dev/null; kill -KILL $left 2>/dev/null",
+  "  round=$((round + 1)); sleep 0.1",
+  "done",
+  'exit "$code"',
+].join("\n");
+
+/** How one process is isolated: no sandbox, or bubblewrap with what it may see. */
+export type Isolation = { sandbox: NoSandbox } | { sandbox: BubblewrapSandbox; view: SandboxView };
+
+/**
+ * The agent's cwd as the CLI sees it (and files its session under): the fixed path in a sandbox,
+ * the worktree's own path without one (then hosts must share one DATA_DIR path to resume each
+ * other's agents in the same place; README, Nothing lost on restart).
+ */
+export function agentWorkingDirectory(sandbox: AgentSandbox, worktree: string): string {
+  return sandbox.kind === "off" ? resolve(worktree) : worktreeInSandbox;
 }
 
 /** The command that runs `file args` inside the sandbox (or as it is, when there is none). */
 export function sandboxedCommand(
-  sandbox: AgentSandbox,
-  paths: SandboxPaths,
+  isolation: Isolation,
   file: string,
   args: readonly string[],
 ): { file: string; args: string[] } {
-  if (sandbox.kind === "off") return { file, args: [...args] };
-  return {
-    file: sandbox.unshare,
-    args: [
-      "--user",
-      "--map-root-user",
-      "--pid",
-      "--fork",
-      "--kill-child",
-      "--mount-proc",
-      "--mount",
-      "--propagation",
-      "private",
-      "--",
-      "/bin/sh",
-      "-c",
-      sandboxScript(paths, sandbox.tools),
-      "flotilla-sandbox",
-      file,
-      ...args,
-    ],
-  };
+  if (!("view" in isolation)) {
+    const { sandbox } = isolation;
+    return sandbox.subreaper === undefined
+      ? { file, args: [...args] }
+      : {
+          file: sandbox.subreaper,
+          args: ["-s", "--", "/bin/sh", "-c", reapAfterExit, "flotilla-agent", file, ...args],
+        };
+  }
+  const { sandbox, view } = isolation;
+  return { file: sandbox.bwrap, args: [...bubblewrapArguments(view, kindOfPath), "--", file, ...args] };
 }
 
 /** The directory of the agent's home and config dir: `<data>/agents/<run>/<agent>`. */
 export function agentDirOf(home: string): string {
   return dirname(home);
+}
+
+function kindOfPath(path: string): PathKind {
+  const found = statSync(path, { throwIfNoEntry: false });
+  if (found === undefined) return undefined;
+  return found.isDirectory() ? "directory" : "file";
 }

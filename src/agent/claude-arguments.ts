@@ -44,7 +44,7 @@ export function buildClaudeArguments(invocation: ClaudeInvocation): string[] {
 }
 
 /** `Bash` for `Bash(npm test:*)`; MCP tools (`mcp__…`) are not built-ins and are left out. */
-export function builtInTools(allowedTools: readonly string[]): string[] {
+function builtInTools(allowedTools: readonly string[]): string[] {
   const names = allowedTools
     .filter((entry) => !entry.startsWith("mcp__"))
     .map((entry) => (entry.includes("(") ? entry.slice(0, entry.indexOf("(")) : entry));

@@ -3,7 +3,7 @@
 // `TruncatedLine` (its first bytes and its length), so one giant line cannot exhaust memory.
 
 /** A line too long to keep: its start, decoded, and its full length in bytes. */
-export interface TruncatedLine {
+interface TruncatedLine {
   truncated: true;
   /** The first `prefixBytes` bytes of the line (cut on a UTF-8 character boundary), decoded. */
   prefix: string;

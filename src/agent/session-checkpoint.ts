@@ -1,20 +1,32 @@
 // Keeps an agent's CLI session resumable from anywhere: saved to Redis after every stretch of
 // work (and at checkpoints), restored into a fresh config dir before `--resume` when missing.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+// The session file is in the agent's config dir, which the agent can write: it is read and
+// written only through workspace/agent-owned-file.ts (no link followed, size capped). `cwd` is the
+// agent's working directory as the CLI sees it (agent-sandbox.ts): the session is filed under it.
 import { dirname } from "node:path";
 import type { SessionArchive } from "../store/session-archive.ts";
+import {
+  makeAgentOwnedDirectory,
+  readAgentOwnedFile,
+  writeNewAgentOwnedFile,
+} from "../workspace/agent-owned-file.ts";
 import type { AgentPaths } from "../workspace/data-paths.ts";
 import { exists } from "../workspace/mirror.ts";
 import { sessionFilePath } from "./session-file.ts";
 
+/** Larger sessions are not saved (the agent then resumes with a new session on its branch). */
+const sessionFileMaxBytes = 64 * 1024 * 1024;
+
+/** Saves the session; false when there is none. Throws AgentFileRefusedError for a link or an oversized file. */
 export async function saveSession(
   archive: SessionArchive,
   agentId: string,
   sessionId: string,
   paths: AgentPaths,
+  cwd: string,
 ): Promise<boolean> {
-  const file = sessionFilePath(paths.claudeConfigDir, paths.worktree, sessionId);
-  const content = await readFile(file).catch(() => undefined);
+  const file = sessionFilePath(paths.claudeConfigDir, cwd, sessionId);
+  const content = await readAgentOwnedFile(file, sessionFileMaxBytes);
   if (content === undefined) return false;
   await archive.save(agentId, sessionId, content);
   return true;
@@ -26,12 +38,13 @@ export async function restoreSession(
   agentId: string,
   sessionId: string,
   paths: AgentPaths,
+  cwd: string,
 ): Promise<"present" | "restored" | "missing"> {
-  const file = sessionFilePath(paths.claudeConfigDir, paths.worktree, sessionId);
+  const file = sessionFilePath(paths.claudeConfigDir, cwd, sessionId);
   if (await exists(file)) return "present";
   const saved = await archive.load(agentId, sessionId);
   if (saved === undefined) return "missing";
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, saved);
+  await makeAgentOwnedDirectory(dirname(paths.home), dirname(file));
+  await writeNewAgentOwnedFile(file, saved);
   return "restored";
 }

@@ -89,5 +89,3 @@ export type AgentStreamEvent =
     }
   | { kind: "other"; type: string; subtype?: string }
   | { kind: "unparseable"; preview: string };
-
-export type AgentStreamEventKind = AgentStreamEvent["kind"];

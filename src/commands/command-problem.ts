@@ -6,7 +6,7 @@ import type { CommandProblem } from "./agent-command.ts";
 import type { Verb } from "./grammar.ts";
 import { helpText, usageFor } from "./help-text.ts";
 
-export const MAX_QUOTED_LENGTH = 200;
+const MAX_QUOTED_LENGTH = 200;
 
 /** `verb` picks the usage to show; without it the whole help is shown. */
 export function commandProblem(problem: string, quoted: string, verb?: Verb): CommandProblem {

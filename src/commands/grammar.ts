@@ -96,7 +96,7 @@ export const FLAGS: { readonly [K in FlagName]: FlagSpec<NonNullable<FlagValues[
 };
 
 /** What follows the verb besides flags. */
-export type ArgumentKind =
+type ArgumentKind =
   | "none"
   /** free text: the rest of the line and all lines below it */
   | "task"
@@ -120,7 +120,7 @@ export const GRAMMAR: { readonly [V in Verb]: VerbSpec } = {
     flags: ["budget", "model", "max-turns", "count"],
     notes: [
       "The task is the rest of the command line and every line below it. Flags count only before the task starts; later they are part of the task.",
-      `When the command line ends after the flags and the lines below hold a list (\`- item\`, \`* item\`, \`1. item\`), each item starts its own agent (at most ${LIMITS.tasksPerCommand}); other text around the list is given to every one of them.`,
+      `When the command line ends after the flags and the lines below hold a list (\`- item\`, \`* item\`, \`1. item\`), each item starts its own agent (at most ${LIMITS.tasksPerCommand}); other text around the list is given to every one of them. On a pull request each agent opens its own pull request against it; on an issue they work as sub-agents of one agent that merges their branches and opens one pull request that fixes the issue.`,
       "To start a task with `-`, put `--` before it.",
     ],
     examples: [

@@ -23,7 +23,7 @@ export interface ParseFlagsOptions {
  * No real command has more than a handful of words before its task; the bound also keeps
  * `parseArgs` (which shifts its argument array, quadratic in its length) fast on hostile input.
  */
-export const MAX_COMMAND_WORDS = 40;
+const MAX_COMMAND_WORDS = 40;
 
 export function parseFlags(
   args: string[],

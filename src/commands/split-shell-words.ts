@@ -3,7 +3,7 @@
 // globs, comments or operators: `$HOME`, `*`, `#` and `|` are ordinary text.
 import { inlineCode } from "../text/markdown-code.ts";
 
-export interface ShellWord {
+interface ShellWord {
   value: string;
   /** Index of the word's first character in the text. */
   start: number;

@@ -15,10 +15,3 @@ export function parseTokenCount(raw: string): number | undefined {
     BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fractionDigits.padEnd(decimals, "0") || "0");
   return Number(scaled);
 }
-
-/** A short exact way to write `tokens`: 100000000 → "100m", 1500 → "1.5k", 1234567 → "1234567". */
-export function formatTokenCount(tokens: number): string {
-  if (tokens >= 1_000_000 && tokens % 100_000 === 0) return `${tokens / 1_000_000}m`;
-  if (tokens >= 1000 && tokens % 100 === 0) return `${tokens / 1000}k`;
-  return String(tokens);
-}

@@ -71,12 +71,12 @@ function describe(input: unknown): string | undefined {
 
 /** The keys an object schema accepts at `path` (optional wrappers and checks looked through). */
 function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let current: z.ZodType | undefined = schema;
+  let current: z.core.$ZodType | undefined = schema;
   for (const part of [...path, undefined]) {
-    while (current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
+    while (current instanceof z.ZodOptional) current = current.unwrap();
     if (!(current instanceof z.ZodObject)) return [];
     if (part === undefined) return Object.keys(current.shape);
-    current = (current.shape as Record<string, z.ZodType>)[String(part)];
+    current = current.shape[String(part)];
   }
   return [];
 }

@@ -1,6 +1,8 @@
 // Flotilla's process configuration, read once from the environment and validated, so that a
 // mistake is reported at start with the variable's name, what is wrong with its value and how
 // to fix it, instead of failing later mid-run.
+
+import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ConfigError } from "./config-error.ts";
@@ -40,6 +42,9 @@ const envSchema = z.object({
   DATA_DIR: z.string().default(`${projectRoot}data`),
   CLAUDE_PATH: z.string().default(`${projectRoot}node_modules/.bin/claude`),
   WORKER_CONCURRENCY: positiveInteger.default(2),
+  /** The name this worker's host goes by on /agents status and the run page. */
+  WORKER_HOST_NAME: z.string().min(1).default(hostname()),
+  WEBHOOK_CONCURRENCY: positiveInteger.default(16),
   WORKER_LOCK_DURATION_MS: positiveInteger.default(30_000),
   WORKER_STALLED_INTERVAL_MS: positiveInteger.default(30_000),
   SHUTDOWN_GRACE_MS: positiveInteger.default(20_000),
@@ -56,11 +61,16 @@ const envSchema = z.object({
   AGENT_CHILD_BUDGET_SHARE: z.coerce.number().gt(0).lte(1).default(0.25),
   AGENT_MAX_CONCURRENT_PER_REPO: z.coerce.number().int().min(0).default(0),
   MIN_PERMISSION: z.enum(minimumPermissions).default("write"),
+  FLOTILLA_ALLOW_FORKS: z
+    .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+    .default("false")
+    .transform((value) => value === "true" || value === "1"),
   DAILY_TOKEN_CAP: z.coerce.number().int().min(0).default(0),
   AGENT_SANDBOX: z.enum(sandboxModes).default("auto"),
   AGENT_SANDBOX_HIDE: z.string().default(""),
   CHECKPOINT_INTERVAL_SECONDS: positiveInteger.default(120),
   WORKTREE_RETENTION_HOURS: z.coerce.number().min(0).default(24),
+  AGENT_BRANCH_RETENTION_HOURS: z.coerce.number().min(0).default(24),
   GITHUB_WRITES_PER_MINUTE: positiveInteger.default(80),
   GITHUB_WRITES_PER_HOUR: positiveInteger.default(500),
   REPORT_MIN_INTERVAL_MS: positiveInteger.default(10_000),
@@ -76,12 +86,14 @@ const envSchema = z.object({
   MODEL_ALLOWED_BETAS: z.string().default(""),
   MODEL_ALLOWED_SERVER_TOOLS: z.string().default(""),
   AGENT_MAX_CONCURRENT_MODEL_CALLS: positiveInteger.default(4),
+  // Fractions allowed (0.01 = 36 s), e.g. for tests of the limit itself.
+  MODEL_WAIT_MAX_HOURS: z.coerce.number().positive().default(6),
 });
 
 /** Every variable Flotilla itself reads (Probot reads APP_ID, PRIVATE_KEY, GHE_HOST, LOG_* …). */
 export const flotillaVariables: readonly string[] = Object.keys(envSchema.shape);
 
-export type MinimumPermission = (typeof minimumPermissions)[number];
+type MinimumPermission = (typeof minimumPermissions)[number];
 export type SandboxMode = (typeof sandboxModes)[number];
 
 export interface FlotillaConfig {
@@ -93,6 +105,10 @@ export interface FlotillaConfig {
   dataDir: string;
   claudePath: string;
   workerConcurrency: number;
+  /** The host an agent runs on, as /agents status and the run page name it (WORKER_HOST_NAME). */
+  workerHostName: string;
+  /** Stored webhook deliveries a web process handles at once (permission, config, run start). */
+  webhookConcurrency: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
   shutdownGraceMs: number;
@@ -117,6 +133,10 @@ export interface FlotillaConfig {
   sandboxHiddenPaths: string[];
   checkpointIntervalMs: number;
   worktreeRetentionMs: number;
+  /** The operator's half of allowing agents on forks' pull requests (the repository's is `access.allow_forks`). */
+  allowForks: boolean;
+  /** How long an agent's branch outlives its pull request closed unmerged. */
+  agentBranchRetentionMs: number;
   githubWritesPerMinute: number;
   githubWritesPerHour: number;
   reportMinIntervalMs: number;
@@ -143,6 +163,8 @@ export interface FlotillaConfig {
   allowedServerTools: string[];
   /** Model calls of one agent the gateway forwards at once; more wait. */
   modelCallsPerAgent: number;
+  /** The longest an agent stays parked for the model API (rate limits, overload, outages) before it fails. */
+  modelWaitMaxMs: number;
 }
 
 /** The ops listener's port: OPS_PORT, else 9464 (all, web) or 9465 (worker), so both fit on one host. */
@@ -173,6 +195,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
     dataDir: e.DATA_DIR,
     claudePath: e.CLAUDE_PATH,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    workerHostName: e.WORKER_HOST_NAME,
+    webhookConcurrency: e.WEBHOOK_CONCURRENCY,
     lockDurationMs: e.WORKER_LOCK_DURATION_MS,
     stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
@@ -198,6 +222,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
       .filter((path) => path.startsWith("/")),
     checkpointIntervalMs: e.CHECKPOINT_INTERVAL_SECONDS * 1000,
     worktreeRetentionMs: e.WORKTREE_RETENTION_HOURS * 3_600_000,
+    allowForks: e.FLOTILLA_ALLOW_FORKS,
+    agentBranchRetentionMs: e.AGENT_BRANCH_RETENTION_HOURS * 3_600_000,
     githubWritesPerMinute: e.GITHUB_WRITES_PER_MINUTE,
     githubWritesPerHour: e.GITHUB_WRITES_PER_HOUR,
     reportMinIntervalMs: e.REPORT_MIN_INTERVAL_MS,
@@ -214,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
     allowedBetas: commaList(e.MODEL_ALLOWED_BETAS),
     allowedServerTools: commaList(e.MODEL_ALLOWED_SERVER_TOOLS),
     modelCallsPerAgent: e.AGENT_MAX_CONCURRENT_MODEL_CALLS,
+    modelWaitMaxMs: Math.round(e.MODEL_WAIT_MAX_HOURS * 3_600_000),
   };
 }
 

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { parseTokenCount } from "../commands/token-count.ts";
 import { type ConfigProblem, problemsFromIssues } from "./config-problems.ts";
 
-export const permissionNames = ["read", "triage", "write", "maintain", "admin"] as const;
+const permissionNames = ["read", "triage", "write", "maintain", "admin"] as const;
 
 function wholeNumber(min: number, max: number) {
   const error = `must be a whole number from ${min} to ${max}`;
@@ -30,7 +30,7 @@ const toolName = z
   .string({ error: "must be a tool name such as Read, Edit or Bash(npm test:*)" })
   .regex(toolNamePattern, { error: "must be a tool name such as Read, Edit or Bash(npm test:*)" });
 
-export const repositoryConfigSchema = z
+const repositoryConfigSchema = z
   .strictObject(
     {
       budget: z
@@ -76,6 +76,8 @@ export const repositoryConfigSchema = z
           { error: "must be a mapping with the keys minimum_permission and allow_forks" },
         )
         .optional(),
+      /** What becomes of a child's pull request once its parent merged it: closed, or left open as a stack. */
+      children: z.enum(["close", "stack"], { error: "must be close or stack" }).optional(),
       instructions: z
         .string({ error: "must be text (use `|` for several lines)" })
         .max(8_000, { error: "must be at most 8000 characters" })

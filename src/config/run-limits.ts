@@ -21,6 +21,11 @@ export const runLimitsSchema = z.object({
   extraInstructions: z.string().optional(),
   /** Agents of the run's repository that may run at once (any run); unset: no limit. */
   maxConcurrentInRepository: z.number().int().optional(),
+  /**
+   * A child's pull request once its parent merged its branch: closed with a note (unset), or left
+   * open, stacked on the parent's (`children: stack` in `.github/agents.yml`).
+   */
+  childPullRequests: z.enum(["close", "stack"]).optional(),
 });
 export type RunLimits = z.infer<typeof runLimitsSchema>;
 
@@ -31,7 +36,8 @@ export interface RunSettings {
   /** The most a command's `--budget` may ask for. */
   maxBudgetTokens: number;
   minimumPermission: PermissionLevel;
-  allowForks: boolean;
+  /** Whether agents may run on a fork's pull request: only when both the repository and the operator allow it. */
+  allowForks: { repository: boolean; operator: boolean };
 }
 
 export function resolveRunSettings(config: FlotillaConfig, repository: RepositoryConfig): RunSettings {
@@ -56,11 +62,12 @@ export function resolveRunSettings(config: FlotillaConfig, repository: Repositor
         ? {}
         : { extraInstructions: repository.instructions }),
       ...(concurrent === undefined ? {} : { maxConcurrentInRepository: concurrent }),
+      ...(repository.children === undefined ? {} : { childPullRequests: repository.children }),
     },
     defaultBudgetTokens: Math.min(repository.budget?.default ?? config.defaultBudgetTokens, maxBudgetTokens),
     maxBudgetTokens,
     minimumPermission: stricterPermission(repository.access?.minimum_permission, config.minimumPermission),
-    allowForks: repository.access?.allow_forks ?? false,
+    allowForks: { repository: repository.access?.allow_forks ?? false, operator: config.allowForks },
   };
 }
 
@@ -76,7 +83,7 @@ export function narrowTools(repository: readonly string[] | undefined, process: 
 }
 
 /** The tool an allow-list entry names: `Bash` for `Bash(npm test:*)`. */
-export function toolOf(entry: string): string {
+function toolOf(entry: string): string {
   const open = entry.indexOf("(");
   return open === -1 ? entry : entry.slice(0, open);
 }

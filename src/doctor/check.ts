@@ -1,10 +1,11 @@
 // One check of whether this machine and these settings can run Flotilla: what `./flotilla doctor`
 // prints as a row, and what `./flotilla start` refuses to start on when it fails. A check names
 // what it found, and for anything not ok, what to do about it.
+import { statfs } from "node:fs/promises";
 import type { AppCredentials } from "../config/app-credentials.ts";
 import type { FlotillaConfig } from "../config/env.ts";
 
-export type CheckStatus = "ok" | "warn" | "fail";
+type CheckStatus = "ok" | "warn" | "fail";
 
 export interface CheckOutcome {
   status: CheckStatus;
@@ -26,6 +27,29 @@ export interface CheckContext {
   /** Undefined when no GitHub App is configured yet. */
   credentials: AppCredentials | undefined;
   env: NodeJS.ProcessEnv;
+  /** What the checks read from this machine; tests hand in other readings (an old Node, a full disk). */
+  machine?: Partial<MachineReadings>;
+}
+
+/** Readings of this machine that a test cannot change for real. */
+export interface MachineReadings {
+  /** `process.versions.node`. */
+  nodeVersion: string;
+  /** Bytes an unprivileged user may still write on the file system holding `path`. */
+  freeBytes(path: string): Promise<number>;
+}
+
+const thisMachine: MachineReadings = {
+  nodeVersion: process.versions.node,
+  freeBytes: async (path) => {
+    const space = await statfs(path);
+    return space.bavail * space.bsize;
+  },
+};
+
+/** The reading a check uses: the context's when given, else this machine's. */
+export function machineOf(context: Pick<CheckContext, "machine">): MachineReadings {
+  return { ...thisMachine, ...context.machine };
 }
 
 export interface Check {

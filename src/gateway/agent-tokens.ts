@@ -34,7 +34,7 @@ export interface Registration {
   exhaustionReported: boolean;
 }
 
-export const agentTokenPrefix = "flt_";
+const agentTokenPrefix = "flt_";
 
 export class AgentTokens {
   private readonly byToken = new Map<string, Registration>();

@@ -14,6 +14,7 @@ export function sendApiError(
   status: number,
   type: ApiErrorType,
   message: string,
+  extraHeaders: Record<string, string> = {},
 ): void {
   if (response.headersSent) {
     response.destroy();
@@ -21,6 +22,7 @@ export function sendApiError(
   }
   const body = JSON.stringify({ type: "error", error: { type, message } });
   response.writeHead(status, {
+    ...extraHeaders,
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),
   });

@@ -11,6 +11,11 @@
 // 429 and 529 likewise (minutes of retries); a 403 ended at once but read "Failed to
 // authenticate. API Error: 403 …", which misleads; a 402 also ended at once but is not a status
 // the API documents for this.
+//
+// Upstream trouble (upstream-trouble.ts) is classified per call, recorded on the call and told
+// to the worker as it happens. A 429 or 5xx goes to the CLI with `x-should-retry: false`, so it
+// gives up at once (docs/cli-facts.md §1) instead of retrying for minutes while holding a worker
+// slot: Flotilla parks the agent and resumes it in the same session when the model is back.
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { runIdOfAgent } from "../store/identifiers.ts";
@@ -26,6 +31,7 @@ import { type ReservedCall, reserveModelCall } from "./reserve-model-call.ts";
 import { costOfCall, settleModelCall } from "./settle-model-call.ts";
 import { SseAnswerReader } from "./sse-answer-reader.ts";
 import { clientResponseHeaders, sendUpstream, upstreamRequestHeaders, upstreamUrl } from "./upstream.ts";
+import { classifyUpstreamAnswer, type UpstreamTrouble, unreachableTrouble } from "./upstream-trouble.ts";
 
 export interface ModelCall {
   registration: Registration;
@@ -76,9 +82,9 @@ async function forwardChargedCall(
   try {
     releaseSlot = await registration.slots.acquire(signal);
   } catch {
-    registration.calls.record({ kind: "cut_off", status: 499 });
+    registration.calls.record({ kind: "cut_off", status: clientGoneStatus });
     call.response.destroy();
-    return { status: 499, responseBytes: 0 };
+    return { status: clientGoneStatus, responseBytes: 0 };
   }
   try {
     const reservation = await reserveModelCall(
@@ -107,9 +113,9 @@ async function forwardChargedCall(
     return await forwardReservedCall(options, call, parsed.request, reservation.call, signal);
   } catch (error) {
     if (!signal.aborted) throw error;
-    registration.calls.record({ kind: "cut_off", status: 499 });
+    registration.calls.record({ kind: "cut_off", status: clientGoneStatus });
     call.response.destroy();
-    return { status: 499, responseBytes: 0 };
+    return { status: clientGoneStatus, responseBytes: 0 };
   } finally {
     releaseSlot();
   }
@@ -125,15 +131,22 @@ async function forwardReservedCall(
   const { registration } = call;
   const capped = withMaxTokens(request, reserved.answerTokens);
   const body = capped === request ? call.body : Buffer.from(JSON.stringify(capped));
-  const streamed = await streamUpstream(options, call, body, signal, async (answer, status, complete) => {
-    const answered = status >= 200 && status < 300;
-    const model = answer?.model ?? request.model;
-    const cost = costOfCall(answer, reserved, call.body.length, model, { answered, complete });
-    // The model answered if it began a message and did not fail: that is one of the agent's turns.
-    const turn = answered && answer?.usage !== undefined && answer.error === undefined;
-    await settleModelCall(options, registration, reserved, model, cost, turn);
-    registration.calls.record(callEnding(answer, status, complete));
-  });
+  const streamed = await streamUpstream(
+    options,
+    call,
+    body,
+    signal,
+    async (answer, status, complete, trouble) => {
+      const answered = status >= 200 && status < 300;
+      const model = answer?.model ?? request.model;
+      const cost = costOfCall(answer, reserved, call.body.length, model, { answered, complete });
+      // The model answered if it began a message and did not fail: that is one of the agent's turns.
+      const turn = answered && answer?.usage !== undefined && answer.error === undefined;
+      await settleModelCall(options, registration, reserved, model, cost, turn);
+      registration.calls.record(callEnding(answer, status, complete, trouble));
+      if (trouble !== undefined) reportTrouble(options, registration, trouble);
+    },
+  );
   return streamed.outcome;
 }
 
@@ -146,7 +159,12 @@ async function streamUpstream(
   call: ModelCall,
   body: Buffer,
   signal: AbortSignal,
-  settle?: (answer: AnswerSummary | undefined, status: number, complete: boolean) => Promise<void>,
+  settle?: (
+    answer: AnswerSummary | undefined,
+    status: number,
+    complete: boolean,
+    trouble: UpstreamTrouble | undefined,
+  ) => Promise<void>,
 ): Promise<{ outcome: Outcome }> {
   const { registration, response } = call;
   let upstream: IncomingMessage;
@@ -155,19 +173,33 @@ async function streamUpstream(
     const headers = upstreamRequestHeaders(call.request.headers, options.upstream, body.length);
     upstream = await sendUpstream(url, call.request.method ?? "POST", headers, body, signal);
   } catch (error) {
+    if (signal.aborted) {
+      // The agent's CLI went away (or its registration ended) before the model answered: the
+      // call was cut off by the agent's side, not failed by the model API.
+      await settle?.(unreadAnswer, clientGoneStatus, false, undefined);
+      response.destroy();
+      return { outcome: { status: clientGoneStatus, responseBytes: 0 } };
+    }
     options.log?.warn({ err: error, ...agentFields(registration.agent.id) }, "model API unreachable");
     const message = `Flotilla could not reach the model API: ${String(error)}`;
-    await settle?.({ ...unreadAnswer, error: { type: "api_error", message } }, 502, false);
-    sendApiError(response, 502, "api_error", message);
+    await settle?.(
+      { ...unreadAnswer, error: { type: "api_error", message } },
+      502,
+      false,
+      unreachableTrouble(error),
+    );
+    sendApiError(response, 502, "api_error", message, noRetries);
     return { outcome: { status: 502, responseBytes: 0 } };
   }
   const status = upstream.statusCode ?? 502;
   const isStream = String(upstream.headers["content-type"] ?? "").includes("text/event-stream");
   const reader = settle === undefined ? undefined : isStream ? new SseAnswerReader() : new JsonAnswerReader();
-  response.writeHead(status, clientResponseHeaders(upstream.headers));
+  const headers = clientResponseHeaders(upstream.headers);
+  response.writeHead(status, status === 429 || status >= 500 ? { ...headers, ...noRetries } : headers);
   response.flushHeaders();
   let responseBytes = 0;
   let complete = false;
+  let brokenOff: unknown;
   try {
     for await (const chunk of upstream) {
       const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
@@ -178,13 +210,25 @@ async function streamUpstream(
     complete = true;
   } catch (error) {
     options.log?.info({ err: error, ...agentFields(registration.agent.id) }, "model call cut short");
+    // Cut short by the model API's side, not by the agent going away or its registration ending.
+    if (!signal.aborted && !upstream.complete) brokenOff = error;
   }
   reader?.end();
-  await settle?.(reader?.summary, status, complete);
+  const summary = reader?.summary;
+  const trouble =
+    classifyUpstreamAnswer(status, upstream.headers, summary?.error, Date.now()) ??
+    (brokenOff === undefined ? undefined : unreachableTrouble(brokenOff));
+  await settle?.(summary, status, complete, trouble);
   if (complete) response.end();
   else response.destroy();
   return { outcome: { status, responseBytes } };
 }
+
+/** A call the agent's side gave up before its answer ended (nginx's "client closed request"). */
+const clientGoneStatus = 499;
+
+/** Tells the CLI not to retry: Flotilla parks the agent instead (see the top of this file). */
+const noRetries = { "x-should-retry": "false" };
 
 const unreadAnswer: AnswerSummary = {
   usage: undefined,
@@ -197,13 +241,21 @@ const unreadAnswer: AnswerSummary = {
 };
 
 /** How a forwarded call ended, for the agent's call record. */
-function callEnding(answer: AnswerSummary | undefined, status: number, complete: boolean): CallEnding {
+function callEnding(
+  answer: AnswerSummary | undefined,
+  status: number,
+  complete: boolean,
+  trouble: UpstreamTrouble | undefined,
+): CallEnding {
+  if (status === clientGoneStatus) return { kind: "cut_off", status };
   if (answer?.error !== undefined) {
-    return { kind: "failed", status, errorType: answer.error.type, message: answer.error.message };
+    return { kind: "failed", status, errorType: answer.error.type, message: answer.error.message, trouble };
   }
   if (status < 200 || status >= 300) {
-    return { kind: "failed", status, errorType: `http_${status}`, message: "" };
+    return { kind: "failed", status, errorType: `http_${status}`, message: "", trouble };
   }
+  if (trouble !== undefined)
+    return { kind: "failed", status, errorType: "connection", message: trouble.message, trouble };
   if (!complete || answer === undefined) return { kind: "cut_off", status };
   return {
     kind: "answered",
@@ -220,6 +272,23 @@ function refuse(call: ModelCall, reason: RefusalReason, message: string): Outcom
   const type: ApiErrorType = "invalid_request_error";
   sendApiError(call.response, 400, type, message);
   return { status: 400, responseBytes: 0 };
+}
+
+function reportTrouble(
+  options: AgentGatewayOptions,
+  registration: Registration,
+  trouble: UpstreamTrouble,
+): void {
+  options.log?.warn({ ...agentFields(registration.agent.id), trouble }, "model API trouble");
+  try {
+    options.onUpstreamTrouble?.({
+      agentId: registration.agent.id,
+      installationId: registration.agent.installationId,
+      trouble,
+    });
+  } catch (error) {
+    options.log?.error({ err: error, ...agentFields(registration.agent.id) }, "onUpstreamTrouble failed");
+  }
 }
 
 function reportExhausted(options: AgentGatewayOptions, registration: Registration): void {

@@ -5,6 +5,7 @@ import type { BudgetStore } from "../store/budget-store.ts";
 import type { MessageUsage } from "./message-usage.ts";
 import type { RequestPolicy } from "./request-policy.ts";
 import type { UpstreamConfig } from "./upstream.ts";
+import type { UpstreamTrouble } from "./upstream-trouble.ts";
 
 type GatewayLedger = Pick<BudgetStore, "reserveCall" | "settleCall" | "chargeDaily">;
 
@@ -34,7 +35,14 @@ export interface TrafficEvent {
   durationMs: number;
 }
 
-export interface ToolReply {
+/** A model call of an agent met trouble upstream (told once per call, as it happens). */
+export interface UpstreamTroubleEvent {
+  agentId: string;
+  installationId: number;
+  trouble: UpstreamTrouble;
+}
+
+interface ToolReply {
   status: number;
   body: unknown;
 }
@@ -48,6 +56,7 @@ export interface AgentGatewayOptions {
   toolHandler?: ToolHandler;
   onCharge?: (event: ChargeEvent) => void;
   onTraffic?: (event: TrafficEvent) => void;
+  onUpstreamTrouble?: (event: UpstreamTroubleEvent) => void;
   log?: Logger;
   /** @defaultValue 32 MiB, the Messages API's own request limit */
   maxRequestBytes?: number;

@@ -3,6 +3,7 @@
 // gateway), and the final text of the last answer. The worker decides how an agent ended from
 // this record and the process's exit, never from the CLI's stream: an agent can write lines into
 // its own stream (a Bash step writing to the CLI's stdout), but not into this record.
+import type { UpstreamTrouble } from "./upstream-trouble.ts";
 
 /** Longest error message kept per call. */
 const maxErrorMessageChars = 2_000;
@@ -19,7 +20,14 @@ export type CallEnding =
       textTruncated: boolean;
     }
   /** Upstream answered with an error status, or broke the stream off with an error event. */
-  | { kind: "failed"; status: number; errorType: string; message: string }
+  | {
+      kind: "failed";
+      status: number;
+      errorType: string;
+      message: string;
+      /** What the failure says about the model API (rate limit, overload, outage, prompt too long). */
+      trouble?: UpstreamTrouble | undefined;
+    }
   /** The answer stopped before its end: the agent went away, or upstream did. */
   | { kind: "cut_off"; status: number }
   /** The gateway did not forward the call. */

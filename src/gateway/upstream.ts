@@ -22,7 +22,7 @@ export interface UpstreamConfig {
   oauthToken: string | undefined;
 }
 
-export const oauthBeta = "oauth-2025-04-20";
+const oauthBeta = "oauth-2025-04-20";
 
 /** Never forwarded: the agent's own credential, framing, and encodings we could not read. */
 const droppedRequestHeaders = new Set([

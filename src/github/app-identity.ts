@@ -4,7 +4,7 @@ import { pino } from "pino";
 import { Probot } from "probot";
 import { FlotillaOctokit } from "./github-app.ts";
 
-export interface AppIdentity {
+interface AppIdentity {
   id: number;
   slug: string;
   name: string;

@@ -4,6 +4,7 @@
 
 import type { Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
+import { z } from "zod";
 import { expiryAwareTokenCache, isTokenCache } from "./installation-token-cache.ts";
 
 export type GitHubClient = InstanceType<typeof ProbotOctokit>;
@@ -72,11 +73,13 @@ export function githubApiBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.GHE_HOST ? `${env.GHE_PROTOCOL || "https"}://${env.GHE_HOST}/api/v3` : "https://api.github.com";
 }
 
+/** What auth-app's `auth({ type: "installation" })` answers (typed `unknown` by Octokit). */
+const installationAuthentication = z.object({ token: z.string().min(1) });
+
 /**
  * An installation token for one git command (push/fetch over https): ask right before each one,
  * since tokens expire after an hour; a cached one is reused while it has minutes to live.
  */
 export async function installationToken(client: GitHubClient): Promise<string> {
-  const authentication = (await client.auth({ type: "installation" })) as { token: string };
-  return authentication.token;
+  return installationAuthentication.parse(await client.auth({ type: "installation" })).token;
 }

@@ -7,7 +7,7 @@ export interface Repository {
   repo: string;
 }
 
-export interface PullRequestHead {
+interface PullRequestHead {
   number: number;
   state: string;
   locked: boolean;
@@ -16,6 +16,8 @@ export interface PullRequestHead {
   headRepoFullName: string | undefined;
   baseRef: string;
   isFork: boolean;
+  /** Closed by merging (a closed pull request that was not merged has `merged: false`). */
+  merged: boolean;
 }
 
 export async function getPullRequest(client: GitHubClient, repository: Repository, number: number) {
@@ -30,6 +32,7 @@ export async function getPullRequest(client: GitHubClient, repository: Repositor
     headRepoFullName,
     baseRef: data.base.ref,
     isFork: headRepoFullName !== `${repository.owner}/${repository.repo}`,
+    merged: data.merged,
   } satisfies PullRequestHead;
 }
 
@@ -71,4 +74,13 @@ export async function updatePullRequest(
   content: Pick<PullRequestContent, "title" | "body">,
 ): Promise<void> {
   await client.rest.pulls.update({ ...repository, pull_number: number, ...content });
+}
+
+/** Closes a pull request without merging it (an agent's, once its parent's branch holds its work). */
+export async function closePullRequest(
+  client: GitHubClient,
+  repository: Repository,
+  number: number,
+): Promise<void> {
+  await client.rest.pulls.update({ ...repository, pull_number: number, state: "closed" });
 }

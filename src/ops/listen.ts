@@ -1,6 +1,6 @@
 // Opens a listening socket for one of Flotilla's servers, and turns the usual failures into
 // what the operator must change: the variable that chose the address, and a fix.
-import { type AddressInfo, createServer, type Server } from "node:net";
+import { createServer, type Server } from "node:net";
 import { type ConfigError, settingError } from "../config/config-error.ts";
 
 export interface ListenAddress {
@@ -21,7 +21,11 @@ export async function listen(server: Server, address: ListenAddress): Promise<nu
       resolve();
     });
   });
-  return (server.address() as AddressInfo).port;
+  const bound = server.address();
+  // A string is a pipe or socket path, which `address` (a host and port) never asks for.
+  if (bound === null || typeof bound === "string")
+    throw new Error(`${address.host}:${address.port} is listened on as a path, not a port`);
+  return bound.port;
 }
 
 /**

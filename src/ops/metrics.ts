@@ -4,21 +4,32 @@
 // running agents are read when Prometheus scrapes.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ChargeEvent, TrafficEvent } from "../gateway/gateway-types.ts";
+import type { UpstreamTroubleKind } from "../gateway/upstream-trouble.ts";
+import type { ForkedBy } from "../process/run-command.ts";
 
-export type ErrorSource = "agent_job" | "worker" | "reporter" | "progress" | "page";
+export type ErrorSource = "agent_job" | "worker" | "reporter" | "progress" | "page" | "delivery";
+
+/** Webhook deliveries stored and not processed yet (see queue/intake-queue.ts). */
+export interface EventsBacklog {
+  depth: number;
+  oldestAgeMs: number;
+}
 
 export class FlotillaMetrics {
   readonly registry = new Registry();
   private queueCounts: (() => Promise<Record<string, number>>) | undefined;
   private runningAgents: (() => number) | undefined;
+  private eventsBacklog: (() => Promise<EventsBacklog>) | undefined;
   private readonly githubWrites: Counter<"target" | "outcome">;
   private readonly modelTokens: Counter<"model">;
   private readonly modelCost: Counter<"model">;
   private readonly modelRequests: Counter<"endpoint" | "status">;
   private readonly modelDuration: Histogram<"endpoint">;
+  private readonly modelUpstreamErrors: Counter<"kind">;
   private readonly agentDuration: Histogram<"outcome">;
   private readonly agentsEnded: Counter<"outcome">;
   private readonly errors: Counter<"source">;
+  private readonly subprocesses: Counter<"program" | "forked_by">;
   readonly liveViewers: Gauge;
 
   constructor(role: string) {
@@ -45,6 +56,24 @@ export class FlotillaMetrics {
       async collect() {
         const counts = await metrics.queueCounts?.().catch(() => undefined);
         if (counts?.["waiting-children"] !== undefined) this.set(counts["waiting-children"]);
+      },
+    });
+    new Gauge({
+      name: "flotilla_events_depth",
+      help: "Webhook deliveries stored and not yet processed (waiting, in hand, or waiting to retry)",
+      registers,
+      async collect() {
+        const backlog = await metrics.eventsBacklog?.().catch(() => undefined);
+        if (backlog !== undefined) this.set(backlog.depth);
+      },
+    });
+    new Gauge({
+      name: "flotilla_events_oldest_age_seconds",
+      help: "Age of the oldest webhook delivery stored and not yet processed (0: none)",
+      registers,
+      async collect() {
+        const backlog = await metrics.eventsBacklog?.().catch(() => undefined);
+        if (backlog !== undefined) this.set(backlog.oldestAgeMs / 1000);
       },
     });
     new Gauge({
@@ -86,6 +115,12 @@ export class FlotillaMetrics {
       buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
       registers,
     });
+    this.modelUpstreamErrors = new Counter({
+      name: "flotilla_model_upstream_errors_total",
+      help: "Model calls that met trouble upstream, by kind (rate_limited, overloaded, server_error, unreachable, prompt_too_long)",
+      labelNames: ["kind"],
+      registers,
+    });
     this.agentDuration = new Histogram({
       name: "flotilla_agent_duration_seconds",
       help: "Wall-clock time from an agent's start to its end, by outcome",
@@ -105,6 +140,12 @@ export class FlotillaMetrics {
       labelNames: ["source"],
       registers,
     });
+    this.subprocesses = new Counter({
+      name: "flotilla_subprocesses_started_total",
+      help: "Subprocesses this process started, by program and by where they were forked (event_loop: a fork that blocked this process's event loop; command_runner: by its command runner process)",
+      labelNames: ["program", "forked_by"],
+      registers,
+    });
     this.liveViewers = new Gauge({
       name: "flotilla_live_viewers",
       help: "Open live tails of agent pages in this process",
@@ -114,6 +155,10 @@ export class FlotillaMetrics {
 
   watchQueue(counts: () => Promise<Record<string, number>>): void {
     this.queueCounts = counts;
+  }
+
+  watchIntake(backlog: () => Promise<EventsBacklog>): void {
+    this.eventsBacklog = backlog;
   }
 
   watchRunningAgents(count: () => number): void {
@@ -134,6 +179,10 @@ export class FlotillaMetrics {
     this.modelDuration.observe({ endpoint: event.endpoint }, event.durationMs / 1000);
   }
 
+  modelUpstreamError(kind: UpstreamTroubleKind): void {
+    this.modelUpstreamErrors.inc({ kind });
+  }
+
   agentEnded(outcome: string, durationMs: number | undefined): void {
     this.agentsEnded.inc({ outcome });
     if (durationMs !== undefined && durationMs >= 0)
@@ -142,5 +191,9 @@ export class FlotillaMetrics {
 
   error(source: ErrorSource): void {
     this.errors.inc({ source });
+  }
+
+  subprocessStarted(program: string, forkedBy: ForkedBy): void {
+    this.subprocesses.inc({ program, forked_by: forkedBy });
   }
 }

@@ -1,4 +1,5 @@
-// Finds and kills every process that belongs to one agent, wherever it was started from:
+// Finds and kills every process that belongs to one agent, wherever it was started from (inside
+// bubblewrap the PID namespace does this; these are for agents run without it):
 // - commands its Bash tool started run in sessions of their own (setsid), out of reach of a
 //   process-group kill, and carry CLAUDE_CODE_SESSION_ID in their environment;
 // - the CLI and its MCP server carry the agent's own CLAUDE_CONFIG_DIR, which also finds a CLI
@@ -10,12 +11,12 @@ export interface AgentProcessMarkers {
   claudeConfigDir: string;
 }
 
-export async function findAgentProcesses(markers: AgentProcessMarkers): Promise<number[]> {
+async function findAgentProcesses(markers: AgentProcessMarkers): Promise<number[]> {
   const needles = [
     Buffer.from(`CLAUDE_CODE_SESSION_ID=${markers.sessionId}\0`),
     Buffer.from(`CLAUDE_CONFIG_DIR=${markers.claudeConfigDir}\0`),
   ];
-  const entries = await readdir("/proc").catch(() => [] as string[]);
+  const entries = await readdir("/proc").catch((): string[] => []);
   const found: number[] = [];
   await Promise.all(
     entries.map(async (entry) => {
@@ -40,4 +41,59 @@ export async function killAgentProcesses(markers: AgentProcessMarkers): Promise<
     }
   }
   return pids.length;
+}
+
+/**
+ * SIGKILLs every descendant of `rootPid`, then the root. Each one found is first stopped
+ * (SIGSTOP), so that none can fork or exit between the walk and the kill; the walk is repeated
+ * until it finds nothing new. Meant for a child subreaper's tree (tini -s), which keeps what its
+ * descendants detach (setsid, double fork, env -i) as its own, so that nothing escapes the walk.
+ */
+export async function killProcessTree(rootPid: number): Promise<number> {
+  const stopped = new Set<number>();
+  for (let round = 0; round < 50; round += 1) {
+    const found = (await descendantsOf(rootPid)).filter((pid) => !stopped.has(pid));
+    if (found.length === 0) break;
+    for (const pid of found) {
+      signal(pid, "SIGSTOP");
+      stopped.add(pid);
+    }
+  }
+  for (const pid of stopped) signal(pid, "SIGKILL");
+  signal(rootPid, "SIGKILL");
+  return stopped.size;
+}
+
+/** Living processes below `rootPid`, from the parent ids in /proc/<pid>/stat. */
+async function descendantsOf(rootPid: number): Promise<number[]> {
+  const entries = await readdir("/proc").catch((): string[] => []);
+  const children = new Map<number, number[]>();
+  await Promise.all(
+    entries.map(async (entry) => {
+      if (!/^\d+$/.test(entry)) return;
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => undefined);
+      // "pid (comm) state ppid …": comm may hold anything, so read after its last ")".
+      const fields = stat?.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields === undefined || fields[0] === "Z") return;
+      const parent = Number(fields[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    }),
+  );
+  const found: number[] = [];
+  const queue = [rootPid];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    for (const child of children.get(pid) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Already gone.
+  }
 }

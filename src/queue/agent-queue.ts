@@ -61,6 +61,22 @@ export class AgentQueue {
     return job === undefined ? undefined : { id, queueQualifiedName: job.queueQualifiedName };
   }
 
+  /**
+   * Runs the agent's delayed job now (an agent parked for the model that someone resumes);
+   * false when the job is not delayed (it runs already, or is gone).
+   */
+  async runNow(agentId: string, generation: number): Promise<boolean> {
+    const job = await this.queue.getJob(agentJobId(agentId, generation));
+    if (job === undefined || !(await job.isDelayed())) return false;
+    try {
+      await job.promote();
+      return true;
+    } catch {
+      // It left the delayed set meanwhile (a worker took it): it runs anyway.
+      return false;
+    }
+  }
+
   /** Jobs per BullMQ state (`waiting-children` are parked agents), for metrics. */
   async jobCounts(): Promise<Record<string, number>> {
     return this.queue.getJobCounts();

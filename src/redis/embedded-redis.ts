@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { z } from "zod";
 import { ConfigError } from "../config/env.ts";
 import { runCommand, signalProcessGroup, startProcess } from "../process/run-command.ts";
 
@@ -16,10 +17,9 @@ export interface EmbeddedRedis {
   stop(): Promise<void>;
 }
 
-interface ConnectionFile {
-  port: number;
-  password: string;
-}
+/** The file where a started redis-server's address is kept for the next start. */
+const connectionFile = z.object({ port: z.int().min(1).max(65_535), password: z.string().min(1) });
+type ConnectionFile = z.infer<typeof connectionFile>;
 
 export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedRedis> {
   const redisDir = join(dataDir, "redis");
@@ -107,7 +107,7 @@ function urlOf(connection: ConnectionFile): string {
 
 async function readConnection(path: string): Promise<ConnectionFile | undefined> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as ConnectionFile;
+    return connectionFile.parse(JSON.parse(await readFile(path, "utf8")));
   } catch {
     return undefined;
   }

@@ -1,6 +1,4 @@
-// One attempt to reach a Redis, without retries: for the doctor and for the start, which must
-// say at once that REDIS_URL points nowhere instead of retrying forever.
-import { Redis } from "ioredis";
+import { newRedisClient } from "./new-redis-client.ts";
 
 export type RedisProbe =
   | { ok: true; version: string; maxmemoryPolicy: string | undefined }
@@ -16,10 +14,7 @@ export async function probeRedis(redisUrl: string, timeoutMs = 3_000): Promise<R
     commandTimeout: timeoutMs,
     protocol: 2 as const,
   };
-  const client =
-    redisUrl.startsWith("unix://") || redisUrl.startsWith("/")
-      ? new Redis({ ...options, path: redisUrl.replace(/^unix:\/\//, "") })
-      : new Redis(redisUrl, options);
+  const client = newRedisClient(redisUrl, options);
   let lastError: Error | undefined;
   client.on("error", (error: Error) => {
     lastError = error;
@@ -34,9 +29,8 @@ export async function probeRedis(redisUrl: string, timeoutMs = 3_000): Promise<R
       maxmemoryPolicy: /maxmemory_policy:(\S+)/.exec(info)?.[1],
     };
   } catch (error) {
-    const message =
-      (lastError ?? error) instanceof Error ? (lastError ?? (error as Error)).message : String(error);
-    return { ok: false, problem: message };
+    const failure = lastError ?? error;
+    return { ok: false, problem: failure instanceof Error ? failure.message : String(failure) };
   } finally {
     client.disconnect();
   }

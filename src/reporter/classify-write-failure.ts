@@ -2,6 +2,7 @@
 // us to slow down (secondary or primary rate limit: pause the installation), GitHub or the
 // network failed for now (retry this target with backoff), or GitHub refused this content for
 // good (drop this version; a later change writes again).
+import { z } from "zod";
 
 export type WriteFailure =
   | { kind: "rate-limited"; retryAfterMs: number; limit: "secondary" | "primary" }
@@ -11,17 +12,21 @@ export type WriteFailure =
 /** When GitHub gives no `retry-after` for a secondary limit, its docs say to wait a minute. */
 const defaultSecondaryWaitMs = 60_000;
 
-interface HttpErrorLike {
-  status?: unknown;
-  message?: unknown;
-  response?: { headers?: Record<string, string | number | undefined> };
-}
+/** The fields of an Octokit RequestError the classification reads; anything else reads as absent. */
+const httpErrorFields = z
+  .object({
+    status: z.number().optional().catch(undefined),
+    message: z.string().catch(""),
+    response: z.object({ headers: z.record(z.string(), z.unknown()).catch({}) }).catch({ headers: {} }),
+  })
+  .catch({ status: undefined, message: "", response: { headers: {} } });
 
 export function classifyWriteFailure(error: unknown, nowMs: number = Date.now()): WriteFailure {
-  const details = (typeof error === "object" && error !== null ? error : {}) as HttpErrorLike;
-  const status = typeof details.status === "number" ? details.status : undefined;
-  const message = typeof details.message === "string" ? details.message : "";
-  const headers = details.response?.headers ?? {};
+  const {
+    status,
+    message,
+    response: { headers },
+  } = httpErrorFields.parse(error);
   const retryAfterSeconds = Number(headers["retry-after"]);
   const retryAfterMs =
     Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0 ? retryAfterSeconds * 1000 : undefined;

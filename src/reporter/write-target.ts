@@ -10,10 +10,12 @@ import {
 import { createPullRequest, findPullRequestByHead, updatePullRequest } from "../github/pull-requests.ts";
 import { type AgentRecord, isTerminal, type RunRecord } from "../store/records.ts";
 import type { RunStore } from "../store/run-store.ts";
+import { closeMergedChild } from "./close-merged-child.ts";
 import type { Outbox } from "./outbox.ts";
 import { noEffect, type PreparedWrite } from "./prepared-write.ts";
 import type { ReportTarget } from "./report-targets.ts";
 import { renderCheckRun } from "./views/check-run-view.ts";
+import { mergedChildNote } from "./views/merged-child-note.ts";
 import { renderPullRequest } from "./views/pull-request-view.ts";
 import { renderTrackingComment, trackingCommentMarker } from "./views/tracking-comment-view.ts";
 import { hasOwnCheckRun, writeCheckRun } from "./write-check-run.ts";
@@ -125,41 +127,83 @@ async function prepareAgentWrite(
   }
 
   if (!isTerminal(agent.state) || !agent.hasChanges || agent.pushedSha === undefined) return undefined;
+  // Its work went into its parent's pull request before it had one of its own (below).
+  if (agent.closedAsMerged && agent.pullRequestNumber === undefined) return undefined;
   const parent = agent.parentId === undefined ? undefined : await store.getAgent(agent.parentId);
   const summary = (await store.readResult(agent.id, 0, resultExcerptChars))?.text ?? "";
+  const children = await store.listChildren(agent.id);
   const content = renderPullRequest({
     run,
     agent,
     base: parent?.branch ?? run.baseBranch,
     summary,
     agentPageUrl: links.agentPage(agent),
+    children: children.map((child) => ({
+      agent: child,
+      merge: agent.childMerges.find((merge) => merge.childId === child.id),
+    })),
   });
+  const closingNote = mergedChildNote(run, agent, parent);
+  // Children whose pull requests close as merged once this one exists to point at.
+  const mergedChildren: ReportTarget[] = children
+    .filter((child) => !child.closedAsMerged && isMergedInto(agent, child.id))
+    .map((child) => ({ kind: "pull", agentId: child.id }));
   return {
     installationId: run.installationId,
     priority: "final",
     perform: async (client, claim) => {
-      if (agent.pullRequestNumber !== undefined) {
+      let number = agent.pullRequestNumber;
+      if (number !== undefined) {
         await claim();
-        await updatePullRequest(client, repository, agent.pullRequestNumber, content);
-        return noEffect;
+        await updatePullRequest(client, repository, number, content);
+      } else {
+        let pull = await findPullRequestByHead(client, repository, agent.branch);
+        if (pull === undefined && parent !== undefined && isMergedInto(parent, agent.id)) {
+          // Its parent merged its work (and may have pushed it) before this pull request was
+          // opened: GitHub refuses one with no commits between base and head, and its work is in
+          // the parent's pull request, which lists it as merged. So it gets none.
+          await store.updateAgent(agent.id, { closedAsMerged: true });
+          return {
+            alsoDirty: [
+              { kind: "check", agentId: agent.id },
+              { kind: "comment", runId: run.id },
+            ],
+            urgent: true,
+          };
+        }
+        if (pull === undefined) {
+          await claim();
+          pull = await createPullRequest(client, repository, content);
+        }
+        number = pull.number;
+        await store.updateAgent(agent.id, { pullRequestNumber: pull.number, pullRequestUrl: pull.url });
       }
-      let pull = await findPullRequestByHead(client, repository, agent.branch);
-      if (pull === undefined) {
-        await claim();
-        pull = await createPullRequest(client, repository, content);
-      }
-      await store.updateAgent(agent.id, { pullRequestNumber: pull.number, pullRequestUrl: pull.url });
+      if (closingNote !== undefined)
+        await closeMergedChild(client, claim, store, {
+          repository,
+          number,
+          agentId: agent.id,
+          note: closingNote,
+        });
+      if (agent.pullRequestNumber !== undefined) return { alsoDirty: mergedChildren, urgent: true };
       // The agent's final check run, its parent's and the tracking comment name the new PR.
       return {
         alsoDirty: [
           { kind: "check", agentId: agent.id },
           { kind: "comment", runId: run.id },
           ...(agent.parentId === undefined ? [] : [{ kind: "check" as const, agentId: agent.parentId }]),
+          ...mergedChildren,
         ],
         urgent: true,
       };
     },
   };
+}
+
+function isMergedInto(parent: AgentRecord, childId: string): boolean {
+  return parent.childMerges.some(
+    (merge) => merge.childId === childId && merge.recorded && merge.outcome !== "aborted",
+  );
 }
 
 /** The agent's newest check run, as GitHub gave its address (records from before it was kept: github.com). */

@@ -57,6 +57,7 @@ export async function continueAgent(
   extraTokens: number | undefined,
   maxExtraTokens: number,
 ): Promise<ActionResult> {
+  if (agent.state === "waiting" && agent.waitKind === "model") return resumeFromModelWait(deps, agent);
   if (!isTerminal(agent.state) || agent.state === "succeeded" || agent.state === "cancelled") {
     return {
       ok: false,
@@ -81,6 +82,27 @@ export async function continueAgent(
   return {
     ok: true,
     message: `continuing \`${agent.name}\` in the same session with ${formatTokens(extra)} more tokens (budget now ${formatTokens(raised.budgetTokens)}).${clamped}`,
+  };
+}
+
+/** An agent parked for the model API resumes now, in its session, even while the brake holds. */
+async function resumeFromModelWait(deps: RestartServices, agent: AgentRecord): Promise<ActionResult> {
+  await deps.store.updateAgent(agent.id, {
+    modelResumeNow: true,
+    modelResumeAt: Date.now(),
+    currentStep: "resuming now, as asked (it waited for the model)",
+  });
+  await deps.queue.runNow(agent.id, agent.generation);
+  await deps.reporter.changed(
+    [
+      { kind: "check", agentId: agent.id },
+      { kind: "comment", runId: agent.runId },
+    ],
+    { urgent: true },
+  );
+  return {
+    ok: true,
+    message: `resuming \`${agent.name}\` now in its own session (it was waiting for the model: ${agent.modelTrouble ?? "trouble upstream"}). If the model API is still unavailable, it waits again by itself.`,
   };
 }
 

@@ -4,7 +4,7 @@
 import type { Redis } from "ioredis";
 import type { KeySpace } from "./keys.ts";
 
-export const liveEventKinds = [
+const liveEventKinds = [
   "session",
   "text",
   "tool",
@@ -15,7 +15,7 @@ export const liveEventKinds = [
   "end",
   "note",
 ] as const;
-export type LiveEventKind = (typeof liveEventKinds)[number];
+type LiveEventKind = (typeof liveEventKinds)[number];
 
 export interface LiveEvent {
   kind: LiveEventKind;
@@ -35,8 +35,6 @@ export interface AgentEventLogOptions {
   /** The stream goes this long after its last event. @defaultValue 7 days */
   retentionMs?: number;
 }
-
-type StreamEntries = [id: string, fields: string[]][];
 
 export class AgentEventLog {
   private readonly redis: Redis;
@@ -77,13 +75,7 @@ export class AgentEventLog {
 
   /** The newest `count` events, oldest first. */
   async recent(agentId: string, count: number): Promise<StoredLiveEvent[]> {
-    const entries = (await this.redis.xrevrange(
-      this.keys.agentEvents(agentId),
-      "+",
-      "-",
-      "COUNT",
-      count,
-    )) as StreamEntries;
+    const entries = await this.redis.xrevrange(this.keys.agentEvents(agentId), "+", "-", "COUNT", count);
     return entries.map(toStoredEvent).reverse();
   }
 
@@ -97,7 +89,7 @@ export class AgentEventLog {
     afterId: string,
     blockMs: number,
   ): Promise<StoredLiveEvent[]> {
-    const reply = (await connection.xread(
+    const reply = await connection.xread(
       "COUNT",
       200,
       "BLOCK",
@@ -105,13 +97,13 @@ export class AgentEventLog {
       "STREAMS",
       this.keys.agentEvents(agentId),
       afterId,
-    )) as [key: string, entries: StreamEntries][] | null;
+    );
     return (reply?.[0]?.[1] ?? []).map(toStoredEvent);
   }
 }
 
 function isLiveEventKind(kind: string): kind is LiveEventKind {
-  return (liveEventKinds as readonly string[]).includes(kind);
+  return liveEventKinds.some((known) => known === kind);
 }
 
 function toStoredEvent([id, fields]: [string, string[]]): StoredLiveEvent {

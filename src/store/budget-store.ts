@@ -72,6 +72,21 @@ const settleCallReply = z.union([
   z.literal(null),
   z.tuple([integer, integer, integer, integer, z.coerce.number(), integer, integer]),
 ]);
+const reserveReply = z.union([
+  z.tuple([z.literal("granted"), integer]),
+  z.tuple([z.literal("refused"), integer, integer]),
+  z.tuple([z.literal("missing")]),
+]);
+const releaseReply = z.union([
+  z.tuple([z.literal("released"), integer]),
+  z.tuple([z.literal("already")]),
+  z.tuple([z.literal("missing")]),
+]);
+const addBudgetReply = z.union([
+  z.tuple([z.literal("ok"), integer]),
+  z.tuple([z.enum(["refused", "useless"]), integer, integer]),
+  z.tuple([z.literal("missing")]),
+]);
 
 export type Reservation = { granted: number } | { refused: string };
 export type BudgetIncrease = { budgetTokens: number } | { refused: string };
@@ -200,15 +215,16 @@ export class BudgetStore {
     defaultShare: number,
   ): Promise<Reservation> {
     if (requestedTokens !== undefined) assertTokenCount(requestedTokens, "requestedTokens");
-    const reply = (await reserveScript.run(
-      this.redis,
-      [this.keys.agent(parentId), this.keys.agent(childId)],
-      [requestedTokens ?? "", defaultShare, parentId],
-    )) as [string, ...number[]];
-    const [outcome, amount = 0, remaining = 0] = reply;
-    if (outcome === "missing") throw new RecordNotFoundError("agent", parentId);
-    if (outcome === "granted") return { granted: Number(amount) };
-    const left = Math.max(0, Number(remaining));
+    const reply = reserveReply.parse(
+      await reserveScript.run(
+        this.redis,
+        [this.keys.agent(parentId), this.keys.agent(childId)],
+        [requestedTokens ?? "", defaultShare, parentId],
+      ),
+    );
+    if (reply[0] === "missing") throw new RecordNotFoundError("agent", parentId);
+    if (reply[0] === "granted") return { granted: reply[1] };
+    const left = Math.max(0, reply[2]);
     if (requestedTokens === undefined) {
       return {
         refused: `this agent has only ${tokens(left)} tokens of budget left, too few to give a sub-agent any`,
@@ -224,13 +240,15 @@ export class BudgetStore {
    * what its own children hold). Idempotent: a second call for the same end does nothing.
    */
   async releaseChild(parentId: string, childId: string): Promise<{ returnedTokens: number }> {
-    const reply = (await releaseScript.run(
-      this.redis,
-      [this.keys.agent(parentId), this.keys.agent(childId), this.keys.agentCallReservations(childId)],
-      [],
-    )) as [string, number?];
+    const reply = releaseReply.parse(
+      await releaseScript.run(
+        this.redis,
+        [this.keys.agent(parentId), this.keys.agent(childId), this.keys.agentCallReservations(childId)],
+        [],
+      ),
+    );
     if (reply[0] === "missing") throw new RecordNotFoundError("agent", `${parentId} or ${childId}`);
-    return { returnedTokens: reply[0] === "released" ? Number(reply[1]) : 0 };
+    return { returnedTokens: reply[0] === "released" ? reply[1] : 0 };
   }
 
   /**
@@ -242,20 +260,19 @@ export class BudgetStore {
     const agentKey = this.keys.agent(agentId);
     const parentId = await this.redis.hget(agentKey, "parentId");
     const keys = parentId === null ? [agentKey] : [agentKey, this.keys.agent(parentId)];
-    const reply = (await addBudgetScript.run(this.redis, keys, [extraTokens])) as [string, ...number[]];
-    const [outcome, first = 0, second = 0] = reply;
-    switch (outcome) {
+    const reply = addBudgetReply.parse(await addBudgetScript.run(this.redis, keys, [extraTokens]));
+    switch (reply[0]) {
       case "ok":
-        return { budgetTokens: Number(first) };
+        return { budgetTokens: reply[1] };
       case "refused":
         return {
-          refused: `the parent agent has only ${tokens(Math.max(0, Number(second)))} tokens of budget left, and this needs ${tokens(Number(first))}; give the parent more budget first, or ask for less`,
+          refused: `the parent agent has only ${tokens(Math.max(0, reply[2]))} tokens of budget left, and this needs ${tokens(reply[1])}; give the parent more budget first, or ask for less`,
         };
       case "useless":
         return {
-          refused: `the agent has already used ${tokens(Number(second))} tokens, so a budget of ${tokens(Number(first))} would leave it nothing to spend; add more`,
+          refused: `the agent has already used ${tokens(reply[2])} tokens, so a budget of ${tokens(reply[1])} would leave it nothing to spend; add more`,
         };
-      default:
+      case "missing":
         throw new RecordNotFoundError("agent", parentId ?? agentId);
     }
   }

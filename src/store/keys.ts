@@ -12,6 +12,10 @@ export interface KeySpace {
   runSpawnLock(runId: string): string;
   issueRuns(owner: string, repo: string, issueNumber: number): string;
   recentRuns(): string;
+  /** The runs of one app installation (to cancel and forget them when it is removed). */
+  installationRuns(installationId: number): string;
+  /** Agents whose own pull request was closed unmerged: agent id → when it was closed (ms). */
+  closedAgentBranches(): string;
   agent(agentId: string): string;
   agentChildren(agentId: string): string;
   agentResult(agentId: string): string;
@@ -27,8 +31,12 @@ export interface KeySpace {
   reportUrgent(): string;
   reportLock(target: string): string;
   rateWindow(installationId: number, window: string): string;
+  /** Refusals replied to one person in one repository's installation within the current window. */
+  refusalReplies(installationId: number, login: string, window: string): string;
   dailyTokens(installationId: number, day: string): string;
   repositoryActive(owner: string, repo: string): string;
+  /** Until when the model API said the account is rate limited: the fleet's brake. */
+  modelBrake(): string;
 }
 
 export function createKeySpace(prefix: string): KeySpace {
@@ -42,6 +50,8 @@ export function createKeySpace(prefix: string): KeySpace {
     runSpawnLock: (runId) => `${prefix}:run:${runId}:spawn-lock`,
     issueRuns: (owner, repo, issueNumber) => `${prefix}:issue:${owner}/${repo}#${issueNumber}:runs`,
     recentRuns: () => `${prefix}:runs:recent`,
+    installationRuns: (installationId) => `${prefix}:installation:${installationId}:runs`,
+    closedAgentBranches: () => `${prefix}:branches:closed`,
     agent: (agentId) => `${prefix}:agent:${agentId}`,
     agentChildren: (agentId) => `${prefix}:agent:${agentId}:children`,
     agentResult: (agentId) => `${prefix}:agent:${agentId}:result`,
@@ -56,7 +66,10 @@ export function createKeySpace(prefix: string): KeySpace {
     reportUrgent: () => `${prefix}:report:urgent`,
     reportLock: (target) => `${prefix}:report:lock:${target}`,
     rateWindow: (installationId, window) => `${prefix}:rate:${installationId}:${window}`,
+    refusalReplies: (installationId, login, window) =>
+      `${prefix}:refusal-replies:${installationId}:${login.toLowerCase()}:${window}`,
     dailyTokens: (installationId, day) => `${prefix}:daily-tokens:${installationId}:${day}`,
     repositoryActive: (owner, repo) => `${prefix}:repo:${owner}/${repo}:active`,
+    modelBrake: () => `${prefix}:model:brake`,
   };
 }

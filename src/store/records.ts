@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { runLimitsSchema } from "../config/run-limits.ts";
 
-export const agentStates = [
+const agentStates = [
   "queued",
   "preparing",
   "running",
@@ -17,16 +17,18 @@ export const agentStates = [
 ] as const;
 export type AgentState = (typeof agentStates)[number];
 
-export const terminalStates: ReadonlySet<AgentState> = new Set([
+const terminalStates = [
   "succeeded",
   "failed",
   "cancelled",
   "out_of_budget",
   "timed_out",
-]);
+] as const satisfies readonly AgentState[];
+/** The states an agent ends in; it leaves them only by a retry or a continue. */
+export type TerminalState = (typeof terminalStates)[number];
 
-export function isTerminal(state: AgentState): boolean {
-  return terminalStates.has(state);
+export function isTerminal(state: AgentState): state is TerminalState {
+  return terminalStates.some((terminal) => terminal === state);
 }
 
 const optionalNumber = z.coerce.number().optional();
@@ -34,17 +36,44 @@ const flag = z
   .enum(["0", "1"])
   .default("0")
   .transform((value) => value === "1");
-const jsonList = z
-  .string()
-  .default("[]")
-  .transform((text) => JSON.parse(text) as string[]);
+/** A field Redis keeps as JSON text, checked against `schema` as it is read. */
+function jsonText<Schema extends z.ZodType>(schema: Schema) {
+  return z
+    .string()
+    .transform((text): unknown => JSON.parse(text))
+    .pipe(schema);
+}
+const jsonList = jsonText(z.array(z.string())).default([]);
 
-export const reviewLocationSchema = z.object({
+const reviewLocationSchema = z.object({
   path: z.string(),
   line: z.number().int().optional(),
   diffHunk: z.string(),
 });
 export type ReviewLocation = z.infer<typeof reviewLocationSchema>;
+
+/** How an agent ended (RunStore.recordEnding); its whole answer is kept apart, as its result. */
+const endingSchema = z.object({
+  state: z.enum(terminalStates),
+  resultText: z.string().default(""),
+  error: z.string().optional(),
+});
+
+/** What became of one child's branch when its parent took its children's work in (worker/integrate-children.ts). */
+const childMergeSchema = z.object({
+  childId: z.string(),
+  /** merged: cleanly; conflicted: stopped with conflict markers for the parent; aborted: nothing of it merged. */
+  outcome: z.enum(["merged", "conflicted", "aborted"]),
+  /** The child's commit that was merged. */
+  commit: z.string(),
+  /** Whether the parent's branch holds the merge commit (a conflict's once the parent committed its resolution). */
+  recorded: z.boolean(),
+  /** The files left with conflict markers. */
+  files: z.array(z.string()).default([]),
+  /** Why it was aborted. */
+  reason: z.string().optional(),
+});
+export type ChildMerge = z.infer<typeof childMergeSchema>;
 
 export const runRecordSchema = z.object({
   id: z.string(),
@@ -69,12 +98,11 @@ export const runRecordSchema = z.object({
    */
   headFetchRef: z.string().optional(),
   /** The file, line and diff hunk of a review comment the run was started from. */
-  reviewLocation: z
-    .string()
-    .optional()
-    .transform((text) => (text === undefined ? undefined : reviewLocationSchema.parse(JSON.parse(text)))),
+  reviewLocation: jsonText(reviewLocationSchema).optional(),
   createdAt: z.coerce.number(),
-  limits: z.string().transform((text) => runLimitsSchema.parse(JSON.parse(text))),
+  /** Why the run's agents were stopped from outside (its pull request closed): shown on its tracking comment. */
+  stopNote: z.string().optional(),
+  limits: jsonText(runLimitsSchema),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
@@ -83,6 +111,12 @@ export const agentRecordSchema = z.object({
   runId: z.string(),
   name: z.string(),
   parentId: z.string().optional(),
+  /**
+   * agent: runs `claude` on its task. integrator: the implicit root of a task list on an issue
+   * (runs/fan-out-plan.ts); it waits for its children, merges their branches and opens one pull
+   * request, and starts `claude` only to resolve a merge conflict.
+   */
+  role: z.enum(["agent", "integrator"]).default("agent"),
   depth: z.coerce.number(),
   task: z.string(),
   state: z.enum(agentStates),
@@ -124,23 +158,37 @@ export const agentRecordSchema = z.object({
   summary: z.string().optional(),
   error: z.string().optional(),
   pendingMessage: z.string().optional(),
-  /** The children a parked agent waits for, and why it waits. */
+  /** The children a parked agent waits for, and why it waits (`model`: for the model API, not children). */
   waitingFor: jsonList,
-  waitKind: z.enum(["asked", "ended-early"]).optional(),
+  waitKind: z.enum(["asked", "ended-early", "model"]).optional(),
+  /** The agent asked wait_for_agents not to merge its children's branches into its own. */
+  mergeDeclined: flag,
+  /** What became of each child's branch merged into this agent's, in the order they were merged. */
+  childMerges: jsonText(z.array(childMergeSchema)).default([]),
+  /** This child's pull request was closed because its parent's branch holds its work. */
+  closedAsMerged: flag,
+  /** The model API's last trouble with this agent's calls, in words (the gateway's record). */
+  modelTrouble: z.string().optional(),
+  /** When an agent parked for the model resumes (ms since the epoch). */
+  modelResumeAt: optionalNumber,
+  /** Since when the model has kept this agent waiting, and how often it parked since (backoff). */
+  modelWaitSince: optionalNumber,
+  modelWaits: z.coerce.number().default(0),
+  /** Set by `/agents continue` on an agent parked for the model: resume now, brake or not. */
+  modelResumeNow: flag,
+  /** Fresh sessions started because the conversation outgrew the model's context window. */
+  contextResets: z.coerce.number().default(0),
+  /** What a fresh session after an over-long conversation is told of the work so far. */
+  handoff: z.string().optional(),
   /** How the agent ended, recorded before finishing starts, so a crash mid-finish can finish it. */
-  ending: z
-    .string()
-    .optional()
-    .transform((text) =>
-      text === undefined
-        ? undefined
-        : (JSON.parse(text) as { state: string; resultText: string; error?: string }),
-    ),
+  ending: jsonText(endingSchema).optional(),
   /** Since when the agent waits for a free slot of its repository (limits.maxConcurrentInRepository). */
   slotWaitSince: optionalNumber,
   /** Time spent running (not waiting), for the wall-clock limit. */
   activeMs: z.coerce.number().default(0),
   cancelRequested: flag,
+  /** The worker host the agent last ran on (its WORKER_HOST_NAME). */
+  host: z.string().optional(),
   createdAt: z.coerce.number(),
   startedAt: optionalNumber,
   endedAt: optionalNumber,
@@ -148,15 +196,16 @@ export const agentRecordSchema = z.object({
 });
 export type AgentRecord = z.infer<typeof agentRecordSchema>;
 
-/** Field values as Redis stores them; `undefined` means "leave unchanged". */
-export type RecordFields = Record<string, string | number | boolean | string[] | undefined>;
-
-export function toRedisFields(fields: RecordFields): Record<string, string> {
+/**
+ * Record fields as Redis stores them, the way the schemas above read them back: flags as "1"/"0",
+ * lists and objects as JSON, the rest as text; `undefined` means "leave unchanged".
+ */
+export function toRedisFields(fields: Readonly<Record<string, unknown>>): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined) continue;
     if (typeof value === "boolean") flat[name] = value ? "1" : "0";
-    else if (Array.isArray(value)) flat[name] = JSON.stringify(value);
+    else if (typeof value === "object" && value !== null) flat[name] = JSON.stringify(value);
     else flat[name] = String(value);
   }
   return flat;

@@ -3,6 +3,7 @@
 // Holders renew their lease while they run; a worker killed mid-run stops renewing, and its
 // lease expires, so a dead agent never blocks its repository for good.
 import type { Redis } from "ioredis";
+import { z } from "zod";
 import { LuaScript, luaIntegerHelper } from "../redis/lua-script.ts";
 import type { KeySpace } from "./keys.ts";
 
@@ -50,6 +51,9 @@ end
 return 0
 `);
 
+/** {1 when acquired else 0, the live leases after it}. */
+const acquireReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.int().min(0)]);
+
 export class RepositorySlots {
   private readonly redis: Redis;
   private readonly keys: KeySpace;
@@ -60,12 +64,14 @@ export class RepositorySlots {
   }
 
   async acquire(request: SlotRequest): Promise<SlotAnswer> {
-    const reply = (await acquireScript.run(
-      this.redis,
-      [this.keys.repositoryActive(request.owner, request.repo)],
-      [request.holder, request.limit, request.ttlMs],
-    )) as [number, number];
-    return { acquired: reply[0] === 1, active: reply[1] };
+    const [acquired, active] = acquireReply.parse(
+      await acquireScript.run(
+        this.redis,
+        [this.keys.repositoryActive(request.owner, request.repo)],
+        [request.holder, request.limit, request.ttlMs],
+      ),
+    );
+    return { acquired: acquired === 1, active };
   }
 
   /** Extends a held lease; false when it had already expired (and may have been taken). */

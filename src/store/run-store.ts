@@ -6,14 +6,14 @@ import type { KeySpace } from "./keys.ts";
 import {
   type AgentRecord,
   agentRecordSchema,
-  type RecordFields,
   type ReviewLocation,
   type RunRecord,
   runRecordSchema,
+  type TerminalState,
   toRedisFields,
 } from "./records.ts";
 
-export type NewRun = Omit<RunRecord, "trackingCommentId" | "limits" | "reviewLocation"> & {
+export type NewRun = Omit<RunRecord, "trackingCommentId" | "limits" | "reviewLocation" | "stopNote"> & {
   limits: RunLimits;
   reviewLocation?: ReviewLocation;
 };
@@ -31,10 +31,10 @@ export type NewAgent = Pick<
   | "maxTurns"
   | "createdAt"
 > &
-  Partial<Pick<AgentRecord, "parentId" | "model">>;
+  Partial<Pick<AgentRecord, "parentId" | "model" | "role">>;
 
 export type AgentUpdate = Partial<Omit<AgentRecord, "id" | "runId">>;
-export type RunUpdate = Partial<Pick<RunRecord, "trackingCommentId">>;
+export type RunUpdate = Partial<Pick<RunRecord, "trackingCommentId" | "stopNote">>;
 
 export class RecordNotFoundError extends Error {
   constructor(kind: "run" | "agent", id: string) {
@@ -62,18 +62,12 @@ export class RunStore {
     const claimed = await this.redis.set(this.keys.delivery(run.deliveryId), run.id, "EX", 30 * 86_400, "NX");
     if (claimed === null) return { created: false };
     const transaction = this.redis.multi();
-    transaction.hset(
-      this.keys.run(run.id),
-      toRedisFields({
-        ...run,
-        limits: JSON.stringify(run.limits),
-        reviewLocation: run.reviewLocation === undefined ? undefined : JSON.stringify(run.reviewLocation),
-      }),
-    );
+    transaction.hset(this.keys.run(run.id), toRedisFields({ ...run }));
     transaction.rpush(this.keys.issueRuns(run.owner, run.repo, run.issueNumber), run.id);
     // The status page lists the newest runs; older ones drop off this list (not their records).
     transaction.zadd(this.keys.recentRuns(), run.createdAt, run.id);
     transaction.zremrangebyrank(this.keys.recentRuns(), 0, -(recentRunsKept + 1));
+    transaction.sadd(this.keys.installationRuns(run.installationId), run.id);
     for (const agent of agents) this.queueAgentCreation(transaction, agent);
     await transaction.exec();
     return { created: true };
@@ -83,13 +77,13 @@ export class RunStore {
   async addAgent(agent: NewAgent): Promise<void> {
     const transaction = this.redis.multi();
     this.queueAgentCreation(transaction, agent);
-    if (agent.parentId !== undefined) transaction.rpush(this.keys.agentChildren(agent.parentId), agent.id);
     await transaction.exec();
   }
 
   private queueAgentCreation(transaction: ReturnType<Redis["multi"]>, agent: NewAgent): void {
     transaction.hset(this.keys.agent(agent.id), toRedisFields({ ...agent, state: "queued", generation: 0 }));
     transaction.rpush(this.keys.runAgents(agent.runId), agent.id);
+    if (agent.parentId !== undefined) transaction.rpush(this.keys.agentChildren(agent.parentId), agent.id);
   }
 
   async runIdForDelivery(deliveryId: string): Promise<string | undefined> {
@@ -108,7 +102,7 @@ export class RunStore {
   }
 
   async updateRun(runId: string, update: RunUpdate): Promise<void> {
-    await this.redis.hset(this.keys.run(runId), toRedisFields(update as RecordFields));
+    await this.redis.hset(this.keys.run(runId), toRedisFields(update));
   }
 
   async getAgent(agentId: string): Promise<AgentRecord | undefined> {
@@ -123,12 +117,15 @@ export class RunStore {
   }
 
   async updateAgent(agentId: string, update: AgentUpdate): Promise<void> {
-    const fields = toRedisFields(update as RecordFields);
+    const fields = toRedisFields(update);
     if (Object.keys(fields).length > 0) await this.redis.hset(this.keys.agent(agentId), fields);
   }
 
   /** Records how an agent ended before finishing it (its result is saved separately). */
-  async recordEnding(agentId: string, ending: { state: string; error?: string | undefined }): Promise<void> {
+  async recordEnding(
+    agentId: string,
+    ending: { state: TerminalState; error?: string | undefined },
+  ): Promise<void> {
     const stored = {
       state: ending.state,
       resultText: "",
@@ -169,6 +166,46 @@ export class RunStore {
   /** The newest runs first, at most `limit` (of the last 100). */
   async recentRunIds(limit: number): Promise<string[]> {
     return this.redis.zrevrange(this.keys.recentRuns(), 0, limit - 1);
+  }
+
+  /** The runs of an installation (and, for runs older than that index, the recent ones of it). */
+  async runIdsForInstallation(installationId: number): Promise<string[]> {
+    const indexed = await this.redis.smembers(this.keys.installationRuns(installationId));
+    const recent = await this.redis.zrevrange(this.keys.recentRuns(), 0, -1);
+    const olderOfInstallation: string[] = [];
+    for (const runId of recent.filter((id) => !indexed.includes(id))) {
+      const owner = await this.redis.hget(this.keys.run(runId), "installationId");
+      if (owner === String(installationId)) olderOfInstallation.push(runId);
+    }
+    return [...indexed, ...olderOfInstallation];
+  }
+
+  /**
+   * Forgets a run: no command, page or index finds it any more, and its records and its agents'
+   * (results, events, sessions) expire after `graceSeconds`, time for workers to stop its agents.
+   */
+  async forgetRun(run: RunRecord, graceSeconds: number): Promise<void> {
+    const agents = await this.listRunAgents(run.id);
+    const transaction = this.redis.multi();
+    transaction.lrem(this.keys.issueRuns(run.owner, run.repo, run.issueNumber), 0, run.id);
+    transaction.zrem(this.keys.recentRuns(), run.id);
+    transaction.srem(this.keys.installationRuns(run.installationId), run.id);
+    transaction.expire(this.keys.run(run.id), graceSeconds);
+    transaction.expire(this.keys.runAgents(run.id), graceSeconds);
+    transaction.expire(this.keys.runSpawnLock(run.id), graceSeconds);
+    for (const agent of agents) {
+      transaction.zrem(this.keys.closedAgentBranches(), agent.id);
+      for (const key of [
+        this.keys.agent(agent.id),
+        this.keys.agentChildren(agent.id),
+        this.keys.agentResult(agent.id),
+        this.keys.agentEvents(agent.id),
+        this.keys.agentSession(agent.id, agent.sessionId),
+        this.keys.agentCallReservations(agent.id),
+      ])
+        transaction.expire(key, graceSeconds);
+    }
+    await transaction.exec();
   }
 
   async runIdsForIssue(owner: string, repo: string, issueNumber: number): Promise<string[]> {

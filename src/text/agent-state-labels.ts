@@ -14,3 +14,14 @@ export const stateLabels = {
   out_of_budget: "💸 out of budget",
   timed_out: "⌛ timed out",
 } as const satisfies Record<string, string>;
+
+/**
+ * The label of an agent's state: an agent parked for the model API (`waitKind: "model"`) is
+ * paused, not waiting for sub-agents; its current step says until when.
+ */
+export function stateLabelOf(agent: {
+  state: keyof typeof stateLabels;
+  waitKind?: string | undefined;
+}): string {
+  return agent.state === "waiting" && agent.waitKind === "model" ? "⏸️ paused" : stateLabels[agent.state];
+}

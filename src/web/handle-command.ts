@@ -1,6 +1,7 @@
-// From a command comment to what it asks: ignore bots, answer bad commands with the right usage,
-// refuse on a broken `.github/agents.yml`, on a locked conversation or a closed pull request, and
-// to people without the required permission, then dispatch the verb.
+// From a command comment to what it asks: ignore bots, check the commenter's permission before
+// writing anything, answer bad commands with the right usage, refuse on a broken
+// `.github/agents.yml`, a locked conversation or a closed pull request (each person gets a few
+// refusals an hour, see runs/refusal-replies.ts), then dispatch the verb.
 
 import { formatProblemReply } from "../commands/format-problem.ts";
 import { helpText } from "../commands/help-text.ts";
@@ -11,6 +12,7 @@ import type { GitHubClient } from "../github/github-app.ts";
 import { getPermissionLevel, meetsPermission } from "../github/permissions.ts";
 import type { CommandRequest } from "../runs/command-request.ts";
 import { runControlCommand } from "../runs/control-agents.ts";
+import { mayReplyWithRefusal } from "../runs/refusal-replies.ts";
 import { startRun } from "../runs/start-run.ts";
 import { statusReply } from "../runs/status-reply.ts";
 import type { Services } from "../services.ts";
@@ -31,33 +33,47 @@ export async function handleCommandRequest(
   if (parsed.kind === "none") return;
   const log = deps.log.child({ deliveryId: request.deliveryId, issue: request.issueNumber });
   const reply = (body: string) => replyOnce(deps, request, body);
-  if (parsed.kind === "invalid") {
-    log.info({ problem: parsed.error.problem }, "invalid /agents command");
-    await reply(formatProblemReply(parsed.error));
-    return;
-  }
+  // A refusal is written only within the person's allowance, so a flood costs a few writes.
+  const refuse = async (body: string) => {
+    if (await mayReplyWithRefusal(deps.store, request.installationId, request.comment.author))
+      await reply(body);
+    else
+      log.info(
+        { user: request.comment.author },
+        "refusal not written: this person had their refusals for now",
+      );
+  };
   const loaded = await loadConfig();
-  if (!loaded.ok) {
-    log.info({ problems: loaded.problems }, "refused: the repository's agents.yml is invalid");
-    await reply(formatConfigProblems(loaded.problems));
-    return;
-  }
-  const settings = resolveRunSettings(deps.config, loaded.config);
+  // The permission check comes before any reply: someone without it gets only the refusal. With an
+  // unusable agents.yml, the operator's MIN_PERMISSION decides who is told what is wrong with it.
+  const required = loaded.ok
+    ? resolveRunSettings(deps.config, loaded.config).minimumPermission
+    : deps.config.minimumPermission;
   const repository = { owner: request.owner, repo: request.repo };
-  const required = settings.minimumPermission;
   const permission = await getPermissionLevel(client, repository, request.comment.author);
   if (!meetsPermission(permission, required)) {
     log.info({ user: request.comment.author, permission }, "refused: not allowed to run agents");
-    await reply(
+    await refuse(
       `only people with **${required}** access to ${request.owner}/${request.repo} can use \`/agents\` here, and your access is **${permission}**. Ask a maintainer to run the command, or to give you ${required} access.`,
     );
     return;
   }
+  if (parsed.kind === "invalid") {
+    log.info({ problem: parsed.error.problem }, "invalid /agents command");
+    await refuse(formatProblemReply(parsed.error));
+    return;
+  }
+  if (!loaded.ok) {
+    log.info({ problems: loaded.problems }, "refused: the repository's agents.yml is invalid");
+    await refuse(formatConfigProblems(loaded.problems));
+    return;
+  }
+  const settings = resolveRunSettings(deps.config, loaded.config);
   const { command } = parsed;
   const where = request.isPullRequest ? "pull request" : "issue";
   if (request.issueLocked) {
     log.info("refused: the conversation is locked");
-    await reply(
+    await refuse(
       `this ${where} is locked, so Flotilla does not act on commands here. Unlock it, or send the command in an open conversation.`,
     );
     return;
@@ -65,7 +81,7 @@ export async function handleCommandRequest(
   const startsWork = command.verb === "run" || command.verb === "retry" || command.verb === "continue";
   if (startsWork && request.isPullRequest && request.issueState === "closed") {
     log.info("refused: the pull request is closed");
-    await reply(
+    await refuse(
       "this pull request is closed, so Flotilla starts no agents on it. Reopen it first, or start the agents from an issue or an open pull request.",
     );
     return;
@@ -73,7 +89,7 @@ export async function handleCommandRequest(
   switch (command.verb) {
     case "run": {
       const refusal = await startRun(deps, client, request, command, settings);
-      if (refusal !== undefined) await reply(refusal);
+      if (refusal !== undefined) await refuse(refusal);
       return;
     }
     case "help":

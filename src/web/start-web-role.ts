@@ -1,22 +1,44 @@
 // The web role of a Flotilla process: one plain Node HTTP server with /healthz and /readyz (for
 // orchestrators and load balancers), the status page at `/`, Flotilla's pages (/runs/…,
-// /agents/…), and Probot's webhook middleware (at /api/github/webhooks) in front of Flotilla's
-// handlers. /metrics is not here: it is on the ops listener (ops/ops-server.ts).
+// /agents/…), and the webhook intake (at /api/github/webhooks), which stores deliveries before
+// it answers; the delivery consumer runs Flotilla's handlers on them. /metrics is not here: it
+// is on the ops listener (ops/ops-server.ts).
 import { createServer } from "node:http";
-import { createNodeMiddleware, type Probot } from "probot";
+import type { Probot } from "probot";
 import { listen } from "../ops/listen.ts";
 import { handleHealthRequest } from "../ops/ops-routes.ts";
+import { IntakeQueue } from "../queue/intake-queue.ts";
 import { createRedisConnection } from "../redis/redis-connection.ts";
+import { isRedisConnectionError } from "../redis/redis-outage.ts";
+import { sweepClosedAgentBranches } from "../runs/delete-closed-agent-branches.ts";
 import type { Services } from "../services.ts";
+import { deliveryMatters } from "./delivery-matters.ts";
 import { createFlotillaApp } from "./flotilla-app.ts";
+import { handledEvents } from "./handled-events.ts";
+import { watchEventLoop } from "./intake-first.ts";
 import { createPageRouter } from "./pages/page-router.ts";
 import { serveStatusPage } from "./pages/status-page.ts";
+import { startDeliveryConsumer } from "./process-delivery.ts";
+import { createWebhookIntake } from "./webhook-intake.ts";
 import { webhookPath } from "./webhook-path.ts";
 import { startWebhookProxy } from "./webhook-proxy.ts";
 
+/** Storing a delivery takes a millisecond or two; much longer means Redis is in trouble. */
+const storeTimeoutMs = 500;
+
 type WebRoleServices = Pick<
   Services,
-  "config" | "log" | "store" | "budgets" | "events" | "queue" | "reporter" | "metrics" | "readiness" | "links"
+  | "config"
+  | "log"
+  | "store"
+  | "budgets"
+  | "events"
+  | "queue"
+  | "reporter"
+  | "metrics"
+  | "readiness"
+  | "links"
+  | "clientFor"
 >;
 
 export interface WebRoleOptions {
@@ -35,7 +57,27 @@ export async function startWebRole(
 ): Promise<{ port: number; host: string; stop: () => Promise<void> }> {
   const { config, log, metrics, readiness } = services;
   const app = createFlotillaApp({ ...services, log: log.child({ name: "web" }) });
-  const middleware = await createNodeMiddleware(app, { probot: options.probot, webhooksPath: webhookPath });
+  await options.probot.load(app);
+  const handled = handledEvents(app);
+  const intakeConnection = createRedisConnection(options.redisUrl, "fail-fast");
+  const intake = new IntakeQueue(intakeConnection, config.redisPrefix, (error) => {
+    if (!isRedisConnectionError(error)) log.error({ err: error }, "intake queue error");
+  });
+  metrics.watchIntake(() => intake.backlog());
+  readiness.detail("events", async () => {
+    const backlog = await intake.backlog();
+    return { depth: backlog.depth, oldestAgeSeconds: Math.round(backlog.oldestAgeMs / 1000) };
+  });
+  const webhooks = createWebhookIntake({
+    verify: (body, signature) => options.probot.webhooks.verify(body, signature),
+    matters: (name, payload) => deliveryMatters(handled, name, payload),
+    store: (delivery) => intake.add(delivery),
+    storeTimeoutMs,
+    log: log.child({ name: "webhooks" }),
+  });
+  const consumerConnection = createRedisConnection(options.redisUrl, "blocking");
+  const eventLoop = watchEventLoop();
+  const consumer = startDeliveryConsumer(services, options.probot, consumerConnection, eventLoop.gate);
   const pages = createPageRouter({
     store: services.store,
     events: services.events,
@@ -61,10 +103,9 @@ export async function startWebRole(
         await serveStatusPage(status, request, response);
         return;
       }
+      if (await webhooks(request, response)) return;
       if (await pages.handle(request, response)) return;
-      await middleware(request, response, () => {
-        response.writeHead(404, { "content-type": "text/plain" }).end("Not found\n");
-      });
+      response.writeHead(404, { "content-type": "text/plain" }).end("Not found\n");
     })().catch((error: unknown) => {
       log.error({ err: error }, "web request failed");
       if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
@@ -82,15 +123,23 @@ export async function startWebRole(
           `http://${ownAddress.includes(":") ? `[${ownAddress}]` : ownAddress}:${port}${webhookPath}`,
           log.child({ name: "webhook-proxy" }),
         );
+  const stopBranchSweep = sweepClosedAgentBranches({ ...services, log: log.child({ name: "branch-sweep" }) });
   return {
     port,
     host,
     stop: async () => {
+      stopBranchSweep();
       await proxy?.stop();
       // Live tails never end on their own: end them so the server can close.
       pages.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // After the server: deliveries answered 200 are stored, whoever processes them.
+      eventLoop.stop();
+      await consumer.close();
+      await intake.close();
+      intakeConnection.disconnect();
+      consumerConnection.disconnect();
     },
   };
 }

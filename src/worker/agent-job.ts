@@ -2,22 +2,27 @@
 // session, or the same session resumed), then finish it, park it while its children work, or
 // hand it back. The job is resumable from the top: everything it needs to continue is in the
 // agent's record and on its branch.
-import { DelayedError, type Job, WaitingChildrenError } from "bullmq";
-import type { AgentJobData } from "../queue/agent-queue.ts";
+import type { AgentJob } from "../queue/agent-job-consumer.ts";
 import { targetsShowingAgent } from "../reporter/report-targets.ts";
 import type { Services } from "../services.ts";
 import { type AgentRecord, isTerminal, type RunRecord } from "../store/records.ts";
-import {
-  type AgentWorkspace,
-  checkpointWorkspace,
-  prepareAgentWorkspace,
-} from "../workspace/agent-workspace.ts";
+import { checkpointWorkspace, prepareAgentWorkspace } from "../workspace/agent-workspace.ts";
+import { contextOverflowFailure, maxContextResets, startFreshSession } from "./context-overflow.ts";
 import { type Ending, finishAgent, targetsOfEndedAgent } from "./finish-agent.ts";
+import { integrateWithoutModel } from "./integrate-without-model.ts";
+import { mayCallModel } from "./integrator-step.ts";
+import { planModelWait } from "./model-wait.ts";
+import { park, prepareResumeAfterWaiting } from "./park-for-children.ts";
+import {
+  holdWhileModelUnavailable,
+  isWaitingForModel,
+  parkForModel,
+  prepareResumeAfterModel,
+} from "./park-for-model.ts";
 import { type RepositorySlot, takeRepositorySlot } from "./repository-slot.ts";
 import { repositorySource } from "./repository-source.ts";
 import { runAgentSession } from "./run-agent-session.ts";
-import { childOutcomes } from "./tools/child-outcomes.ts";
-import { childrenReport } from "./tools/children-report.ts";
+import { parkUnderChildren } from "./unstarted-children.ts";
 
 /** What an agent job uses of its process. */
 export type AgentJobServices = Pick<
@@ -29,18 +34,16 @@ export type AgentJobServices = Pick<
   | "events"
   | "reporter"
   | "clientFor"
+  | "queue"
   | "metrics"
   | "modelAccess"
   | "runningAgents"
   | "sandbox"
+  | "mcpServer"
   | "log"
 >;
 
-export async function processAgentJob(
-  workerDeps: AgentJobServices,
-  job: Job<AgentJobData>,
-  token: string | undefined,
-): Promise<string> {
+export async function processAgentJob(workerDeps: AgentJobServices, job: AgentJob): Promise<string> {
   const { agentId, generation } = job.data;
   // Every log line about this agent, here and in what it calls, names its run and itself.
   const deps = { ...workerDeps, log: workerDeps.log.child({ runId: job.data.runId, agentId }) };
@@ -51,7 +54,7 @@ export async function processAgentJob(
     if (generation === agent.generation)
       await deps.reporter.changed(targetsOfEndedAgent(agent), { urgent: true });
     // An agent that ended while its children still worked keeps its job open until they end.
-    await waitForPendingChildren(job, token);
+    await parkUnderChildren(deps, job);
     return `agent already ${agent.state}`;
   }
   const run = await deps.store.requireRun(agent.runId);
@@ -61,15 +64,18 @@ export async function processAgentJob(
       resultText: "",
       error: "cancelled on request",
     });
-    await waitForPendingChildren(job, token);
+    await parkUnderChildren(deps, job);
     return "cancelled";
   }
   // A worker may have died between parking the agent and handing its job to BullMQ.
-  if (agent.state === "waiting") await waitForPendingChildren(job, token);
+  if (agent.state === "waiting" && !isWaitingForModel(agent)) await parkUnderChildren(deps, job);
+  // Parked for the model, or the account is rate limited: wait without a slot. An integrating
+  // root has no use for the model until a merge conflicts: it merges meanwhile.
+  if (mayCallModel(agent)) await holdWhileModelUnavailable(deps, job, agent);
   // The repository's concurrency limit: without a free slot the job is delayed, not failed.
-  const slot = await takeRepositorySlot(deps, job, token, run, agent);
+  const slot = await takeRepositorySlot(deps, job, run, agent);
   try {
-    return await runWithSlot(deps, job, token, run, agent, slot);
+    return await runWithSlot(deps, job, run, agent, slot);
   } finally {
     await slot.release();
   }
@@ -77,8 +83,7 @@ export async function processAgentJob(
 
 async function runWithSlot(
   deps: AgentJobServices,
-  job: Job<AgentJobData>,
-  token: string | undefined,
+  job: AgentJob,
   run: RunRecord,
   startingAgent: AgentRecord,
   slot: RepositorySlot,
@@ -86,11 +91,17 @@ async function runWithSlot(
   const agentId = startingAgent.id;
   const { log } = deps;
   let agent = startingAgent;
-  if (agent.state === "waiting") agent = await prepareResumeAfterWaiting(deps, agent);
+  let resumingFromChildren = false;
+  if (isWaitingForModel(agent)) agent = await prepareResumeAfterModel(deps, agent);
+  else if (agent.state === "waiting") resumingFromChildren = true;
 
   await deps.store.updateAgent(agentId, {
-    state: "preparing",
-    currentStep: "preparing its worktree",
+    // A parent resuming from its children stays waiting until their branches are merged into its
+    // worktree and its report is ready: a worker that dies before then resumes it the same way.
+    ...(resumingFromChildren
+      ? { currentStep: "merging its sub-agents' branches" }
+      : { state: "preparing", currentStep: "preparing its worktree" }),
+    host: deps.config.workerHostName,
     startedAt: agent.startedAt ?? Date.now(),
   });
   await deps.reporter.changed(targetsShowingAgent(agent), { urgent: agent.state === "queued" });
@@ -100,34 +111,69 @@ async function runWithSlot(
     agent,
   );
   log.info({ origin: workspace.origin, worktree: workspace.paths.worktree }, "agent workspace ready");
+  if (resumingFromChildren) agent = await prepareResumeAfterWaiting(deps, agent, workspace);
 
   if (agent.state === "finishing" && agent.ending !== undefined) {
     // A worker died while finishing this agent: finish it again (every step is idempotent).
     const result = await deps.store.readResult(agentId, 0, Number.MAX_SAFE_INTEGER);
-    const ending = { ...agent.ending, resultText: result?.text ?? "" } as Ending;
+    const ending: Ending = { ...agent.ending, resultText: result?.text ?? "" };
     await finishAgent(deps, agent, workspace, ending);
-    await waitForPendingChildren(job, token);
+    await parkUnderChildren(deps, job);
     return ending.state;
   }
 
   for (;;) {
+    // An integrating root merges its children's work and ends without the model, unless a merge conflicted.
+    const integrated = await integrateWithoutModel(deps, job, run, workspace, agentId, slot);
+    if (integrated !== undefined) return integrated;
     const outcome = await runAgentSession(deps, job, run, await deps.store.requireAgent(agentId), workspace);
     const current = await deps.store.requireAgent(agentId);
     const { meaning } = outcome;
     if (meaning.kind === "shutdown") {
       // This worker is stopping: keep the work on the branch and let another worker resume.
       await checkpointWorkspace(workspace, current, `${current.name}: work in progress`);
-      await job.moveToDelayed(Date.now(), token);
-      throw new DelayedError();
+      return job.postpone(Date.now());
+    }
+    if (meaning.kind === "context_overflow") {
+      if (current.contextResets < maxContextResets) {
+        await startFreshSession(deps, workspace, current, meaning.trouble);
+        continue;
+      }
+      const ending: Ending = {
+        state: "failed",
+        resultText: "",
+        error: contextOverflowFailure(meaning.trouble),
+      };
+      await finishAgent(deps, current, workspace, ending);
+      await parkUnderChildren(deps, job);
+      return ending.state;
+    }
+    if (meaning.kind === "model_wait") {
+      const plan = planModelWait(
+        meaning.trouble,
+        current,
+        meaning.answered,
+        deps.config.modelWaitMaxMs,
+        Date.now(),
+      );
+      if (!plan.resume) {
+        await finishAgent(deps, current, workspace, { state: "failed", resultText: "", error: plan.reason });
+        await parkUnderChildren(deps, job);
+        return "failed";
+      }
+      await parkForModel(deps, workspace, current, plan);
+      // Like a parent waiting for its children: no repository slot and no worker slot meanwhile.
+      await slot.release();
+      return job.postpone(plan.resumeAt);
     }
     if (meaning.kind === "parked") {
-      await park(deps, workspace, current, outcome.waitingFor ?? [], "asked");
+      await park(deps, workspace, current, outcome.waitingFor ?? [], "asked", outcome.mergeDeclined);
     } else {
       const unfinished = (await deps.store.listChildren(agentId)).filter((child) => !isTerminal(child.state));
       if (meaning.state !== "succeeded" || unfinished.length === 0) {
         await finishAgent(deps, current, workspace, meaning);
         log.info({ state: meaning.state }, "agent ended");
-        await waitForPendingChildren(job, token);
+        await parkUnderChildren(deps, job);
         return meaning.state;
       }
       // It answered while sub-agents still work: let them finish, then show it their results.
@@ -137,59 +183,14 @@ async function runWithSlot(
         current,
         unfinished.map((child) => child.id),
         "ended-early",
+        false,
       );
     }
     // A waiting agent holds no slot of its repository: its sub-agents may need them.
     await slot.release();
-    if (await job.moveToWaitingChildren(token ?? "")) throw new WaitingChildrenError();
+    await parkUnderChildren(deps, job);
     // Its children were already done: resume it at once, in this same job, once it has a slot.
     await slot.retake();
-    await prepareResumeAfterWaiting(deps, await deps.store.requireAgent(agentId));
+    await prepareResumeAfterWaiting(deps, await deps.store.requireAgent(agentId), workspace);
   }
-}
-
-/** Commits the agent's work, records what it waits for, and shows it as waiting. */
-async function park(
-  deps: Pick<Services, "store" | "reporter" | "log">,
-  workspace: AgentWorkspace,
-  agent: AgentRecord,
-  waitingFor: string[],
-  waitKind: "asked" | "ended-early",
-): Promise<void> {
-  const checkpoint = await checkpointWorkspace(
-    workspace,
-    agent,
-    `${agent.name}: work in progress while waiting`,
-  );
-  await deps.store.updateAgent(agent.id, {
-    state: "waiting",
-    waitingFor,
-    waitKind,
-    pushedSha: checkpoint.pushedSha,
-    currentStep: `waiting for ${waitingFor.length} sub-agent${waitingFor.length === 1 ? "" : "s"}`,
-  });
-  await deps.reporter.changed(targetsShowingAgent(agent));
-  deps.log.info({ agentId: agent.id, waitingFor, waitKind }, "agent parked while its sub-agents work");
-}
-
-/** Builds the message the agent is resumed with: a bounded report of the children it waited for. */
-async function prepareResumeAfterWaiting(
-  deps: Pick<Services, "store">,
-  agent: AgentRecord,
-): Promise<AgentRecord> {
-  const children = await deps.store.listChildren(agent.id);
-  const awaited =
-    agent.waitingFor.length === 0 ? children : children.filter((c) => agent.waitingFor.includes(c.id));
-  const intro =
-    agent.waitKind === "ended-early"
-      ? "You gave your final answer while some of your sub-agents were still working. They have finished now. Review their outcomes below, integrate what is needed on your branch, and end with your final summary again."
-      : "Your sub-agents have finished. Here is what each did; continue your task.";
-  const message = childrenReport(intro, await childOutcomes(deps.store, awaited));
-  await deps.store.updateAgent(agent.id, { pendingMessage: message, state: "running" });
-  return deps.store.requireAgent(agent.id);
-}
-
-/** A job cannot complete while children it started are unfinished; wait for them without a slot. */
-async function waitForPendingChildren(job: Job<AgentJobData>, token: string | undefined): Promise<void> {
-  if (await job.moveToWaitingChildren(token ?? "")) throw new WaitingChildrenError();
 }

@@ -1,8 +1,7 @@
-// The BullMQ worker that runs agent jobs in this process. A job whose machinery keeps failing
+// The consumer that runs agent jobs in this process. A job whose machinery keeps failing
 // (after its attempts) marks the agent failed, so no agent is left looking busy forever.
-import { type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { type AgentJobData, agentQueueName } from "../queue/agent-queue.ts";
+import { type AgentJob, type AgentJobConsumer, consumeAgentJobs } from "../queue/agent-job-consumer.ts";
 import { isRedisConnectionError } from "../redis/redis-outage.ts";
 import type { Services } from "../services.ts";
 import { isTerminal } from "../store/records.ts";
@@ -10,35 +9,31 @@ import { type AgentJobServices, processAgentJob } from "./agent-job.ts";
 import { finishAgent } from "./finish-agent.ts";
 
 export interface AgentWorker {
-  worker: Worker<AgentJobData>;
+  consumer: AgentJobConsumer;
   /** Stops taking jobs, hands running agents back to the queue, and waits (bounded). */
   close(): Promise<void>;
 }
 
 export function startAgentWorker(deps: AgentJobServices, connection: Redis): AgentWorker {
-  const worker = new Worker<AgentJobData>(agentQueueName, (job, token) => processAgentJob(deps, job, token), {
-    connection,
+  const consumer = consumeAgentJobs(connection, {
     prefix: deps.config.redisPrefix,
     concurrency: deps.config.workerConcurrency,
-    lockDuration: deps.config.lockDurationMs,
-    stalledInterval: deps.config.stalledIntervalMs,
-    // Workers may be killed at any moment (deploys, OOM): a stalled agent job is resumed, not failed.
-    maxStalledCount: 1_000,
-  });
-  worker.on("failed", (job, error) => {
-    if (job !== undefined) void markFailedIfFinal(deps, job, error);
-  });
-  worker.on("error", (error) => {
-    // Redis being away is reported once for the whole process (redis/redis-outage.ts).
-    if (isRedisConnectionError(error)) return;
-    deps.metrics.error("worker");
-    deps.log.error({ err: error }, "agent worker error");
+    lockDurationMs: deps.config.lockDurationMs,
+    stalledIntervalMs: deps.config.stalledIntervalMs,
+    process: (job) => processAgentJob(deps, job),
+    onFailed: (job, error) => void markFailedIfFinal(deps, job, error),
+    onError: (error) => {
+      // Redis being away is reported once for the whole process (redis/redis-outage.ts).
+      if (isRedisConnectionError(error)) return;
+      deps.metrics.error("worker");
+      deps.log.error({ err: error }, "agent worker error");
+    },
   });
 
   return {
-    worker,
+    consumer,
     close: async () => {
-      const closing = worker.close();
+      const closing = consumer.close();
       await deps.runningAgents.shutdown();
       await Promise.race([
         closing,
@@ -50,11 +45,10 @@ export function startAgentWorker(deps: AgentJobServices, connection: Redis): Age
 
 async function markFailedIfFinal(
   deps: Pick<Services, "store" | "reporter" | "budgets" | "metrics" | "log" | "config">,
-  job: Job<AgentJobData>,
+  job: AgentJob,
   error: Error,
 ): Promise<void> {
-  const attempts = job.opts.attempts ?? 1;
-  const final = job.attemptsMade >= attempts || error.name === "UnrecoverableError";
+  const final = job.attemptsMade >= job.attempts || error.name === "UnrecoverableError";
   deps.metrics.error("agent_job");
   const log = deps.log.child({ runId: job.data.runId, agentId: job.data.agentId });
   log.error({ err: error, attempt: job.attemptsMade, final }, "agent job failed");

@@ -3,15 +3,24 @@
 // agent's model calls. The CLI's stream is not evidence: an agent can write lines into it (a
 // forged `result` with `is_error: false`), so it only adds words to a failure's explanation.
 // Success is the CLI exiting 0 after the model's last answer ended its turn (`end_turn`).
+// A run whose last model call met trouble upstream is never a success, whatever the CLI printed
+// or exited with: temporary trouble parks the agent, an over-long prompt restarts it smaller.
 import type { AgentExit } from "../agent/agent-process.ts";
 import { maxAnswerTextChars } from "../gateway/answer-summary.ts";
 import type { CallEnding, ModelCallSummary } from "../gateway/model-call-record.ts";
+import { isTemporary, type UpstreamTrouble } from "../gateway/upstream-trouble.ts";
+import type { TerminalState } from "../store/records.ts";
 
-export type FinalState = "succeeded" | "failed" | "cancelled" | "out_of_budget" | "timed_out";
+/** The states an agent ends in (the store's terminal states). */
+export type FinalState = TerminalState;
 
 export type ExitMeaning =
   | { kind: "ended"; state: FinalState; resultText: string; error?: string }
   | { kind: "parked" }
+  /** The model API is in trouble for a while: park and resume. `answered`: calls answered in this run. */
+  | { kind: "model_wait"; trouble: UpstreamTrouble; answered: number }
+  /** The conversation outgrew the model's context window. */
+  | { kind: "context_overflow"; trouble: UpstreamTrouble }
   | { kind: "shutdown" };
 
 export interface TurnCount {
@@ -45,6 +54,12 @@ export function classifyExit(
       break;
   }
   const last = calls?.last;
+  const trouble = last?.kind === "failed" ? last.trouble : undefined;
+  if (trouble !== undefined) {
+    return isTemporary(trouble)
+      ? { kind: "model_wait", trouble, answered: calls?.answered ?? 0 }
+      : { kind: "context_overflow", trouble };
+  }
   const resultText = last?.kind === "answered" ? answerText(last) : "";
   const exitedCleanly = exit.exitCode === 0 && exit.signal === undefined;
   if (exitedCleanly && last?.kind === "answered" && last.stopReason === "end_turn") {

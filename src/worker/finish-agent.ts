@@ -1,18 +1,19 @@
 // Ends an agent: commits and pushes what it left, keeps its whole answer, records the outcome,
 // and asks the reporter for the final check run, tracking comment and pull request. A push
 // GitHub refuses for want of the `workflows` permission ends the agent failed, saying so.
-import { hostname } from "node:os";
 import type { FlotillaConfig } from "../config/env.ts";
 import type { ReportTarget } from "../reporter/report-targets.ts";
 import type { Services } from "../services.ts";
 import type { AgentRecord } from "../store/records.ts";
 import {
   type AgentWorkspace,
+  type Checkpoint,
   checkpointWorkspace,
   removeAgentWorkspace,
 } from "../workspace/agent-workspace.ts";
 import { WorkflowPushRefusedError } from "../workspace/push-refusal.ts";
 import type { FinalState } from "./classify-exit.ts";
+import { recordChildMerges } from "./record-child-merges.ts";
 
 export interface Ending {
   state: FinalState;
@@ -31,19 +32,20 @@ export async function finishAgent(
   await deps.store.recordEnding(agent.id, { state: ending.state, error: ending.error });
   await deps.store.updateAgent(agent.id, { state: "finishing", currentStep: "committing and pushing" });
   await deps.reporter.changed([{ kind: "check", agentId: agent.id }]);
-  let checkpoint: { pushedSha: string | undefined; commits: number };
+  let checkpoint: Checkpoint;
   try {
     checkpoint =
       workspace === undefined
-        ? { pushedSha: agent.pushedSha, commits: agent.hasChanges ? 1 : 0 }
+        ? { pushedSha: agent.pushedSha, commits: agent.hasChanges ? 1 : 0, recordedMerges: [] }
         : await checkpointWorkspace(workspace, agent, `${agent.name}: ${firstLine(agent.task)}`);
   } catch (error) {
     if (!(error instanceof WorkflowPushRefusedError) || workspace === undefined) throw error;
     // Nothing of the final work reached GitHub: no pull request; the worktree is kept (failed).
     ending = { ...ending, state: "failed", error: workflowRefusalText(error, workspace, deps.config) };
     await deps.store.recordEnding(agent.id, { state: ending.state, error: ending.error });
-    checkpoint = { pushedSha: agent.pushedSha, commits: 0 };
+    checkpoint = { pushedSha: agent.pushedSha, commits: 0, recordedMerges: [] };
   }
+  await recordChildMerges(deps.store, agent.id, checkpoint.recordedMerges);
   await deps.store.updateAgent(agent.id, {
     state: ending.state,
     endedAt: Date.now(),
@@ -78,11 +80,11 @@ export function targetsOfEndedAgent(agent: AgentRecord): ReportTarget[] {
 function workflowRefusalText(
   error: WorkflowPushRefusedError,
   workspace: AgentWorkspace,
-  config: Pick<FlotillaConfig, "worktreeRetentionMs">,
+  config: Pick<FlotillaConfig, "worktreeRetentionMs" | "workerHostName">,
 ): string {
   const files = error.files.map((file) => `\`${file}\``).join(", ");
   const hours = Math.round(config.worktreeRetentionMs / 3_600_000);
-  return `GitHub refused to push this agent's work: it changes ${files}, and Flotilla's GitHub App has no \`workflows\` permission (app.yml does not ask for it, because workflows run with the repository's secrets). The work is kept, committed, in the agent's worktree ${workspace.paths.worktree} on the worker ${hostname()} for ${hours} h (WORKTREE_RETENTION_HOURS). To let agents change workflows: an owner of the app grants it "Workflows: Read and write" (the app's settings on GitHub → Permissions & events), an owner of the installation accepts the new permission, then Retry runs the agent again.`;
+  return `GitHub refused to push this agent's work: it changes ${files}, and Flotilla's GitHub App has no \`workflows\` permission (app.yml does not ask for it, because workflows run with the repository's secrets). The work is kept, committed, in the agent's worktree ${workspace.paths.worktree} on the worker host ${config.workerHostName} for ${hours} h (WORKTREE_RETENTION_HOURS). To let agents change workflows: an owner of the app grants it "Workflows: Read and write" (the app's settings on GitHub → Permissions & events), an owner of the installation accepts the new permission, then Retry runs the agent again.`;
 }
 
 function firstLine(text: string): string {

@@ -3,15 +3,14 @@
 // seconds, and the agent's check run and the tracking comment say it is queued behind the limit.
 // The slot is held while the agent prepares, runs and finishes, and given up while it waits for
 // its sub-agents.
-import { DelayedError, type Job } from "bullmq";
-import type { AgentJobData } from "../queue/agent-queue.ts";
+import type { AgentJob } from "../queue/agent-job-consumer.ts";
 import { targetsShowingAgent } from "../reporter/report-targets.ts";
 import type { Services } from "../services.ts";
 import type { AgentRecord, RunRecord } from "../store/records.ts";
 import { RepositorySlots } from "../store/repository-slots.ts";
 
 export interface RepositorySlot {
-  /** Takes the slot again after `release()`, or delays the job (throws DelayedError). */
+  /** Takes the slot again after `release()`, or postpones the job (which ends its processing). */
   retake(): Promise<void>;
   /** Gives the slot up; safe to call more than once. */
   release(): Promise<void>;
@@ -25,11 +24,10 @@ function retryDelayMs(): number {
   return 2_000 + Math.floor(Math.random() * 3_000);
 }
 
-/** Takes a slot of the run's repository for the agent, or delays the job (throws DelayedError). */
+/** Takes a slot of the run's repository for the agent, or postpones the job (which ends its processing). */
 export async function takeRepositorySlot(
   deps: Pick<Services, "store" | "reporter" | "log">,
-  job: Job<AgentJobData>,
-  token: string | undefined,
+  job: AgentJob,
   run: RunRecord,
   agent: AgentRecord,
 ): Promise<RepositorySlot> {
@@ -56,8 +54,7 @@ export async function takeRepositorySlot(
           "agent queued behind its repository's limit",
         );
       }
-      await job.moveToDelayed(Date.now() + retryDelayMs(), token);
-      throw new DelayedError();
+      return job.postpone(Date.now() + retryDelayMs());
     }
     if (current.slotWaitSince !== undefined) {
       await deps.store.clearAgentFields(agent.id, ["slotWaitSince"]);

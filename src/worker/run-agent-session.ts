@@ -3,22 +3,30 @@
 // process gets its own environment, its own model token and Flotilla's tools, and is stopped at
 // once when its time is up or someone asks (cancel, budget, park, shutdown).
 import { randomUUID } from "node:crypto";
-import type { Job } from "bullmq";
 import { buildAgentEnvironment } from "../agent/agent-environment.ts";
 import { AgentProcess } from "../agent/agent-process.ts";
 import { firstPrompt, resumeAfterInterruptionMessage } from "../agent/agent-prompt.ts";
-import { type AgentSandbox, agentDirOf, agentSandboxPaths } from "../agent/agent-sandbox.ts";
+import {
+  type AgentSandbox,
+  agentDirOf,
+  agentSandboxView,
+  agentWorkingDirectory,
+  type Isolation,
+} from "../agent/agent-sandbox.ts";
 import { buildClaudeArguments } from "../agent/claude-arguments.ts";
+import { integratorPrompt } from "../agent/integrator-prompt.ts";
 import { reviewCommentContext } from "../agent/review-context.ts";
 import { restoreSession, saveSession } from "../agent/session-checkpoint.ts";
-import type { AgentJobData } from "../queue/agent-queue.ts";
+import type { AgentJob } from "../queue/agent-job-consumer.ts";
 import { targetsShowingAgent } from "../reporter/report-targets.ts";
 import type { Services } from "../services.ts";
 import type { AgentRecord, RunRecord } from "../store/records.ts";
 import { type AgentWorkspace, checkpointWorkspace } from "../workspace/agent-workspace.ts";
+import { scheduleCheckpoints } from "./checkpoint-schedule.ts";
 import { classifyExit, type ExitMeaning } from "./classify-exit.ts";
 import { LiveEventPublisher } from "./live-event-publisher.ts";
 import { ProgressRecorder } from "./progress-recorder.ts";
+import { recordChildMerges } from "./record-child-merges.ts";
 import { createRunningAgentContext, type RunningAgentContext } from "./running-agents.ts";
 import { flotillaToolNames, writeMcpConfig } from "./tools/mcp-config.ts";
 
@@ -33,6 +41,7 @@ type SessionServices = Pick<
   | "modelAccess"
   | "runningAgents"
   | "sandbox"
+  | "mcpServer"
   | "log"
 >;
 
@@ -40,39 +49,28 @@ export interface SessionOutcome {
   meaning: ExitMeaning;
   /** The children the agent asked to wait for, when it parked. */
   waitingFor: string[] | undefined;
+  /** The agent asked wait_for_agents not to merge its children's branches. */
+  mergeDeclined: boolean;
 }
 
 export async function runAgentSession(
   deps: SessionServices,
-  job: Job<AgentJobData>,
+  job: AgentJob,
   run: RunRecord,
   startingAgent: AgentRecord,
   workspace: AgentWorkspace,
 ): Promise<SessionOutcome> {
   let agent = startingAgent;
-  agent = await ensureResumableSession(deps, agent, workspace);
+  const cwd = agentWorkingDirectory(deps.sandbox, workspace.paths.worktree);
+  agent = await ensureResumableSession(deps, agent, workspace, cwd);
   const message = agent.sessionStarted
     ? (agent.pendingMessage ?? resumeAfterInterruptionMessage)
-    : firstPrompt({
-        agentName: agent.name,
-        agentId: agent.id,
-        repositoryFullName: `${run.owner}/${run.repo}`,
-        worktree: workspace.paths.worktree,
-        branch: agent.branch,
-        task: agent.task,
-        requestedBy: run.commenter,
-        requestUrl: run.commentUrl,
-        canSpawn: true,
-        context:
-          agent.parentId === undefined && run.reviewLocation !== undefined
-            ? reviewCommentContext(run.reviewLocation)
-            : undefined,
-        extraInstructions: run.limits.extraInstructions,
-      });
+    : withHandoff(agent, firstMessageOf(run, agent, cwd));
   const modelAccess = await deps.modelAccess.grant(agent);
   await writeMcpConfig(workspace.paths.mcpConfig, {
     gatewayUrl: modelAccess.baseUrl,
     agentToken: modelAccess.apiKey,
+    server: deps.mcpServer,
   });
   const recorder = new ProgressRecorder(
     {
@@ -128,11 +126,13 @@ export async function runAgentSession(
     () => void agentProcess.stop("timed_out"),
     Math.max(1_000, run.limits.timeoutMs - agent.activeMs),
   );
-  const checkpoints = setInterval(() => {
-    void checkpointWhileRunning(deps, agent, context).catch((error: unknown) =>
+  const stopCheckpoints = scheduleCheckpoints({
+    saveSession: () => saveSession(deps.sessions, agent.id, agent.sessionId, workspace.paths, cwd),
+    checkpoint: () => checkpointWhileRunning(deps, agent, context, cwd),
+    intervalMs: deps.config.checkpointIntervalMs,
+    onError: (error) =>
       deps.log.warn({ err: error, agentId: agent.id }, "periodic checkpoint failed; will try again"),
-    );
-  }, deps.config.checkpointIntervalMs);
+  });
   try {
     const exit = await agentProcess.exited;
     // Its calls still in flight are settled first, so the turns read below include them.
@@ -145,15 +145,54 @@ export async function runAgentSession(
     return {
       meaning: classifyExit(exit, calls, { used: turns, max: agent.maxTurns }),
       waitingFor: context.waitingFor,
+      mergeDeclined: context.mergeDeclined ?? false,
     };
   } finally {
     clearTimeout(timeout);
-    clearInterval(checkpoints);
-    await saveSession(deps.sessions, agent.id, agent.sessionId, workspace.paths);
+    await stopCheckpoints();
+    await saveSession(deps.sessions, agent.id, agent.sessionId, workspace.paths, cwd).catch(
+      (error: unknown) =>
+        deps.log.warn({ err: error, agentId: agent.id }, "could not save the agent's session"),
+    );
     deps.runningAgents.remove(agent.id, agentProcess);
     await deps.modelAccess.revoke(agent);
     await deps.store.updateAgent(agent.id, { activeMs: agent.activeMs + (Date.now() - startedAt) });
   }
+}
+
+/** The prompt a new session starts with: the task, or for an integrating root the conflicts to resolve. */
+function firstMessageOf(run: RunRecord, agent: AgentRecord, cwd: string): string {
+  const place = {
+    agentName: agent.name,
+    repositoryFullName: `${run.owner}/${run.repo}`,
+    worktree: cwd,
+    branch: agent.branch,
+    requestedBy: run.commenter,
+    requestUrl: run.commentUrl,
+    extraInstructions: run.limits.extraInstructions,
+  };
+  if (agent.role === "integrator")
+    return integratorPrompt({
+      ...place,
+      issueNumber: run.issueNumber,
+      task: agent.task,
+      report: agent.pendingMessage ?? "",
+    });
+  return firstPrompt({
+    ...place,
+    agentId: agent.id,
+    task: agent.task,
+    canSpawn: true,
+    context:
+      agent.parentId === undefined && run.reviewLocation !== undefined
+        ? reviewCommentContext(run.reviewLocation)
+        : undefined,
+  });
+}
+
+/** A fresh session after an over-long conversation starts with the handoff of the work so far. */
+function withHandoff(agent: AgentRecord, prompt: string): string {
+  return agent.handoff === undefined ? prompt : `${prompt}\n\n${agent.handoff}`;
 }
 
 /**
@@ -166,8 +205,9 @@ async function ensureResumableSession(
   deps: Pick<Services, "store" | "sessions" | "log">,
   agent: AgentRecord,
   workspace: AgentWorkspace,
+  cwd: string,
 ): Promise<AgentRecord> {
-  const found = await restoreSession(deps.sessions, agent.id, agent.sessionId, workspace.paths);
+  const found = await restoreSession(deps.sessions, agent.id, agent.sessionId, workspace.paths, cwd);
   if (found !== "missing") {
     if (!agent.sessionStarted) await deps.store.updateAgent(agent.id, { sessionStarted: true });
     return agent.sessionStarted ? agent : deps.store.requireAgent(agent.id);
@@ -182,27 +222,34 @@ async function ensureResumableSession(
   return deps.store.requireAgent(agent.id);
 }
 
-/** Commits and pushes work in progress and saves the session, so a crash loses little. */
+/**
+ * Saves the session, then commits and pushes work in progress, so a crash loses little. In this
+ * order: what the saved session remembers doing is then in the pushed work (a host that resumes
+ * it may find more work than the session recalls, never less).
+ */
 async function checkpointWhileRunning(
   deps: Pick<Services, "store" | "sessions">,
   agent: AgentRecord,
   context: RunningAgentContext,
+  cwd: string,
 ): Promise<void> {
+  await saveSession(deps.sessions, agent.id, agent.sessionId, context.workspace.paths, cwd);
   const checkpoint = await context.withWorktree(() =>
     checkpointWorkspace(context.workspace, agent, `${agent.name}: work in progress (checkpoint)`),
   );
   if (checkpoint.pushedSha !== undefined)
     await deps.store.updateAgent(agent.id, { pushedSha: checkpoint.pushedSha });
-  await saveSession(deps.sessions, agent.id, agent.sessionId, context.workspace.paths);
+  await recordChildMerges(deps.store, agent.id, checkpoint.recordedMerges);
 }
 
-/** The agent's own places stay visible in its sandbox; everything secret of the host is hidden. */
-function isolationFor(sandbox: AgentSandbox, workspace: AgentWorkspace) {
-  if (sandbox.kind === "off") return undefined;
-  const paths = agentSandboxPaths(sandbox.host, {
+/** The agent's own places are all it can write in its sandbox; everything secret of the host is hidden. */
+function isolationFor(sandbox: AgentSandbox, workspace: AgentWorkspace): Isolation {
+  if (sandbox.kind === "off") return { sandbox };
+  const view = agentSandboxView(sandbox.host, {
     agentDir: agentDirOf(workspace.paths.home),
     worktree: workspace.paths.worktree,
     mirrorDir: workspace.mirrorDir,
+    mcpConfig: workspace.paths.mcpConfig,
   });
-  return { sandbox, paths };
+  return { sandbox, view };
 }

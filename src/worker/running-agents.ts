@@ -1,25 +1,23 @@
 // The agents running in this worker process, so that a cancel, a spent budget, a park or a
 // shutdown can reach the right `claude` process, and so that the agent's own tools (served by
 // this process) can reach its job and worktree.
-import type { Job } from "bullmq";
 import type { AgentProcess, StopReason } from "../agent/agent-process.ts";
-import type { AgentJobData } from "../queue/agent-queue.ts";
+import type { AgentJob } from "../queue/agent-job-consumer.ts";
 import type { AgentWorkspace } from "../workspace/agent-workspace.ts";
 
 /** What an agent's tools need from the job that runs it. */
 export interface RunningAgentContext {
-  job: Job<AgentJobData>;
+  job: AgentJob;
   workspace: AgentWorkspace;
   /** Runs git work in the agent's worktree one at a time (parallel tool calls commit too). */
   withWorktree<T>(work: () => Promise<T>): Promise<T>;
   /** The children the agent asked to wait for, once it asked. */
   waitingFor?: string[] | undefined;
+  /** Set when the agent asked wait_for_agents not to merge its children's branches. */
+  mergeDeclined?: boolean | undefined;
 }
 
-export function createRunningAgentContext(
-  job: Job<AgentJobData>,
-  workspace: AgentWorkspace,
-): RunningAgentContext {
+export function createRunningAgentContext(job: AgentJob, workspace: AgentWorkspace): RunningAgentContext {
   let chain: Promise<unknown> = Promise.resolve();
   return {
     job,

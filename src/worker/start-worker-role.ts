@@ -1,8 +1,12 @@
 // The worker role of a Flotilla process: the model gateway agents talk to, the agent tools it
 // serves, the BullMQ worker running agent jobs, the cancel listener and the worktree sweep. It
 // reports to the process's metrics and tells /readyz whether its BullMQ worker runs.
+
+import { prepareMcpServerProgram } from "../agent/mcp-server-program.ts";
 import { AgentGateway } from "../gateway/agent-gateway.ts";
 import { requestPolicy } from "../gateway/request-policy.ts";
+import { CommandRunner } from "../process/command-runner.ts";
+import { runShortCommandsIn } from "../process/run-command.ts";
 import { createRedisConnection } from "../redis/redis-connection.ts";
 import type { Services } from "../services.ts";
 import type { AgentJobServices } from "./agent-job.ts";
@@ -11,13 +15,14 @@ import { listenForCancels } from "./cancel-listener.ts";
 import { GatewayModelAccess } from "./gateway-model-access.ts";
 import { RunningAgents } from "./running-agents.ts";
 import { createAgentToolHandler } from "./tools/agent-tool-handler.ts";
+import { recordUpstreamTrouble } from "./upstream-trouble-hook.ts";
 import { chooseWorkerSandbox } from "./worker-sandbox.ts";
 import { sweepWorktrees } from "./worktree-sweeper.ts";
 
 const sweepIntervalMs = 15 * 60_000;
 
 /** What the process hands the worker role; the role adds the running agents, their model access and sandbox. */
-type SharedServices = Omit<Services, "modelAccess" | "runningAgents" | "sandbox" | "links">;
+type SharedServices = Omit<Services, "modelAccess" | "runningAgents" | "sandbox" | "mcpServer" | "links">;
 
 export interface WorkerRole {
   /** How agents are isolated here (for the start line). */
@@ -29,6 +34,10 @@ export interface WorkerRole {
 /** Starts the worker role; returns how to stop it (agents are handed back to the queue). */
 export async function startWorkerRole(services: SharedServices, redisUrl: string): Promise<WorkerRole> {
   const { config, store, log, metrics, budgets } = services;
+  // Every short command of this role (git, sandbox probes) forks in the runner, not here.
+  const commandRunner = new CommandRunner();
+  commandRunner.start();
+  runShortCommandsIn(commandRunner);
   const workerConnection = createRedisConnection(redisUrl, "blocking");
   const subscriber = createRedisConnection(redisUrl, "blocking");
   const runningAgents = new RunningAgents();
@@ -46,25 +55,30 @@ export async function startWorkerRole(services: SharedServices, redisUrl: string
     toolHandler,
     onCharge: (event) => metrics.modelCharge(event),
     onTraffic: (event) => metrics.modelTraffic(event),
+    onUpstreamTrouble: (event) => void recordUpstreamTrouble(services, event),
     log: log.child({ name: "gateway" }),
   });
   await gateway.start();
   const modelAccess = new GatewayModelAccess(gateway, store, budgets, (agentId) => {
     void runningAgents.stop(agentId, "out_of_budget");
   });
-  const sandbox = await chooseWorkerSandbox(config, log.child({ name: "sandbox" }));
+  const [sandbox, mcpServer] = await Promise.all([
+    chooseWorkerSandbox(config, log.child({ name: "sandbox" })),
+    prepareMcpServerProgram(config.dataDir),
+  ]);
   const deps: AgentJobServices = {
     ...services,
     modelAccess,
     runningAgents,
     sandbox,
+    mcpServer,
     log: log.child({ name: "worker" }),
   };
   const stopListening = await listenForCancels(subscriber, store.keys, runningAgents, deps.log);
   const agentWorker = startAgentWorker(deps, workerConnection);
   metrics.watchRunningAgents(() => runningAgents.size);
   services.readiness.add("worker", async () =>
-    agentWorker.worker.isRunning() ? undefined : "the agent worker is not running",
+    agentWorker.consumer.isRunning() ? undefined : "the agent worker is not running",
   );
   const sweep = () =>
     void sweepWorktrees(deps).catch((error: unknown) =>
@@ -82,6 +96,8 @@ export async function startWorkerRole(services: SharedServices, redisUrl: string
       await stopListening();
       await gateway.stop();
       workerConnection.disconnect();
+      runShortCommandsIn(undefined);
+      await commandRunner.close();
     },
   };
 }

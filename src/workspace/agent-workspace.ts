@@ -2,15 +2,18 @@
 // branch, and its own HOME and CLAUDE_CONFIG_DIR. Also checkpoints and cleans that place up.
 // It knows git and the data dir, not GitHub: the caller says where the repository comes from.
 import { mkdir, rm } from "node:fs/promises";
-import type { AgentRecord, RunRecord } from "../store/records.ts";
+import type { AgentRecord, ChildMerge, RunRecord } from "../store/records.ts";
 import { type AgentPaths, agentPaths, mirrorPath } from "./data-paths.ts";
 import type { RepositorySource } from "./mirror.ts";
 import { resolveCommit, syncMirror } from "./mirror.ts";
 import {
+  type Checkout,
   commitAll,
   commitsSince,
   headCommit,
+  isAncestor,
   isWorktreeOn,
+  type PendingMerges,
   prepareWorktree,
   pushBranch,
   removeWorktree,
@@ -38,16 +41,12 @@ export async function prepareAgentWorkspace(
   const paths = agentPaths(host.dataDir, agent.id);
   const mirrorDir = mirrorPath(host.dataDir, run.owner, run.repo);
   const source = await host.sourceOf(run);
-  if (await needsFetch(mirrorDir, paths.worktree, agent)) {
+  if (await needsFetch(mirrorDir, paths, agent)) {
     await syncMirror(mirrorDir, source, run.headFetchRef === undefined ? [] : [run.headFetchRef]);
   }
-  const origin = await prepareWorktree({
-    mirrorDir,
-    worktreeDir: paths.worktree,
-    branch: agent.branch,
-    baseSha: agent.baseSha,
-  });
+  const origin = await prepareWorktree({ ...checkoutOf(paths, mirrorDir, agent), baseSha: agent.baseSha });
   await Promise.all([
+    mkdir(paths.workerDir, { recursive: true, mode: 0o700 }),
     mkdir(paths.claudeConfigDir, { recursive: true }),
     mkdir(paths.tmpDir, { recursive: true }),
   ]);
@@ -60,8 +59,8 @@ export async function prepareAgentWorkspace(
  * (a child's base is its parent's commit, made in this very mirror). An agent that ran before
  * may have pushed from another host, so it fetches.
  */
-async function needsFetch(mirrorDir: string, worktreeDir: string, agent: AgentRecord): Promise<boolean> {
-  if (await isWorktreeOn(worktreeDir, agent.branch)) return false;
+async function needsFetch(mirrorDir: string, paths: AgentPaths, agent: AgentRecord): Promise<boolean> {
+  if (await isWorktreeOn(checkoutOf(paths, mirrorDir, agent))) return false;
   const firstStart = agent.startedAt === undefined;
   return !(firstStart && (await resolveCommit(mirrorDir, agent.baseSha)) !== undefined);
 }
@@ -77,16 +76,48 @@ export async function checkpointWorkspace(
   agent: AgentRecord,
   message: string,
   options: { pushEvenIfUnchanged?: boolean } = {},
-): Promise<{ pushedSha: string | undefined; commits: number }> {
-  await commitAll(workspace.paths.worktree, message);
-  const commits = await commitsSince(workspace.paths.worktree, agent.baseSha);
-  if (commits === 0 && options.pushEvenIfUnchanged !== true) return { pushedSha: undefined, commits };
-  await pushBranch(workspace.paths.worktree, agent.branch, workspace.source);
-  return { pushedSha: await headCommit(workspace.paths.worktree), commits };
+): Promise<Checkpoint> {
+  const checkout = checkoutOf(workspace.paths, workspace.mirrorDir, agent);
+  const pending = pendingMergesOf(agent);
+  await commitAll(checkout, message, pending);
+  const head = await headCommit(checkout);
+  const recordedMerges: string[] = [];
+  for (const merged of pending.heads)
+    if (await isAncestor(checkout, merged, head)) recordedMerges.push(merged);
+  const commits = await commitsSince(checkout, agent.baseSha);
+  if (commits === 0 && options.pushEvenIfUnchanged !== true)
+    return { pushedSha: undefined, commits, recordedMerges };
+  await pushBranch(checkout, workspace.source);
+  return { pushedSha: head, commits, recordedMerges };
+}
+
+export interface Checkpoint {
+  pushedSha: string | undefined;
+  commits: number;
+  /** Children's commits whose merge this checkpoint (or an earlier one) recorded on the branch. */
+  recordedMerges: string[];
+}
+
+/** The children's merges the agent's worktree holds but its branch does not yet (their conflicts wait for it). */
+export function pendingMergesOf(agent: { childMerges: readonly ChildMerge[] }): PendingMerges {
+  const pending = agent.childMerges.filter((merge) => !merge.recorded && merge.outcome !== "aborted");
+  return {
+    heads: pending.map((merge) => merge.commit),
+    conflictFiles: [...new Set(pending.flatMap((merge) => merge.files))],
+  };
 }
 
 /** Removes the agent's worktree and scratch space; its branch stays on the repository. */
 export async function removeAgentWorkspace(workspace: AgentWorkspace, agent: AgentRecord): Promise<void> {
-  await removeWorktree(workspace.mirrorDir, workspace.paths.worktree, agent.branch);
+  await removeWorktree(checkoutOf(workspace.paths, workspace.mirrorDir, agent));
   await rm(workspace.paths.tmpDir, { recursive: true, force: true });
+}
+
+/** The agent's checkout, as the worker's git sees it. */
+export function checkoutOf(
+  paths: AgentPaths,
+  mirrorDir: string,
+  agent: Pick<AgentRecord, "branch">,
+): Checkout {
+  return { mirrorDir, worktreeDir: paths.worktree, indexFile: paths.gitIndex, branch: agent.branch };
 }

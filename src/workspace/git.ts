@@ -1,17 +1,29 @@
-// Runs git for the worker. Every call gets a minimal environment (no secrets of the worker) and
-// has hooks and fsmonitor switched off, because agents can write into the worktrees and mirror
-// that these commands touch. Credentials are added per call, for http(s) remotes only.
-import { runCommand } from "../process/run-command.ts";
+// Runs git for the worker. The worker's git authenticates with an installation token and runs
+// configured commands (filters, hooks, proxies), so it may read no file an agent can write:
+// - every call names its repository (`--git-dir`) and, when it has one, its work tree: git never
+//   looks for a repository, so a `.git` file or directory an agent planted (in its worktree, or
+//   next to the mirror) is never read, nor a `commondir` or `gitdir` pointer;
+// - that repository is always the mirror, which no agent can write (agent/agent-sandbox.ts);
+//   the files of an agent's worktree are only ever content to commit;
+// - no system or global config (GIT_CONFIG_NOSYSTEM, GIT_CONFIG_GLOBAL=/dev/null), hooks and
+//   fsmonitor off, no `ext::` transport, no replace refs;
+// - a minimal environment (no secret of the worker's); credentials per call, never in a file.
+import { CommandFailedError, runCommand } from "../process/run-command.ts";
 
 export interface GitOptions {
-  cwd: string;
+  /** The repository: always given, never searched for. */
+  gitDir: string;
+  /** The files to add from or check out into, when the command needs any. */
+  workTree?: string;
+  /** The index to use instead of the repository's own (one per agent, in the worker's places). */
+  indexFile?: string;
   /** Extra environment for this one call (credentials travel here, never in a config file). */
   env?: Record<string, string>;
   /** @defaultValue 300_000 */
   timeoutMs?: number;
 }
 
-export const botIdentity = { name: "flotilla[bot]", email: "flotilla[bot]@users.noreply.github.com" };
+const botIdentity = { name: "flotilla[bot]", email: "flotilla[bot]@users.noreply.github.com" };
 
 const safetyConfig = [
   "-c",
@@ -23,13 +35,27 @@ const safetyConfig = [
 ];
 
 export async function git(args: readonly string[], options: GitOptions): Promise<string> {
-  const result = await runCommand("git", [...safetyConfig, ...args], {
-    cwd: options.cwd,
-    env: { ...gitBaseEnvironment(), ...options.env },
+  const location = [
+    `--git-dir=${options.gitDir}`,
+    ...(options.workTree === undefined ? [] : [`--work-tree=${options.workTree}`]),
+  ];
+  const result = await runCommand("git", [...location, ...safetyConfig, ...args], {
+    // Never a directory an agent can write: git starts nowhere near one.
+    cwd: "/",
+    env: {
+      ...gitBaseEnvironment(),
+      ...(options.indexFile === undefined ? {} : { GIT_INDEX_FILE: options.indexFile }),
+      ...options.env,
+    },
     timeoutMs: options.timeoutMs ?? 300_000,
     maxBufferBytes: 64 * 1024 * 1024,
   });
   return result.stdout;
+}
+
+/** Whether `error` is git saying no with this exit code (not a timeout, not a failure to start). */
+export function isGitExit(error: unknown, exitCode: number): error is CommandFailedError {
+  return error instanceof CommandFailedError && !error.timedOut && error.exitCode === exitCode;
 }
 
 function gitBaseEnvironment(): Record<string, string> {
@@ -40,6 +66,8 @@ function gitBaseEnvironment(): Record<string, string> {
     GIT_TERMINAL_PROMPT: "0",
     GIT_CONFIG_NOSYSTEM: "1",
     GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_ATTR_NOSYSTEM: "1",
+    GIT_NO_REPLACE_OBJECTS: "1",
     GIT_AUTHOR_NAME: botIdentity.name,
     GIT_AUTHOR_EMAIL: botIdentity.email,
     GIT_COMMITTER_NAME: botIdentity.name,

@@ -3,7 +3,7 @@
 // and never stored in the mirror's config.
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { credentialEnvironment, git } from "./git.ts";
+import { credentialEnvironment, git, isGitExit } from "./git.ts";
 import { withMirrorLock } from "./mirror-lock.ts";
 import { sharedFetch } from "./shared-fetch.ts";
 import { removeFetchLocks } from "./stale-git-locks.ts";
@@ -41,7 +41,7 @@ async function fetchIntoMirror(
 ): Promise<void> {
   await withMirrorLock(mirrorDir, async () => {
     if (!(await exists(join(mirrorDir, "HEAD")))) {
-      await git(["init", "--quiet", "--bare", mirrorDir], { cwd: "/" });
+      await git(["init", "--quiet", "--bare"], { gitDir: mirrorDir });
     }
     await removeFetchLocks(mirrorDir);
     await git(
@@ -55,22 +55,29 @@ async function fetchIntoMirror(
         ...extraRefs.map((ref) => `+${ref}:${ref}`),
       ],
       {
-        cwd: mirrorDir,
+        gitDir: mirrorDir,
         env: credentialEnvironment(source.cloneUrl, await source.token?.()),
       },
     );
   });
 }
 
-/** Resolves a branch name or commit to a commit id in the mirror, or undefined. */
+/**
+ * Resolves a branch name or commit to a commit id in the mirror; undefined when the mirror has no
+ * such commit (or no mirror is there yet). Any other failure (a timeout, a broken repository) is
+ * thrown: "not found" would make the caller fetch, restore or create what exists.
+ */
 export async function resolveCommit(mirrorDir: string, reference: string): Promise<string | undefined> {
+  if (!(await exists(join(mirrorDir, "HEAD")))) return undefined;
   try {
     const output = await git(["rev-parse", "--verify", "--quiet", `${reference}^{commit}`], {
-      cwd: mirrorDir,
+      gitDir: mirrorDir,
     });
     return output.trim() || undefined;
-  } catch {
-    return undefined;
+  } catch (error) {
+    // `rev-parse --verify --quiet` exits 1, and says nothing, when the name resolves to nothing.
+    if (isGitExit(error, 1)) return undefined;
+    throw error;
   }
 }
 

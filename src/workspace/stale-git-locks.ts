@@ -3,17 +3,17 @@
 // locks of an agent's own worktree and branch are removed before the agent is picked up again
 // (its job lock guarantees no one else works there), and those of remote-tracking refs before a
 // fetch (the mirror lock guarantees no other fetch runs).
-import { readdir, readFile, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 
-export async function removeWorktreeLocks(
+/** The locks of the worker's index for one agent and of the agent's branch in the mirror. */
+export async function removeCheckoutLocks(
   mirrorDir: string,
-  worktreeDir: string,
+  indexFile: string,
   branch: string,
 ): Promise<void> {
-  const adminDir = await worktreeAdminDir(worktreeDir);
   await Promise.all([
-    ...(adminDir === undefined ? [] : [rm(join(adminDir, "index.lock"), { force: true })]),
+    rm(`${indexFile}.lock`, { force: true }),
     rm(join(mirrorDir, "refs", "heads", `${branch}.lock`), { force: true }),
   ]);
 }
@@ -21,13 +21,6 @@ export async function removeWorktreeLocks(
 export async function removeFetchLocks(mirrorDir: string): Promise<void> {
   await rm(join(mirrorDir, "packed-refs.lock"), { force: true });
   await removeLocksUnder(join(mirrorDir, "refs", "remotes"));
-}
-
-/** The worktree's private git dir inside the mirror, from its `.git` file ("gitdir: …"). */
-async function worktreeAdminDir(worktreeDir: string): Promise<string | undefined> {
-  const pointer = await readFile(join(worktreeDir, ".git"), "utf8").catch(() => undefined);
-  const path = pointer?.match(/^gitdir:\s*(.+)$/m)?.[1]?.trim();
-  return path === undefined ? undefined : resolve(worktreeDir, path);
 }
 
 async function removeLocksUnder(directory: string): Promise<void> {

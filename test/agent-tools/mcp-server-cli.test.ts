@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildClaudeArguments } from "../../src/agent/claude-arguments.ts";
+import { mcpServerFromSources } from "../../src/agent/mcp-server-program.ts";
 import { signalProcessGroup } from "../../src/process/run-command.ts";
 import { flotillaToolNames, writeMcpConfig } from "../../src/worker/tools/mcp-config.ts";
 import { ScriptedModel } from "../support/scripted-model.ts";
@@ -46,7 +47,7 @@ beforeAll(async () => {
     call.tool === "wait_for_agents" ? { json: { park: true } } : { json: { text: spawnAnswer } };
   sandbox = await createAgentSandbox(model.url, { [cliOnlyMarker]: "1" });
   mcpConfigPath = join(sandbox.dir, "mcp-config.json");
-  await writeMcpConfig(mcpConfigPath, { gatewayUrl: worker.url, agentToken });
+  await writeMcpConfig(mcpConfigPath, { gatewayUrl: worker.url, agentToken, server: mcpServerFromSources });
 });
 
 afterAll(async () => {

@@ -1,11 +1,21 @@
 // The MCP server as a real subprocess, driven by the SDK's own client over stdio, against a stub
-// worker: what the model is offered, what reaches the worker, and how answers come back.
+// worker: what the model is offered, what reaches the worker, and how answers come back. Run
+// from the sources and as the bundle a worker makes at start (with its compile cache), which
+// must behave the same.
+
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { mcpServerPath } from "../../src/worker/tools/mcp-config.ts";
+import {
+  type McpServerProgram,
+  mcpServerFromSources,
+  prepareMcpServerProgram,
+} from "../../src/agent/mcp-server-program.ts";
 import { freePort } from "../support/flotilla-process.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { isAlive } from "./cli-run.ts";
@@ -15,8 +25,16 @@ const agentToken = "flotilla-agent-token-for-tests";
 const worker = new StubToolWorker();
 const clients: Client[] = [];
 
+let bundleDataDir: string;
+const programs: Record<"sources" | "bundle", McpServerProgram> = {
+  sources: mcpServerFromSources,
+  bundle: mcpServerFromSources,
+};
+
 beforeAll(async () => {
   await worker.start();
+  bundleDataDir = await mkdtemp(join(tmpdir(), "flotilla-mcp-bundle-"));
+  programs.bundle = await prepareMcpServerProgram(bundleDataDir);
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
@@ -25,15 +43,25 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await worker.stop();
+  await rm(bundleDataDir, { recursive: true, force: true });
 });
 
+function programEnvironment(program: McpServerProgram): Record<string, string> {
+  return program.compileCacheDir === undefined ? {} : { NODE_COMPILE_CACHE: program.compileCacheDir };
+}
+
 async function connect(
+  program: McpServerProgram,
   gatewayUrl = worker.url,
 ): Promise<{ client: Client; transport: StdioClientTransport }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [mcpServerPath],
-    env: { FLOTILLA_GATEWAY_URL: gatewayUrl, FLOTILLA_AGENT_TOKEN: agentToken },
+    args: [program.entry],
+    env: {
+      FLOTILLA_GATEWAY_URL: gatewayUrl,
+      FLOTILLA_AGENT_TOKEN: agentToken,
+      ...programEnvironment(program),
+    },
     stderr: "pipe",
   });
   const client = new Client({ name: "flotilla-test", version: "0.0.0" });
@@ -50,9 +78,25 @@ function textOf(result: CallToolResult): string {
   return result.content.map((block) => (block.type === "text" ? block.text : "")).join("");
 }
 
-describe("flotilla MCP server", () => {
+describe("the worker's bundle of the server", () => {
+  it("is one file beside a compile cache that its warm-up filled", async () => {
+    expect(programs.bundle.entry).toBe(join(bundleDataDir, "program", "mcp-server.mjs"));
+    const cacheDir = programs.bundle.compileCacheDir ?? "";
+    const versions = await readdir(cacheDir);
+    expect(versions).toHaveLength(1);
+    expect((await readdir(join(cacheDir, versions[0] ?? ""))).length).toBeGreaterThan(0);
+    expect((await readdir(join(bundleDataDir, "program"))).sort()).toEqual([
+      "compile-cache",
+      "mcp-server.mjs",
+    ]);
+  });
+});
+
+describe.each(["sources", "bundle"] as const)("flotilla MCP server from its %s", (kind) => {
+  const program = () => programs[kind];
+
   it("offers the four tools with their input schemas", async () => {
-    const { client } = await connect();
+    const { client } = await connect(program());
     const { tools } = await client.listTools();
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     expect([...byName.keys()].sort()).toEqual([
@@ -85,14 +129,14 @@ describe("flotilla MCP server", () => {
   });
 
   it("forwards each call with the agent's token and answers with the worker's text", async () => {
-    const { client } = await connect();
+    const { client } = await connect(program());
     worker.handler = (received) => ({
       json: { text: `${received.tool} ok: ${JSON.stringify(received.body)}` },
     });
     const inputs = {
       spawn_agent: { task: "Write the tests for login", name: "login-tests", budget_tokens: 50_000 },
       list_agents: {},
-      wait_for_agents: { ids: ["r1/login-tests"] },
+      wait_for_agents: { ids: ["r1/login-tests"], merge: false },
       read_agent_result: { id: "r1/login-tests", offset: 4000, limit: 2000 },
     };
     for (const [tool, input] of Object.entries(inputs)) {
@@ -109,13 +153,13 @@ describe("flotilla MCP server", () => {
   });
 
   it("fills in read_agent_result's defaults before forwarding", async () => {
-    const { client } = await connect();
+    const { client } = await connect(program());
     await call(client, "read_agent_result", { id: "r1/a" });
     expect(worker.callsOf("read_agent_result")[0]?.body).toEqual({ id: "r1/a", offset: 0, limit: 4000 });
   });
 
   it("passes the worker's refusals on as error results the model can read", async () => {
-    const { client } = await connect();
+    const { client } = await connect(program());
     worker.handler = () => ({ json: { text: "You may start at most 4 sub-agents.", isError: true } });
     const result = await call(client, "spawn_agent", { task: "one more" });
     expect(result.isError).toBe(true);
@@ -123,7 +167,7 @@ describe("flotilla MCP server", () => {
   });
 
   it("turns HTTP failures and unreadable answers into readable error results", async () => {
-    const { client } = await connect();
+    const { client } = await connect(program());
     worker.handler = () => ({ status: 503, raw: "worker is shutting down" });
     const failed = await call(client, "spawn_agent", { task: "t" });
     expect(failed.isError).toBe(true);
@@ -139,7 +183,7 @@ describe("flotilla MCP server", () => {
   });
 
   it("reports a worker that cannot be reached as an error result", async () => {
-    const { client } = await connect(`http://127.0.0.1:${await freePort()}`);
+    const { client } = await connect(program(), `http://127.0.0.1:${await freePort()}`);
     const result = await call(client, "list_agents", {});
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(
@@ -148,7 +192,7 @@ describe("flotilla MCP server", () => {
   });
 
   it("never answers a parked call, and exits when the CLI closes its stdin", async () => {
-    const { client, transport } = await connect();
+    const { client, transport } = await connect(program());
     worker.handler = () => ({ json: { park: true } });
     let settled = false;
     const pending = call(client, "wait_for_agents", {}).finally(() => {
@@ -171,7 +215,7 @@ describe("flotilla MCP server", () => {
   });
 
   it("rejects bad input with a readable error and forwards nothing", async () => {
-    const { client } = await connect();
+    const { client } = await connect(program());
     const cases: [string, Record<string, unknown>, RegExp][] = [
       ["spawn_agent", {}, /task/],
       [
@@ -193,8 +237,12 @@ describe("flotilla MCP server", () => {
   });
 
   it("refuses to start without its gateway settings, saying which one is missing", async () => {
-    const result = await execa(process.execPath, [mcpServerPath], {
-      env: { PATH: process.env.PATH ?? "", FLOTILLA_GATEWAY_URL: worker.url },
+    const result = await execa(process.execPath, [program().entry], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        FLOTILLA_GATEWAY_URL: worker.url,
+        ...programEnvironment(program()),
+      },
       extendEnv: false,
       reject: false,
       stdin: "ignore",

@@ -11,7 +11,7 @@ export interface ToolCallRecord {
   body: unknown;
 }
 
-export interface StubAnswer {
+interface StubAnswer {
   /** @defaultValue 200 */
   status?: number;
   /** Sent as JSON, unless `raw` is given. */

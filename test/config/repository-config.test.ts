@@ -28,6 +28,7 @@ describe("parseRepositoryConfig: valid files", () => {
       },
       allowed_tools: ["Read", "Edit", "Bash(npm test:*)"],
       access: { minimum_permission: "maintain", allow_forks: true },
+      children: "stack",
       instructions: "Run `npm test` before you finish.\n",
     });
     expect(result).toEqual({
@@ -45,6 +46,7 @@ describe("parseRepositoryConfig: valid files", () => {
         },
         allowed_tools: ["Read", "Edit", "Bash(npm test:*)"],
         access: { minimum_permission: "maintain", allow_forks: true },
+        children: "stack",
         instructions: "Run `npm test` before you finish.\n",
       },
     });
@@ -71,6 +73,7 @@ describe("parseRepositoryConfig: every problem names its key", () => {
     [{ budget: { default: "2m", max: "1m" } }, "budget.default: must not be more than budget.max", "2000000"],
     [{ budget: "1m" }, "budget: must be a mapping with the keys default and max", 'got "1m"'],
     [{ model: "" }, "model: must be a model name", 'got ""'],
+    [{ children: "keep" }, "children: must be close or stack", 'got "keep"'],
     [{ model: "rm -rf /" }, "model: must be a model name", 'got "rm -rf /"'],
     [{ limits: { max_turns: 0 } }, "limits.max_turns: must be a whole number from 1 to 10000", "got 0"],
     [

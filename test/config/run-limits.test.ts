@@ -34,7 +34,7 @@ describe("resolveRunSettings", () => {
       defaultBudgetTokens: 1_000_000,
       maxBudgetTokens: 5_000_000,
       minimumPermission: "write",
-      allowForks: false,
+      allowForks: { repository: false, operator: false },
     });
   });
 
@@ -70,7 +70,7 @@ describe("resolveRunSettings", () => {
       defaultBudgetTokens: 200_000,
       maxBudgetTokens: 400_000,
       minimumPermission: "admin",
-      allowForks: true,
+      allowForks: { repository: true, operator: false },
     });
   });
 

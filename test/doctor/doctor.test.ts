@@ -6,6 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/env.ts";
+import { startChecks } from "../../src/doctor/all-checks.ts";
+import { type CheckContext, type MachineReadings, runChecks } from "../../src/doctor/check.ts";
+import { dataDirCheck } from "../../src/doctor/checks/data-dir.ts";
+import { nodeVersionCheck } from "../../src/doctor/checks/node-version.ts";
+import { formatRefusal, formatTable } from "../../src/doctor/format-results.ts";
 import { testAppCredentials } from "../support/app-credentials.ts";
 import { FakeGitHub } from "../support/fake-github.ts";
 import { freePort } from "../support/flotilla-process.ts";
@@ -177,5 +183,44 @@ describe("./flotilla doctor", () => {
       /FAIL +agent sandbox +as uid \d+: AGENT_SANDBOX=namespaces, but/,
     );
     expect(result.exitCode).toBe(1);
+  });
+});
+
+// What a test cannot change for real on this machine (the Node running the tests, the free space
+// of a real disk) is handed to the checks as a reading; the rest of each check runs as usual.
+describe("./flotilla doctor with other machine readings", () => {
+  const context = (machine: Partial<MachineReadings>): CheckContext => {
+    const config = loadConfig(healthyEnv());
+    return { role: "all", config, credentials: undefined, env: healthyEnv(), machine };
+  };
+
+  it("fails the Node check on a Node older than 22.20, with its fix, and start refuses on it", async () => {
+    const results = await runChecks([nodeVersionCheck], context({ nodeVersion: "22.12.0" }));
+    expect(formatTable(results)).toMatch(
+      /FAIL +Node +v22\.12\.0 is older than 22\.20\n +fix: install Node 22\.20 or newer/,
+    );
+    expect(startChecks("all")).toContain(nodeVersionCheck);
+    expect(formatRefusal(results)).toContain("Flotilla cannot start: a check failed.");
+    const current = await runChecks([nodeVersionCheck], context({ nodeVersion: "22.20.0" }));
+    expect(current[0]?.status).toBe("ok");
+  });
+
+  it("fails the data dir check below 1 GiB free and warns below 5 GiB, with the fix", async () => {
+    const asked: string[] = [];
+    const freeBytes = (bytes: number) => async (path: string) => {
+      asked.push(path);
+      return bytes;
+    };
+    const full = await runChecks([dataDirCheck], context({ freeBytes: freeBytes(200 * 1024 ** 2) }));
+    expect(formatTable(full)).toMatch(
+      /FAIL +data dir +DATA_DIR=.*data has only 0\.2 GiB free\n +fix: free some space there, or set DATA_DIR/,
+    );
+    expect(asked).toEqual([join(scratch, "data")]);
+    const low = await runChecks([dataDirCheck], context({ freeBytes: freeBytes(3 * 1024 ** 3) }));
+    expect(formatTable(low)).toMatch(
+      /WARN +data dir +DATA_DIR=.*has only 3\.0 GiB free\n +fix: agents' worktrees need room/,
+    );
+    const roomy = await runChecks([dataDirCheck], context({ freeBytes: freeBytes(50 * 1024 ** 3) }));
+    expect(roomy[0]?.status).toBe("ok");
   });
 });

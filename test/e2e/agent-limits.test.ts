@@ -8,6 +8,7 @@ import { waitFor } from "../support/wait-for.ts";
 
 let world: E2eEnvironment;
 let flotilla: RunningFlotilla;
+const sharedFlotillaSettings = { extraEnv: { WORKER_CONCURRENCY: "3" } };
 
 beforeAll(async () => {
   world = await createE2eEnvironment("limits");
@@ -21,9 +22,7 @@ beforeAll(async () => {
       ],
     }))
     .script("answer-only", () => ({ text: "Nothing needs changing: the code already does this." }));
-  flotilla = await world.startFlotilla({
-    extraEnv: { WORKER_CONCURRENCY: "3" },
-  });
+  flotilla = await world.startFlotilla(sharedFlotillaSettings);
 });
 
 afterAll(() => world?.cleanup());
@@ -70,7 +69,9 @@ describe("per-agent limits", () => {
   });
 
   it("stops an agent that runs past its time limit, as timed out", async () => {
-    // A process of its own, whose agents may run 12 s.
+    // A process of its own, whose agents may run 12 s; the only one, since whichever process
+    // consumes the delivery resolves the run's limits from its own settings.
+    await flotilla.stop();
     const hurried = await world.startFlotilla({ extraEnv: { AGENT_TIMEOUT_MINUTES: "0.2" } });
     try {
       const agent = await endedAgentOf("/agents run [[script:slowpoke]] take your time", hurried);
@@ -87,6 +88,7 @@ describe("per-agent limits", () => {
     } finally {
       // Its reporter writes the final check run: stop it only afterwards.
       await hurried.stop();
+      flotilla = await world.startFlotilla(sharedFlotillaSettings);
     }
   });
 

@@ -102,7 +102,7 @@ async function snoop(sandbox: "auto" | "off"): Promise<{ findings: string; floti
 describe("the agent sandbox", () => {
   it("hides the worker's environment, .env, Redis files and other agents' folders from an agent", async () => {
     const { findings, flotilla } = await snoop("auto");
-    expect(flotilla.logs.some((line) => line.includes("agent sandbox: namespaces"))).toBe(true);
+    expect(flotilla.logs.some((line) => line.includes("agent sandbox: bubblewrap"))).toBe(true);
     expect(findings).toContain("scan complete");
     // Its own environment is all it sees: its own gateway token, nothing of the worker's.
     expect(findings).toMatch(/^ANTHROPIC_API_KEY=/m);

@@ -3,12 +3,12 @@
 // waiting would deadlock here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  agentNameOf,
   justWrote,
   resumedWithReport,
   spawn,
   waitForAll,
   writeFile,
+  writeThenAnswer,
 } from "../support/agent-scripts.ts";
 import {
   createE2eEnvironment,
@@ -49,11 +49,7 @@ beforeAll(async () => {
       }
       return waitForAll;
     })
-    .script("tree-leaf", (context) => {
-      const name = agentNameOf(context);
-      if (context.step === 0) return writeFile(context, `${name}.md`, `written by ${name}\n`);
-      return { text: `${name} wrote ${name}.md` };
-    });
+    .script("tree-leaf", (context) => writeThenAnswer(context));
   flotilla = await world.startFlotilla({ extraEnv: { WORKER_CONCURRENCY: "2" } });
 });
 
@@ -110,11 +106,15 @@ describe("agent trees", () => {
     expect(baseOf(branchOf("grand-1"))).toBe(branchOf("mid-b"));
     expect(baseOf(branchOf("grand-2"))).toBe(branchOf("mid-b"));
 
-    // Each agent's file is on its own branch, and only there.
+    // Each agent's file is on its own branch, and came home: merged up into its parent's, and so
+    // on to the root's (docs/children-come-home.md); never into a sibling's.
     for (const name of ["leaf-a", "leaf-c", "grand-1", "grand-2"]) {
       expect(await world.remote.readFile(branchOf(name), `${name}.md`)).toBe(`written by ${name}\n`);
-      expect(await world.remote.readFile(root?.branch ?? "", `${name}.md`)).toBeUndefined();
+      expect(await world.remote.readFile(root?.branch ?? "", `${name}.md`)).toBe(`written by ${name}\n`);
     }
+    expect(await world.remote.readFile(branchOf("mid-b"), "grand-1.md")).toBe("written by grand-1\n");
+    expect(await world.remote.readFile(branchOf("leaf-a"), "leaf-c.md")).toBeUndefined();
+    expect(await world.remote.readFile(branchOf("grand-1"), "grand-2.md")).toBeUndefined();
     expect(await world.remote.readFile(branchOf("mid-b"), "mid-b.md")).toBe("mid integrated\n");
     expect(await world.remote.readFile(root?.branch ?? "", "root.md")).toBe("root integrated its children\n");
 

@@ -3,9 +3,9 @@
 // long command its Bash tool started, keeps its work, and retry starts it again under a new
 // check run (the cancelled one is final, as on GitHub).
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFile } from "../support/agent-scripts.ts";
+import { commandsRunning } from "../support/commands-running.ts";
 import { createE2eEnvironment, type E2eEnvironment, e2eOwner, e2eRepo } from "../support/e2e-environment.ts";
 import type { RunningFlotilla } from "../support/flotilla-process.ts";
 import { waitFor } from "../support/wait-for.ts";
@@ -14,21 +14,13 @@ let world: E2eEnvironment;
 let web: RunningFlotilla;
 let worker: RunningFlotilla;
 
-async function sleepersRunning(): Promise<number> {
-  let count = 0;
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.replaceAll("\0", " ").trim() === "sleep 600") count += 1;
-  }
-  return count;
-}
+const sleepersRunning = () => commandsRunning("sleep 600", worker.dataDir);
 
 beforeAll(async () => {
   world = await createE2eEnvironment("cancel");
   world.model.script("sleeper", (context) => {
-    if (existsSync(`${context.cwd}/done.md`)) return { text: "Done after the retry." };
-    if (existsSync(`${context.cwd}/started.md`)) {
+    if (existsSync(`${context.hostCwd}/done.md`)) return { text: "Done after the retry." };
+    if (existsSync(`${context.hostCwd}/started.md`)) {
       return context.step === 0
         ? writeFile(context, "done.md", "finished on retry\n")
         : {

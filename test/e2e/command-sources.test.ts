@@ -111,7 +111,11 @@ describe("commands from different places", () => {
     expect(pull.base.ref).toBe("main");
     expect(pull.body).toContain(`Fixes #${issueNumber}`);
     const branch = pull.head.ref;
-    expect(await git(world.remote.bareDir, ["rev-parse", `refs/heads/${branch}^`])).toBe(mainHead);
+    // Started from the default branch's head: a first checkpoint may add a commit of its own.
+    expect(await git(world.remote.bareDir, ["merge-base", "main", `refs/heads/${branch}`])).toBe(mainHead);
+    expect(await git(world.remote.bareDir, ["diff", "--name-only", mainHead, `refs/heads/${branch}`])).toBe(
+      "FIX.md",
+    );
     expect((await world.remote.listFiles(branch)).sort()).toEqual(["FIX.md", "README.md"]);
   });
 

@@ -110,6 +110,8 @@ describe("a forged result line in the agent's own stream", () => {
     const agent = await endedAgent("/agents run [[script:forge-success]] forge my success");
     expect(agent.state).toBe("failed");
     expect(await transcriptOf(agent.id)).toContain('"result":"Forged: all done."');
+    // Why it failed is its CLI's end (a model call its kill cut short is the agent's doing, not
+    // the model API's), never the forged success.
     expect(agent.error).toMatch(/^claude ended with (exit code 143|signal SIGTERM)$/);
     const checkRun = await waitFor(
       () =>

@@ -52,7 +52,8 @@ beforeAll(async () => {
       ? { text: "Polished the fork's change." }
       : writeFileTurn(context, "POLISH.md", "polished\n"),
   );
-  flotilla = await world.startFlotilla();
+  // Both halves of the opt-in: the repository's agents.yml (above) and the operator's.
+  flotilla = await world.startFlotilla({ extraEnv: { FLOTILLA_ALLOW_FORKS: "true" } });
 });
 
 afterAll(() => world?.cleanup());
@@ -80,6 +81,10 @@ describe("pull requests from forks, when allowed", () => {
       { what: "the agent's pull request" },
     );
     expect(pull.base.ref).toBe("main");
+    // The pull request says plainly that its branch holds fork code that ran with the secrets.
+    await waitFor(() => (pull.body ?? "").includes("Fork code.") || undefined, { what: "the fork warning" });
+    expect(pull.body).toContain(`fork pull request #${forkPull}`);
+    expect(pull.body).toContain("have run it with this repository's secrets");
     expect(pull.head.repo?.full_name).toBe(`${e2eOwner}/${e2eRepo}`);
     const branch = pull.head.ref;
     expect(await git(world.remote.bareDir, ["rev-parse", `refs/heads/${branch}^`])).toBe(forkSha);

@@ -12,6 +12,7 @@ import { FakeGitHub, probotEnvFor } from "../support/fake-github.ts";
 import { type RunningFlotilla, removeDataDir, startFlotillaProcess } from "../support/flotilla-process.ts";
 import { type BareRemote, createBareRemote } from "../support/git-fixtures.ts";
 import { GitHttpServer } from "../support/git-http-server.ts";
+import { waitForAgentJobDone } from "../support/quiet-flotilla.ts";
 import { type RecordedRequest, ScriptedModel } from "../support/scripted-model.ts";
 import { deleteKeysWithPrefix, testRedisUrl } from "../support/test-redis.ts";
 import { waitFor } from "../support/wait-for.ts";
@@ -215,8 +216,8 @@ describe("model gateway: budgets", () => {
     expect(progress).toContain("step 0");
     expect(progress).toContain("step 1");
 
-    // Nothing more reaches upstream for it afterwards.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Nothing more reaches upstream for it afterwards (its CLI has exited once its job is done).
+    await waitForAgentJobDone(redis, prefix, agent!.id);
     expect(model.requestsFor("budget-hog")).toHaveLength(calls.length);
   });
 });

@@ -167,6 +167,7 @@ describe("the README's quick start", () => {
       {
         timeoutMs: 120_000,
         what: "the agent's pull request",
+        describe: () => (running?.logs ?? []).slice(-25).join("\n"),
       },
     );
     expect(pull.head.ref).toMatch(/^agents\//);

@@ -1,12 +1,21 @@
 // Invariant 4 for real: a tree of seven agents runs while the worker process is SIGKILLed five
 // times at random moments and restarted. Every agent finishes in its own session, each has one
-// check run and at most one pull request, the run one tracking comment, and every file the
-// scripted model wrote is on the right branch.
+// check run and exactly one pull request, the run one tracking comment, every file the
+// scripted model wrote is on the right branch, and each child's branch is merged into its
+// parent's exactly once.
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentNameOf, resumedWithReport, spawn, waitForAll, writeFile } from "../support/agent-scripts.ts";
+import {
+  agentNameOf,
+  resumedWithReport,
+  spawn,
+  waitForAll,
+  workRequestsOf,
+  writeFile,
+} from "../support/agent-scripts.ts";
 import { createE2eEnvironment, type E2eEnvironment, e2eOwner, e2eRepo } from "../support/e2e-environment.ts";
 import type { RunningFlotilla } from "../support/flotilla-process.ts";
+import { git } from "../support/git-fixtures.ts";
 import type { ModelTurn, ScriptContext } from "../support/scripted-model.ts";
 import { waitFor } from "../support/wait-for.ts";
 
@@ -22,7 +31,7 @@ const workerEnv = {
 
 /** A step that takes a while, so kills land mid-run, then the agent's own file, then the end. */
 function slowWorker(context: ScriptContext, file: string): ModelTurn {
-  if (existsSync(`${context.cwd}/${file}`)) return { text: `${agentNameOf(context)} finished ${file}` };
+  if (existsSync(`${context.hostCwd}/${file}`)) return { text: `${agentNameOf(context)} finished ${file}` };
   if (!context.lastUserText.includes("slept")) {
     return {
       toolCalls: [
@@ -36,7 +45,7 @@ function slowWorker(context: ScriptContext, file: string): ModelTurn {
 
 /** Parents (re)start their children by name — starting one twice returns the same child — then wait. */
 function parent(context: ScriptContext, children: { name: string; task: string }[], file: string): ModelTurn {
-  const ownWorkStarted = context.lastUserText.includes("slept") || existsSync(`${context.cwd}/${file}`);
+  const ownWorkStarted = context.lastUserText.includes("slept") || existsSync(`${context.hostCwd}/${file}`);
   if (resumedWithReport(context) || ownWorkStarted) return slowWorker(context, file);
   if (
     context.lastUserText.includes("Started sub-agent") ||
@@ -84,7 +93,14 @@ describe("worker crashes", () => {
     });
 
     for (let kill = 0; kill < 5; kill += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 2_000 + Math.random() * 4_000));
+      // Each worker gets some work done before it dies (a model call of one of its agents), however
+      // slow the machine: then it is killed at a random moment of that work.
+      const callsBefore = world.model.requests.length;
+      await waitFor(() => world.model.requests.length > callsBefore, {
+        timeoutMs: 120_000,
+        what: `a model call by the worker before kill ${kill + 1}`,
+      });
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 3_000));
       await worker.kill();
       worker = await world.startFlotilla({ role: "worker", dataDir, extraEnv: workerEnv });
     }
@@ -95,7 +111,7 @@ describe("worker crashes", () => {
         return all.length === 7 && all.every((agent) => agent.state === "succeeded") ? all : undefined;
       },
       {
-        timeoutMs: 240_000,
+        timeoutMs: 300_000,
         intervalMs: 1_000,
         what: "all seven agents to succeed",
         describe: async () =>
@@ -105,7 +121,7 @@ describe("worker crashes", () => {
       },
     );
 
-    // Exactly one check run per agent, completed; at most one pull request per agent.
+    // Exactly one check run per agent, completed; exactly one pull request per agent.
     await waitFor(
       () => {
         const runs = world.github.checkRuns(e2eOwner, e2eRepo);
@@ -120,9 +136,23 @@ describe("worker crashes", () => {
       expect(
         world.github.checkRuns(e2eOwner, e2eRepo).filter((run) => run.external_id === agent.id),
       ).toHaveLength(1);
+      // Every agent wrote a file: exactly one pull request each, but for a child whose parent
+      // merged its work before its own pull request opened (GitHub refuses one without commits:
+      // its work is in the parent's).
+      const mergedFirst = async () => {
+        const latest = await world.store.requireAgent(agent.id);
+        return latest.closedAsMerged && latest.pullRequestNumber === undefined;
+      };
+      await waitFor(
+        async () =>
+          world.github.pullRequests(e2eOwner, e2eRepo).some((pull) => pull.head.ref === agent.branch) ||
+          (await mergedFirst()) ||
+          undefined,
+        { what: `${agent.name}'s pull request` },
+      );
       expect(
-        world.github.pullRequests(e2eOwner, e2eRepo).filter((pull) => pull.head.ref === agent.branch).length,
-      ).toBeLessThanOrEqual(1);
+        world.github.pullRequests(e2eOwner, e2eRepo).filter((pull) => pull.head.ref === agent.branch),
+      ).toHaveLength((await mergedFirst()) ? 0 : 1);
     }
     expect(
       world.github
@@ -136,14 +166,48 @@ describe("worker crashes", () => {
         agent.parentId === undefined ? "root.md" : agent.name === "middle" ? "middle.md" : `${agent.name}.md`;
       expect(await world.remote.readFile(agent.branch, file)).toBe(`written by ${agent.name}\n`);
     }
+    // Every child's work came home to its parent once, however the kills fell: each parent's
+    // branch has one merge commit per child, and the root's holds every agent's file.
+    for (const parentAgent of agents.filter((agent) => agents.some((child) => child.parentId === agent.id))) {
+      const merged = (
+        await git(world.remote.bareDir, [
+          "rev-list",
+          "--merges",
+          "--parents",
+          `refs/heads/${parentAgent.branch}`,
+        ])
+      )
+        .trim()
+        .split("\n")
+        .map((line) => line.split(" ").slice(2));
+      const children = agents.filter((child) => child.parentId === parentAgent.id);
+      for (const child of children)
+        expect(
+          merged.filter((parents) => parents.includes(child.pushedSha ?? "")),
+          child.name,
+        ).toHaveLength(1);
+    }
+    const root = agents.find((agent) => agent.parentId === undefined);
+    for (const agent of agents.filter((candidate) => candidate.parentId !== undefined)) {
+      const file = agent.name === "middle" ? "middle.md" : `${agent.name}.md`;
+      expect(await world.remote.readFile(root?.branch ?? "", file)).toBe(`written by ${agent.name}\n`);
+    }
     // Some agent was interrupted and resumed in its own session, not started over.
     const resumed = world.model.requests.filter((request) =>
       JSON.stringify(request.body.messages.at(-1)).includes("Flotilla had to restart you"),
     );
     expect(resumed.length).toBeGreaterThan(0);
-    for (const request of resumed) {
-      const agent = agents.find((candidate) => candidate.sessionId === request.sessionId);
-      expect(agent).toBeDefined();
+    // One session per agent over its whole life, and its prompt never went out alone twice
+    // (after a restart it goes with the restart message, in the same session).
+    for (const agent of agents) {
+      const own = workRequestsOf(world.model.requests, agent.branch);
+      expect(new Set(own.map((request) => request.sessionId))).toEqual(new Set([agent.sessionId]));
+      const fromScratch = own.filter(
+        (request) =>
+          !request.body.messages.some((message) => message.role === "assistant") &&
+          !JSON.stringify(request.body.messages).includes("Flotilla had to restart you"),
+      );
+      expect(fromScratch, `${agent.name}'s first request`).toHaveLength(1);
     }
-  });
+  }, 600_000);
 });

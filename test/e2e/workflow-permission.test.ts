@@ -50,7 +50,7 @@ describe("a push GitHub refuses for want of the workflows permission", () => {
     expect(summary).toContain("has no `workflows` permission");
     expect(summary).toContain('grants it "Workflows: Read and write"');
     // The work is on the worker, committed in the worktree the check run names.
-    const worktree = /in the agent's worktree (\S+) on the worker/.exec(summary)?.[1] ?? "";
+    const worktree = /in the agent's worktree (\S+) on the worker host/.exec(summary)?.[1] ?? "";
     expect(existsSync(join(worktree, ".git"))).toBe(true);
     expect(await readFile(join(worktree, ".github", "workflows", "ci.yml"), "utf8")).toBe(workflow);
     // Nothing was pushed, and no pull request was opened.

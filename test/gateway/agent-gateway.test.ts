@@ -3,12 +3,17 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type AgentCredential, AgentGateway } from "../../src/gateway/agent-gateway.ts";
-import type { ChargeEvent, ToolHandler, TrafficEvent } from "../../src/gateway/gateway-types.ts";
+import type {
+  ChargeEvent,
+  ToolHandler,
+  TrafficEvent,
+  UpstreamTroubleEvent,
+} from "../../src/gateway/gateway-types.ts";
 import { apiOverheadTokens } from "../../src/gateway/input-bound.ts";
 import { type RequestPolicy, requestPolicy } from "../../src/gateway/request-policy.ts";
 import { BudgetStore } from "../../src/store/budget-store.ts";
 import { RunStore } from "../../src/store/run-store.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 import { UpstreamStub } from "../support/upstream-stub.ts";
 import { waitFor } from "../support/wait-for.ts";
 
@@ -16,9 +21,9 @@ const realKey = "sk-ant-api03-REAL-upstream-key-do-not-leak";
 const installationId = 4242;
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/sse/${name}`, import.meta.url));
 
-let testRedis: TestRedis;
-let budgets: BudgetStore;
-let runs: RunStore;
+const testRedis = useTestRedis();
+const budgets = new BudgetStore(testRedis.redis, testRedis.keys);
+const runs = new RunStore(testRedis.redis, testRedis.keys);
 let upstream: UpstreamStub;
 let gateway: AgentGateway;
 let charges: ChargeEvent[];
@@ -51,15 +56,11 @@ function startGateway(
 }
 
 beforeAll(async () => {
-  testRedis = createTestRedis();
-  budgets = new BudgetStore(testRedis.redis, testRedis.keys);
-  runs = new RunStore(testRedis.redis, testRedis.keys);
   upstream = new UpstreamStub();
   await upstream.start();
 });
 afterAll(async () => {
   await upstream.stop();
-  await testRedis.cleanup();
 });
 beforeEach(async () => {
   charges = [];
@@ -449,7 +450,7 @@ describe("budget enforcement", () => {
     expect(exhausted).toEqual([]);
   });
 
-  it("passes upstream errors through unchanged, charges nothing and releases the reservation", async () => {
+  it("passes upstream errors through (telling the CLI not to retry), charges nothing, releases the reservation and classifies the trouble", async () => {
     const { id, credential } = await newAgent(10_000);
     const errorBody = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}';
     upstream.queue({
@@ -460,14 +461,21 @@ describe("budget enforcement", () => {
     const response = await post(credential, "/v1/messages", messagesBody(1_000));
     expect(response.status).toBe(529);
     expect(response.headers.get("retry-after")).toBe("3");
-    expect(response.headers.get("x-should-retry")).toBe("true");
+    // Flotilla parks the agent instead of letting its CLI retry for minutes with a slot held.
+    expect(response.headers.get("x-should-retry")).toBe("false");
     expect(await response.text()).toBe(errorBody);
     expect(await spent(id)).toMatchObject({ spentTokens: 0, reservedTokens: 0 });
     expect(charges).toEqual([]);
     expect(await gateway.unregister(credential.token)).toMatchObject({
       calls: 1,
       answered: 0,
-      last: { kind: "failed", status: 529, errorType: "overloaded_error", message: "Overloaded" },
+      last: {
+        kind: "failed",
+        status: 529,
+        errorType: "overloaded_error",
+        message: "Overloaded",
+        trouble: { kind: "overloaded", status: 529, message: "Overloaded" },
+      },
     });
   });
 
@@ -660,6 +668,37 @@ describe("streaming", () => {
     expect(charges[0]).toMatchObject({ agentId: id, tokens: 474, estimated: true });
     upstream.releaseHeld();
   });
+  it("records a call whose client went away before the model answered as cut off, not as a model API failure", async () => {
+    const troubles: UpstreamTroubleEvent[] = [];
+    await gateway.stop();
+    gateway = new AgentGateway({
+      upstream: { baseUrl: `${upstream.url}/`, apiKey: realKey, oauthToken: undefined },
+      ledger: budgets,
+      onUpstreamTrouble: (event) => troubles.push(event),
+    });
+    await gateway.start();
+    const { credential } = await newAgent(100_000);
+    upstream.queue({ body: fixture("docs-tool-use.sse"), holdBeforeHeaders: true });
+    const held = upstream.nextHold();
+    const abort = new AbortController();
+    const response = fetch(`${credential.baseUrl}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": credential.token, "content-type": "application/json" },
+      body: messagesBody(),
+      signal: abort.signal,
+    }).catch((error: unknown) => error);
+    const upstreamRequest = await held;
+    abort.abort();
+    await response;
+    await waitFor(() => upstreamRequest.aborted, {
+      what: "the upstream call to be aborted",
+      timeoutMs: 5_000,
+    });
+    upstream.releaseHeld();
+    const summary = await gateway.unregister(credential.token);
+    expect(summary).toMatchObject({ calls: 1, last: { kind: "cut_off", status: 499 } });
+    expect(troubles).toEqual([]);
+  });
 });
 
 describe("credentials", () => {
@@ -737,5 +776,66 @@ describe("Flotilla tools", () => {
     const response = await post(credential, "/flotilla/tools/spawn_agent", "{}");
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ error: { type: "not_found_error" } });
+  });
+});
+
+describe("upstream trouble", () => {
+  it("tells the worker about a rate limit as it happens, with the subscription's unified reset", async () => {
+    const troubles: UpstreamTroubleEvent[] = [];
+    await gateway.stop();
+    gateway = new AgentGateway({
+      upstream: { baseUrl: upstream.url, apiKey: undefined, oauthToken: "sk-ant-oat01-REAL-oauth-token" },
+      ledger: budgets,
+      onUpstreamTrouble: (event) => troubles.push(event),
+    });
+    await gateway.start();
+    const { id, credential } = await newAgent(100_000);
+    const reset = Math.ceil(Date.now() / 1000) + 3_600;
+    upstream.queue({
+      status: 429,
+      body: '{"type":"error","error":{"type":"rate_limit_error","message":"Claude usage limit reached."}}',
+      headers: {
+        "content-type": "application/json",
+        "anthropic-ratelimit-unified-status": "rejected",
+        "anthropic-ratelimit-unified-reset": String(reset),
+      },
+    });
+    const response = await post(credential, "/v1/messages", messagesBody());
+    expect(response.status).toBe(429);
+    expect(response.headers.get("x-should-retry")).toBe("false");
+    await response.arrayBuffer();
+    expect(troubles).toEqual([
+      {
+        agentId: id,
+        installationId,
+        trouble: {
+          kind: "rate_limited",
+          status: 429,
+          message: "Claude usage limit reached.",
+          resetAt: reset * 1000,
+        },
+      },
+    ]);
+  });
+
+  it("answers an unreachable model API with a 502 the CLI does not retry, and records it", async () => {
+    const troubles: UpstreamTroubleEvent[] = [];
+    await gateway.stop();
+    gateway = new AgentGateway({
+      upstream: { baseUrl: "http://127.0.0.1:1", apiKey: realKey, oauthToken: undefined },
+      ledger: budgets,
+      onUpstreamTrouble: (event) => troubles.push(event),
+    });
+    await gateway.start();
+    const { credential } = await newAgent(100_000);
+    const response = await post(credential, "/v1/messages", messagesBody(1_000));
+    expect(response.status).toBe(502);
+    expect(response.headers.get("x-should-retry")).toBe("false");
+    expect(troubles.map((event) => event.trouble.kind)).toEqual(["unreachable"]);
+    expect((await gateway.unregister(credential.token))?.last).toMatchObject({
+      kind: "failed",
+      status: 502,
+      trouble: { kind: "unreachable" },
+    });
   });
 });

@@ -13,18 +13,16 @@ import { AgentGateway } from "../../src/gateway/agent-gateway.ts";
 import { BudgetStore } from "../../src/store/budget-store.ts";
 import { claudeBinaryPath } from "../support/paths.ts";
 import { ScriptedModel } from "../support/scripted-model.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 
-let testRedis: TestRedis;
-let budgets: BudgetStore;
+const testRedis = useTestRedis();
+const budgets = new BudgetStore(testRedis.redis, testRedis.keys);
 let model: ScriptedModel;
 let gateway: AgentGateway;
 let workDir: string;
 const exhausted: string[] = [];
 
 beforeAll(async () => {
-  testRedis = createTestRedis();
-  budgets = new BudgetStore(testRedis.redis, testRedis.keys);
   model = new ScriptedModel();
   model.script("hello", ({ step }) => (step === 0 ? { text: "Hello from the model." } : { text: "done" }));
   await model.start();
@@ -38,7 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway.stop();
   await model.stop();
-  await testRedis.cleanup();
   await rm(workDir, { recursive: true, force: true });
 });
 

@@ -16,19 +16,17 @@ import { cliBetas, type RequestPolicy, requestPolicy } from "../../src/gateway/r
 import { BudgetStore } from "../../src/store/budget-store.ts";
 import { claudeBinaryPath } from "../support/paths.ts";
 import { ScriptedModel } from "../support/scripted-model.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 
 const unknownBeta = "files-api-2025-04-14";
 
-let testRedis: TestRedis;
-let budgets: BudgetStore;
+const testRedis = useTestRedis();
+const budgets = new BudgetStore(testRedis.redis, testRedis.keys);
 let model: ScriptedModel;
 let workDir: string;
 let agentCounter = 0;
 
 beforeAll(async () => {
-  testRedis = createTestRedis();
-  budgets = new BudgetStore(testRedis.redis, testRedis.keys);
   model = new ScriptedModel();
   model.script("hello", () => ({ text: "Hello from the model." }));
   model.script("search", (context) => {
@@ -45,7 +43,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await model.stop();
-  await testRedis.cleanup();
   await rm(workDir, { recursive: true, force: true });
 });
 

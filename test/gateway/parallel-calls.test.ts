@@ -7,24 +7,21 @@ import type { ChargeEvent } from "../../src/gateway/gateway-types.ts";
 import { BudgetStore } from "../../src/store/budget-store.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import { ScriptedModel } from "../support/scripted-model.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 
 const budgetTokens = 20_000;
 const callsPerAgent = 4;
 const inputTokens = 400;
 const outputTokens = 1_500;
 
-let testRedis: TestRedis;
-let budgets: BudgetStore;
-let runs: RunStore;
+const testRedis = useTestRedis();
+const budgets = new BudgetStore(testRedis.redis, testRedis.keys);
+const runs = new RunStore(testRedis.redis, testRedis.keys);
 let model: ScriptedModel;
 let gateway: AgentGateway;
 const charges: ChargeEvent[] = [];
 
 beforeAll(async () => {
-  testRedis = createTestRedis();
-  budgets = new BudgetStore(testRedis.redis, testRedis.keys);
-  runs = new RunStore(testRedis.redis, testRedis.keys);
   model = new ScriptedModel();
   // Each answer takes a while, so that calls overlap.
   model.script("parallel", () => ({ text: "done", inputTokens, outputTokens, delayMs: 40 }));
@@ -40,7 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway.stop();
   await model.stop();
-  await testRedis.cleanup();
 });
 
 describe("parallel calls with one agent's token", () => {

@@ -1,18 +1,14 @@
 // The operator's endpoints on their own server: /metrics in Prometheus text format with
 // Flotilla's metrics, /healthz, and /readyz that fails, saying why, when Redis does not answer
 // or a registered part (the worker) is not running.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FlotillaMetrics } from "../../src/ops/metrics.ts";
 import { startOpsServer } from "../../src/ops/ops-server.ts";
 import { Readiness, redisReachable } from "../../src/ops/readiness.ts";
 import { createRedisConnection } from "../../src/redis/redis-connection.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 
-let testRedis: TestRedis;
-beforeAll(() => {
-  testRedis = createTestRedis();
-});
-afterAll(() => testRedis.cleanup());
+const testRedis = useTestRedis();
 
 describe("ops endpoints", () => {
   it("serves metrics, health and readiness", async () => {

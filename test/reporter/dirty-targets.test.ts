@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DirtyTargets } from "../../src/reporter/dirty-targets.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 
-let testRedis: TestRedis;
-
-beforeAll(() => {
-  testRedis = createTestRedis();
-});
-afterAll(() => testRedis.cleanup());
+const testRedis = useTestRedis();
 
 describe("DirtyTargets", () => {
   it("coalesces changes and clears a target only when no newer change arrived", async () => {

@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WriteLimiter } from "../../src/reporter/write-limiter.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 
-let testRedis: TestRedis;
-
-beforeAll(() => {
-  testRedis = createTestRedis();
-});
-afterAll(() => testRedis.cleanup());
+const testRedis = useTestRedis();
 
 describe("WriteLimiter", () => {
   it("allows at most the per-minute number of writes, per installation", async () => {

@@ -1,20 +1,14 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BudgetStore, dailyResetsAt, utcDay } from "../../src/store/budget-store.ts";
 import { RecordNotFoundError, RunStore } from "../../src/store/run-store.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 
-let testRedis: TestRedis;
-let budgets: BudgetStore;
-let runs: RunStore;
 let counter = 0;
 
-beforeAll(() => {
-  testRedis = createTestRedis();
-  budgets = new BudgetStore(testRedis.redis, testRedis.keys);
-  runs = new RunStore(testRedis.redis, testRedis.keys);
-});
-afterAll(() => testRedis.cleanup());
+const testRedis = useTestRedis();
+const budgets = new BudgetStore(testRedis.redis, testRedis.keys);
+const runs = new RunStore(testRedis.redis, testRedis.keys);
 
 /** Records an agent the way the web and spawn code do (a full record, not bare budget fields). */
 async function createAgent(budgetTokens: number, parentId?: string, maxTurns = 1_000): Promise<string> {

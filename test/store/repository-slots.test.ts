@@ -1,23 +1,26 @@
 // Repository slots against a real Redis: the limit holds across holders, a holder taking its slot
 // again is not counted twice, released and expired leases free their slot.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { RepositorySlots } from "../../src/store/repository-slots.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
+import { waitFor } from "../support/wait-for.ts";
 
-let testRedis: TestRedis;
-let slots: RepositorySlots;
+const testRedis = useTestRedis();
+const slots = new RepositorySlots(testRedis.redis, testRedis.keys);
 const repository = { owner: "octo-org", repo: "demo" };
+
+/** When `holder`'s lease ends, in epoch milliseconds (its score in the repository's lease set). */
+async function expiryOf(holder: string): Promise<number> {
+  const key = testRedis.keys.repositoryActive(repository.owner, repository.repo);
+  return Number(await testRedis.redis.zscore(key, holder));
+}
 
 function request(holder: string, limit = 2, ttlMs = 60_000) {
   return { ...repository, holder, limit, ttlMs };
 }
 
-beforeEach(() => {
-  testRedis = createTestRedis();
-  slots = new RepositorySlots(testRedis.redis, testRedis.keys);
-});
-
-afterEach(() => testRedis.cleanup());
+// Every test starts with no lease held.
+afterEach(() => testRedis.clear());
 
 describe("RepositorySlots", () => {
   it("grants up to the limit and refuses beyond it, saying how many are held", async () => {
@@ -40,17 +43,25 @@ describe("RepositorySlots", () => {
   });
 
   it("frees the slot of a holder that stopped renewing (a killed worker) once its lease expires", async () => {
-    await slots.acquire(request("dead", 1, 200));
+    // Leases are seconds long, so "refused while held" holds however slow the machine is.
+    const acquiredAt = Date.now();
+    await slots.acquire(request("dead", 1, 2_000));
     expect((await slots.acquire(request("b", 1))).acquired).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await slots.acquire(request("b", 1))).toEqual({ acquired: true, active: 1 });
+    const taken = await waitFor(async () => (await slots.acquire(request("b", 1))).acquired, {
+      what: "the dead holder's slot to be free",
+      intervalMs: 50,
+    });
+    expect(taken).toBe(true);
+    expect(Date.now() - acquiredAt).toBeGreaterThanOrEqual(1_900);
   });
 
   it("keeps a renewed lease alive past its first expiry, and refuses to renew a lost one", async () => {
-    await slots.acquire(request("a", 1, 300));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await slots.renew({ ...repository, holder: "a", ttlMs: 300 })).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await slots.acquire(request("a", 1, 2_000));
+    const firstExpiry = await expiryOf("a");
+    expect(await slots.renew({ ...repository, holder: "a", ttlMs: 8_000 })).toBe(true);
+    expect(await expiryOf("a")).toBeGreaterThan(firstExpiry);
+    // Past the first expiry (Redis's clock is this host's), the renewed lease still holds.
+    await waitFor(() => Date.now() > firstExpiry + 100, { what: "the first expiry to pass", intervalMs: 50 });
     expect((await slots.acquire(request("b", 1))).acquired).toBe(false);
     expect(await slots.renew({ ...repository, holder: "never-held", ttlMs: 300 })).toBe(false);
   });

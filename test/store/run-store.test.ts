@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type NewAgent, type NewRun, RunStore } from "../../src/store/run-store.ts";
 import { makeNewRun } from "../support/agent-record.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 
-let testRedis: TestRedis;
-let store: RunStore;
-
-beforeAll(() => {
-  testRedis = createTestRedis();
-  store = new RunStore(testRedis.redis, testRedis.keys);
-});
-afterAll(() => testRedis.cleanup());
+const testRedis = useTestRedis();
+const store = new RunStore(testRedis.redis, testRedis.keys);
 
 function newRun(id: string, deliveryId: string): NewRun {
   return makeNewRun({ id, deliveryId });

@@ -1,12 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SessionArchive } from "../../src/store/session-archive.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 
-let testRedis: TestRedis;
-beforeAll(() => {
-  testRedis = createTestRedis();
-});
-afterAll(() => testRedis.cleanup());
+const testRedis = useTestRedis();
 
 describe("SessionArchive", () => {
   it("gives back a saved session byte for byte, and only for that session", async () => {

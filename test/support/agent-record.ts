@@ -1,7 +1,7 @@
 // Builds a complete AgentRecord for tests the way Redis would give it back (through the same
 // schema), so that new record fields with defaults do not break every test that needs one.
 import { type AgentRecord, agentRecordSchema } from "../../src/store/records.ts";
-import type { NewRun } from "../../src/store/run-store.ts";
+import type { NewAgent, NewRun } from "../../src/store/run-store.ts";
 
 export function makeAgentRecord(overrides: Partial<AgentRecord> & { name: string }): AgentRecord {
   const runId = overrides.runId ?? "r1";
@@ -48,5 +48,23 @@ export function makeNewRun(overrides: Partial<NewRun> & { id: string }): NewRun 
       defaultChildBudgetShare: 0.25,
     },
     ...overrides,
+  };
+}
+
+/** An agent as the web handler or spawn_agent records it: a root, or a child of `parentId`. */
+export function makeNewAgent(runId: string, name: string, parentId?: string): NewAgent {
+  return {
+    id: `${runId}/${name}`,
+    runId,
+    name,
+    depth: parentId === undefined ? 0 : 1,
+    task: `task ${name}`,
+    branch: `agents/${runId}/${name}`,
+    baseSha: "a".repeat(40),
+    sessionId: crypto.randomUUID(),
+    budgetTokens: 1_000,
+    maxTurns: 10,
+    createdAt: 1,
+    ...(parentId === undefined ? {} : { parentId }),
   };
 }

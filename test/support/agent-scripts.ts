@@ -1,7 +1,7 @@
 // Scripts for the scripted model that drive agent trees: who the agent is comes from its
 // prompt ("You are "<name>""), and what to do next from the newest user message (tool results
 // or the report Flotilla resumes a parent with).
-import type { ModelTurn, ScriptContext } from "./scripted-model.ts";
+import type { ModelTurn, RecordedRequest, ScriptContext } from "./scripted-model.ts";
 
 export function agentNameOf(context: ScriptContext): string {
   return /You are "([^"]+)"/.exec(context.prompt)?.[1] ?? "unknown";
@@ -9,6 +9,13 @@ export function agentNameOf(context: ScriptContext): string {
 
 export function writeFile(context: ScriptContext, path: string, content: string): ModelTurn {
   return { toolCalls: [{ name: "Write", input: { file_path: `${context.cwd}/${path}`, content } }] };
+}
+
+/** A leaf's whole work: it writes `path` ("written by <its name>") on its first turn, then answers. */
+export function writeThenAnswer(context: ScriptContext, path = `${agentNameOf(context)}.md`): ModelTurn {
+  const name = agentNameOf(context);
+  if (context.step === 0) return writeFile(context, path, `written by ${name}\n`);
+  return { text: `${name} wrote ${path}` };
 }
 
 export function spawn(children: { name: string; task: string; budget_tokens?: number }[]): ModelTurn {
@@ -24,4 +31,16 @@ export function resumedWithReport(context: ScriptContext): boolean {
 /** True right after this agent wrote a file (the newest message is the Write tool's result). */
 export function justWrote(context: ScriptContext): boolean {
   return /File created successfully|has been updated/.test(context.lastUserText);
+}
+
+/** The branch of the agent a request is for, named in its first prompt. */
+function branchOfRequest(request: RecordedRequest): string | undefined {
+  return /on branch `([^`]+)`/.exec(JSON.stringify(request.body.messages[0]))?.[1];
+}
+
+/** The requests an agent's CLI sent for its work (the side requests it makes offer no tools). */
+export function workRequestsOf(requests: readonly RecordedRequest[], branch: string): RecordedRequest[] {
+  return requests.filter(
+    (request) => (request.body.tools ?? []).length > 0 && branchOfRequest(request) === branch,
+  );
 }

@@ -1,13 +1,18 @@
 // One end-to-end world: a bare repository with a pull request, served over authenticated smart
 // HTTP like GitHub's, a stand-in GitHub that knows it, a scripted model, and helpers to start
 // Flotilla processes against them and send commands.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { worktreeInSandbox } from "../../src/agent/agent-sandbox.ts";
 import { agentQueueName } from "../../src/queue/agent-queue.ts";
+import { type DeliveryState, IntakeQueue } from "../../src/queue/intake-queue.ts";
 import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { createKeySpace } from "../../src/store/keys.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import { testAppCredentials } from "./app-credentials.ts";
+import { deliveryProcessed } from "./delivery-processed.ts";
 import { FakeGitHub, probotEnvFor } from "./fake-github.ts";
 import {
   type FlotillaProcessOptions,
@@ -42,6 +47,8 @@ export interface E2eEnvironment {
   redis: Redis;
   store: RunStore;
   queue: Queue;
+  /** The webhook deliveries Flotilla stored (to see where one is). */
+  intake: IntakeQueue;
   prefix: string;
   upstreamKey: string;
   privateKey: string;
@@ -52,18 +59,26 @@ export interface E2eEnvironment {
   startFlotilla(
     options?: Partial<FlotillaProcessOptions> & { extraEnv?: Record<string, string> },
   ): Promise<RunningFlotilla>;
-  /** Posts `/agents …` as a signed issue_comment webhook to the given web process. */
+  /**
+   * Waits until a delivery answered 2xx has been processed by a delivery consumer (comment,
+   * clickCheckRunButton and deliver do this themselves); "absent" when it was not stored.
+   */
+  processed(deliveryId: string, options?: { timeoutMs?: number }): Promise<Exclude<DeliveryState, "pending">>;
+  /**
+   * Posts `/agents …` as a signed issue_comment webhook to the given web process, and when it is
+   * answered 2xx, waits until it has been processed.
+   */
   comment(
     web: RunningFlotilla,
     body: string,
     options?: { login?: string; issueNumber?: number; isPullRequest?: boolean },
   ): Promise<{ status: number; deliveryId: string; commentId: number }>;
-  /** Clicks a check run's button: a signed check_run.requested_action webhook. */
+  /** Clicks a check run's button: a signed check_run.requested_action webhook (waited for as above). */
   clickCheckRunButton(
     web: RunningFlotilla,
     button: { checkRunId: number; agentId: string; identifier: string; headSha: string; login?: string },
   ): Promise<number>;
-  /** Posts any delivery (e.g. a review comment), signed like GitHub signs it. */
+  /** Posts any delivery (e.g. a review comment), signed like GitHub signs it (waited for as above). */
   deliver(web: RunningFlotilla, delivery: { id: string; name: string; payload: unknown }): Promise<number>;
   /** Stops everything; fails when the stand-in GitHub recorded a request GitHub would refuse. */
   cleanup(): Promise<void>;
@@ -117,7 +132,17 @@ export async function createE2eEnvironment(
   await model.start();
   const redis = createRedisConnection(testRedisUrl, "commands");
   const queue = new Queue(agentQueueName, { connection: redis, prefix });
+  const intake = new IntakeQueue(redis, prefix);
   const processes: RunningFlotilla[] = [];
+  model.hostPathOf = (cwd, prompt) => worktreeOnHost(cwd, prompt, processes);
+  const processed = (deliveryId: string, options: { timeoutMs?: number } = {}) =>
+    deliveryProcessed(intake, deliveryId, options);
+  /** Posts a signed delivery; after a 2xx, waits for its processing. */
+  const post = async (web: RunningFlotilla, delivery: { id: string; name: string; payload: unknown }) => {
+    const response = await postWebhook(`${web.url}/api/github/webhooks`, delivery, webhookSecret);
+    if (response.status >= 200 && response.status < 300) await processed(delivery.id);
+    return response.status;
+  };
 
   const flotillaEnv = (extra: Record<string, string> = {}) => ({
     ...probotEnvFor(github, { appId: credentials.appId, privateKey: credentials.privateKey, webhookSecret }),
@@ -141,6 +166,8 @@ export async function createE2eEnvironment(
     redis,
     store: new RunStore(redis, createKeySpace(prefix)),
     queue,
+    intake,
+    processed,
     prefix,
     upstreamKey,
     privateKey: credentials.privateKey,
@@ -166,8 +193,8 @@ export async function createE2eEnvironment(
         body,
         login: options.login ?? "alice",
       });
-      const response = await postWebhook(`${web.url}/api/github/webhooks`, delivery, webhookSecret);
-      return { status: response.status, deliveryId: delivery.id, commentId: delivery.payload.comment.id };
+      const status = await post(web, delivery);
+      return { status, deliveryId: delivery.id, commentId: delivery.payload.comment.id };
     },
     clickCheckRunButton: async (web, button) => {
       const delivery = checkRunRequestedAction({
@@ -181,16 +208,16 @@ export async function createE2eEnvironment(
         headSha: button.headSha,
         login: button.login ?? "alice",
       });
-      return (await postWebhook(`${web.url}/api/github/webhooks`, delivery, webhookSecret)).status;
+      return post(web, delivery);
     },
-    deliver: async (web, delivery) =>
-      (await postWebhook(`${web.url}/api/github/webhooks`, delivery, webhookSecret)).status,
+    deliver: post,
     cleanup: async () => {
       for (const running of processes) await running.kill();
       // Commands the agents' Bash tools started outlive a killed worker (as in production,
       // where the next worker kills them); a test's leftovers must not leak into the next.
       for (const running of processes) await killProcessesUnder(running.dataDir);
       await queue.close();
+      await intake.close();
       await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
       await model.stop();
@@ -207,4 +234,20 @@ export async function createE2eEnvironment(
       await github.stop();
     },
   };
+}
+
+/**
+ * A sandboxed agent's cwd is the same fixed path on every host; its worktree is
+ * `<data>/worktrees/<agent id>` on the worker running it, the agent id read from the branch its
+ * prompt names (`agents/<run>/<name>`). When two hosts hold one, the newest process's wins.
+ */
+function worktreeOnHost(cwd: string, prompt: string, processes: readonly RunningFlotilla[]): string {
+  if (cwd !== worktreeInSandbox) return cwd;
+  const agentId = /on branch `agents\/([^`]+)`/.exec(prompt)?.[1];
+  if (agentId === undefined) return cwd;
+  const found = [...processes]
+    .reverse()
+    .map((running) => join(running.dataDir, "worktrees", agentId))
+    .find((candidate) => existsSync(candidate));
+  return found ?? cwd;
 }

@@ -232,6 +232,23 @@ export class FakeGitHub implements GitTokenChecker {
     return this.putIssue(seed, undefined);
   }
 
+  /** Adds a comment by `user` (a person, unless the login ends in [bot]) to an issue; returns its id. */
+  addComment(owner: string, repo: string, issueNumber: number, body: string, user = "octocat"): number {
+    const now = timestamp();
+    const id = this.state.nextId();
+    this.state.comments.set(id, {
+      id,
+      owner,
+      repo,
+      issueNumber,
+      body,
+      user: { login: user, type: user.endsWith("[bot]") ? "Bot" : "User" },
+      createdAt: now,
+      updatedAt: now,
+    });
+    return id;
+  }
+
   /** Adds a pull request (an issue too); returns its number. */
   async addPullRequest(seed: PullRequestSeed): Promise<number> {
     const env = this.env;
@@ -251,6 +268,26 @@ export class FakeGitHub implements GitTokenChecker {
       draft: seed.draft ?? false,
       maintainerCanModify: true,
     });
+  }
+
+  /**
+   * Closes a pull request as a person does on GitHub, merged or not (a merge here changes no
+   * git refs: Flotilla only reads `merged`). Returns what the webhook needs: its head ref and sha.
+   */
+  closePullRequest(
+    owner: string,
+    repo: string,
+    number: number,
+    options: { merged: boolean },
+  ): { headRef: string; headSha: string; baseRef: string } {
+    const issue = this.state.issue(owner, repo, number);
+    if (issue?.pull === undefined) throw new Error(`closePullRequest: #${number} is not a pull request`);
+    const now = timestamp();
+    issue.state = "closed";
+    issue.closedAt = now;
+    issue.updatedAt = now;
+    if (options.merged) issue.pull.mergedAt = now;
+    return { headRef: issue.pull.head.ref, headSha: issue.pull.head.sha, baseRef: issue.pull.base.ref };
   }
 
   /** Serves `content` at `path` on `ref` (default: the repository's default branch). */

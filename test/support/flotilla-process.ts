@@ -16,6 +16,8 @@ export interface FlotillaProcessOptions {
   /** The process's working directory (where it reads `.env`). @defaultValue the data dir, which has none */
   cwd?: string;
   port?: number;
+  /** Runs the process through another command (a network namespace of its own: host-network.ts). */
+  wrap?: (file: string, args: readonly string[]) => { file: string; args: string[] };
 }
 
 export interface RunningFlotilla {
@@ -34,14 +36,26 @@ export interface RunningFlotilla {
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
+/**
+ * A port that is free now, for a process the test starts next. Taken below Linux's ephemeral
+ * range (32768–60999): a port the kernel hands out (listen(0)) is also what it gives the next
+ * outgoing connection of any process on the machine, so under load another test's Redis client
+ * could hold it by the time the process listens. Here only another test picking the same
+ * random port can, and each pick is checked free.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(candidate)) return candidate;
+  }
+  throw new Error("no free port found between 20000 and 32000 in 50 tries");
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
   });
 }
 
@@ -56,7 +70,11 @@ export async function startFlotillaProcess(options: FlotillaProcessOptions): Pro
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Each process gets its own ops port: tests run side by side, and 9464/9465 are the defaults.
   const opsPort = options.env.OPS_PORT ?? String(await freePort());
-  const watched = startWatchedProcess(`flotilla ${role}`, process.execPath, [mainEntryPath, role], {
+  const command = (options.wrap ?? ((file, args) => ({ file, args: [...args] })))(process.execPath, [
+    mainEntryPath,
+    role,
+  ]);
+  const watched = startWatchedProcess(`flotilla ${role}`, command.file, command.args, {
     // Not the project: a developer's own .env there must not leak into a test's process.
     cwd: options.cwd ?? dataDir,
     env: {

@@ -42,6 +42,10 @@ export class GitHttpServer {
   private readonly repositories = new Map<string, string>();
   private readonly tokens: GitTokenChecker;
   private readonly server: Server;
+  /** While set, pushes wait for it (see holdPushes). */
+  private pushGate: Promise<void> | undefined;
+  /** Pushes that were held (some may have lost their client meanwhile). */
+  heldPushes = 0;
 
   constructor(tokens: GitTokenChecker) {
     this.tokens = tokens;
@@ -73,6 +77,21 @@ export class GitHttpServer {
 
   cloneUrl(owner: string, repo: string): string {
     return `${this.origin}/${owner}/${repo}.git`;
+  }
+
+  /**
+   * Holds every push (its requests) until the function returned is called: a worker can be
+   * caught in the middle of one, as a host lost while it pushes is.
+   */
+  holdPushes(): () => void {
+    let release: () => void = () => {};
+    this.pushGate = new Promise((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      this.pushGate = undefined;
+      release();
+    };
   }
 
   /** Pushes (receive-pack requests) that were let through, oldest first. */
@@ -122,6 +141,11 @@ export class GitHttpServer {
     const access = this.tokens.gitAccess(credentials.password, owner, repo);
     if ("refused" in access) return refuse(401, access.refused, invalidCredentials);
     entry.installationId = access.installationId;
+    // Its first request too: a push with nothing new sends no pack, only asks for the refs.
+    if (entry.service === "git-receive-pack" && this.pushGate !== undefined) {
+      this.heldPushes += 1;
+      await this.pushGate;
+    }
     entry.status = await runHttpBackend(request, response, { gitDir, rest, query: url.search.slice(1) });
   }
 }

@@ -4,7 +4,7 @@
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/env.ts";
 import { resolveRunSettings } from "../../src/config/run-limits.ts";
-import { createProbot, type GitHubClient } from "../../src/github/github-app.ts";
+import type { GitHubClient } from "../../src/github/github-app.ts";
 import { DirtyTargets } from "../../src/reporter/dirty-targets.ts";
 import { Reporter, type ReporterOptions } from "../../src/reporter/reporter.ts";
 import { WriteLimiter, type WriteLimits } from "../../src/reporter/write-limiter.ts";
@@ -12,13 +12,13 @@ import type { Links } from "../../src/reporter/write-target.ts";
 import { agentIdFor } from "../../src/store/identifiers.ts";
 import type { NewAgent } from "../../src/store/run-store.ts";
 import { RunStore } from "../../src/store/run-store.ts";
-import { testAppCredentials } from "./app-credentials.ts";
-import { FakeGitHub } from "./fake-github.ts";
+import { startAppOnStandIn } from "./app-on-stand-in.ts";
+import type { FakeGitHub } from "./fake-github.ts";
 import { createTestRedis, type TestRedis } from "./test-redis.ts";
 
 export const worldOwner = "acme";
 export const worldRepo = "widgets";
-export const headSha = "a".repeat(40);
+const headSha = "a".repeat(40);
 
 export interface ReporterWorld {
   github: FakeGitHub;
@@ -36,6 +36,8 @@ export interface ReporterWorld {
     onWrite?: ReporterOptions["onWrite"];
     /** @defaultValue 50 */
     pollIntervalMs?: number;
+    /** Hears each pass of the reporter's loop, once it has read which targets are due. */
+    onPass?: () => void;
   }): Reporter;
   /** Records a run on a new issue with `agentCount` top-level agents; returns its agents' ids. */
   createRun(runId: string, agentCount: number): Promise<{ issueNumber: number; agentIds: string[] }>;
@@ -43,23 +45,12 @@ export interface ReporterWorld {
 }
 
 export async function createReporterWorld(installationId = 77): Promise<ReporterWorld> {
-  const credentials = testAppCredentials();
-  const github = new FakeGitHub({
-    appId: credentials.appId,
-    privateKey: credentials.privateKey,
+  const { github, clientFor } = await startAppOnStandIn(
+    { owner: worldOwner, repo: worldRepo },
     installationId,
-  });
-  await github.start();
-  github.addRepository({ owner: worldOwner, repo: worldRepo, installationId });
+  );
   const testRedis = createTestRedis();
   const store = new RunStore(testRedis.redis, testRedis.keys);
-  const probot = createProbot({
-    appId: credentials.appId,
-    privateKey: credentials.privateKey,
-    webhookSecret: credentials.webhookSecret,
-    baseUrl: github.apiBaseUrl,
-    log: pino({ level: "silent" }),
-  });
   const log = pino({ level: process.env.FLOTILLA_TEST_LOGS === "1" ? "info" : "silent" });
   const reporters: Reporter[] = [];
   const limits = resolveRunSettings(loadConfig({}), {}).limits;
@@ -69,13 +60,18 @@ export async function createReporterWorld(installationId = 77): Promise<Reporter
     testRedis,
     store,
     installationId,
-    clientFor: (id) => probot.auth(id),
+    clientFor,
     createReporter: (options) => {
       const reporter = new Reporter({
         store,
-        dirty: new DirtyTargets(testRedis.redis, testRedis.keys, options.minIntervalMs),
+        dirty: new WatchedDirtyTargets(
+          testRedis.redis,
+          testRedis.keys,
+          options.minIntervalMs,
+          options.onPass,
+        ),
         limiter: new WriteLimiter(testRedis.redis, testRedis.keys, options.limits),
-        clientFor: (id) => probot.auth(id),
+        clientFor,
         links: options.links ?? { agentPage: () => undefined, runPage: () => undefined },
         log,
         pollIntervalMs: options.pollIntervalMs ?? 50,
@@ -131,4 +127,25 @@ export async function createReporterWorld(installationId = 77): Promise<Reporter
       await github.stop();
     },
   };
+}
+
+/** DirtyTargets that tell a test each time the loop asks what is due (once per pass). */
+class WatchedDirtyTargets extends DirtyTargets {
+  private readonly onPass: (() => void) | undefined;
+
+  constructor(
+    redis: TestRedis["redis"],
+    keys: TestRedis["keys"],
+    minIntervalMs: number,
+    onPass?: () => void,
+  ) {
+    super(redis, keys, minIntervalMs);
+    this.onPass = onPass;
+  }
+
+  override async due(limit: number): Promise<string[]> {
+    const keys = await super.due(limit);
+    this.onPass?.();
+    return keys;
+  }
 }

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { closeServer, listenOnLoopback, loopbackOrigin } from "./loopback-server.ts";
 
-export interface ToolCall {
+interface ToolCall {
   name: string;
   input: Record<string, unknown>;
 }
@@ -22,13 +22,15 @@ export interface ModelTurn {
   outputTokens?: number;
   /** Milliseconds to wait before answering (to keep an agent busy). @defaultValue 0 */
   delayMs?: number;
+  /** Answer only once this settles: keeps an agent busy until the test has done something. */
+  holdUntil?: Promise<unknown>;
   /** Answer this request with an HTTP error and the API's JSON error body instead of a message. */
   httpError?: HttpError;
   /** `usage.server_tool_use` of the answer, e.g. `{ web_search_requests: 1 }`. */
   serverToolUse?: Record<string, number>;
 }
 
-export interface HttpError {
+interface HttpError {
   status: number;
   /** The body's `error.type`, e.g. `invalid_request_error`. @defaultValue "api_error" */
   type?: string;
@@ -43,8 +45,10 @@ export interface ScriptContext {
   prompt: string;
   /** How many assistant messages the request already holds: 0 on the first call. */
   step: number;
-  /** The agent's working directory, read from the system prompt. */
+  /** The agent's working directory, read from the system prompt (as the agent sees it). */
   cwd: string;
+  /** The same directory on this machine, where the test can look (see `hostPathOf`). */
+  hostCwd: string;
   /** Text of the newest user message (tool results are flattened to text). */
   lastUserText: string;
   request: RecordedRequest;
@@ -56,6 +60,10 @@ export interface RecordedRequest {
   path: string;
   bytes: number;
   apiKey: string | undefined;
+  /** When it arrived (ms since the epoch). */
+  receivedAt: number;
+  /** The `authorization` header (a subscription token is sent as `Bearer …`). */
+  authorization: string | undefined;
   sessionId: string | undefined;
   /** The request's `anthropic-beta` values. */
   betas: string[];
@@ -91,6 +99,15 @@ export class ScriptedModel {
   private answering = 0;
   /** The most messages requests that were being answered at once. */
   mostAnsweredAtOnce = 0;
+  /** While set, messages requests it answers with an error are answered so, whatever their script says. */
+  private outage: ((request: RecordedRequest) => HttpError | undefined) | undefined;
+  /** Messages requests answered with an error (by a script's turn or an outage), in order. */
+  readonly errorsAnswered: { request: RecordedRequest; error: HttpError }[] = [];
+  /**
+   * Where an agent's cwd is on this machine: a sandboxed agent works in a fixed path bound over
+   * its worktree, which only the world that started the workers can find (e2e-environment.ts).
+   */
+  hostPathOf: (cwd: string, prompt: string) => string = (cwd) => cwd;
 
   constructor() {
     this.server = createServer((request, response) => {
@@ -120,6 +137,14 @@ export class ScriptedModel {
     return closeServer(this.server);
   }
 
+  /**
+   * Makes the model API unavailable: each messages request `answer` returns an error for is
+   * answered with it (a 429 with reset headers, a 529, a 503 …) until `failRequests(undefined)`.
+   */
+  failRequests(answer: ((request: RecordedRequest) => HttpError | undefined) | undefined): void {
+    this.outage = answer;
+  }
+
   requestsFor(scriptName: string): RecordedRequest[] {
     return this.requests.filter((request) => request.scriptName === scriptName);
   }
@@ -143,6 +168,8 @@ export class ScriptedModel {
       path,
       bytes: Buffer.byteLength(raw),
       apiKey: headerValue(request, "x-api-key"),
+      receivedAt: Date.now(),
+      authorization: headerValue(request, "authorization"),
       sessionId: headerValue(request, "x-claude-code-session-id"),
       betas: (headerValue(request, "anthropic-beta") ?? "")
         .split(",")
@@ -160,17 +187,21 @@ export class ScriptedModel {
       return;
     }
     this.decidedTurns.delete(key);
+    const outageError = this.outage?.(recorded);
+    const answered = outageError === undefined ? turn : { ...turn, httpError: outageError };
     this.answering += 1;
     this.mostAnsweredAtOnce = Math.max(this.mostAnsweredAtOnce, this.answering);
     try {
-      if (turn.delayMs) await new Promise((resolve) => setTimeout(resolve, turn.delayMs));
-      if (turn.httpError !== undefined) {
-        const { status, type = "api_error", message = "scripted error", headers = {} } = turn.httpError;
+      if (answered.delayMs) await new Promise((resolve) => setTimeout(resolve, answered.delayMs));
+      if (answered.holdUntil !== undefined) await answered.holdUntil;
+      if (answered.httpError !== undefined) {
+        this.errorsAnswered.push({ request: recorded, error: answered.httpError });
+        const { status, type = "api_error", message = "scripted error", headers = {} } = answered.httpError;
         response.writeHead(status, { "content-type": "application/json", ...headers });
         response.end(JSON.stringify({ type: "error", error: { type, message } }));
         return;
       }
-      this.streamTurn(response, turn, body.max_tokens);
+      this.streamTurn(response, answered, body.max_tokens);
     } finally {
       this.answering -= 1;
     }
@@ -188,10 +219,12 @@ export class ScriptedModel {
       return { text: script === undefined ? "No script for this prompt." : "ok" };
     }
     const lastUser = [...body.messages].reverse().find((message) => message.role === "user");
+    const cwd = workingDirectoryOf(body.system);
     return script({
       prompt,
       step: body.messages.filter((message) => message.role === "assistant").length,
-      cwd: workingDirectoryOf(body.system),
+      cwd,
+      hostCwd: this.hostPathOf(cwd, prompt),
       lastUserText: textOf(lastUser?.content),
       request: recorded,
     });

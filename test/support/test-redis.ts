@@ -2,6 +2,7 @@
 // that prefix afterwards (BullMQ's keys included, since they share the prefix).
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import { afterAll } from "vitest";
 import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { createKeySpace, type KeySpace } from "../../src/store/keys.ts";
 
@@ -11,7 +12,19 @@ export interface TestRedis {
   redis: Redis;
   keys: KeySpace;
   prefix: string;
+  /** Removes every key under the prefix (between tests that need a clean slate). */
+  clear(): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+/**
+ * The test file's Redis: connected as the file loads, its keys removed and its connection closed
+ * after the file's last test. Call it at the top of a test file, instead of hooks of its own.
+ */
+export function useTestRedis(): TestRedis {
+  const testRedis = createTestRedis();
+  afterAll(() => testRedis.cleanup());
+  return testRedis;
 }
 
 export function createTestRedis(): TestRedis {
@@ -21,6 +34,7 @@ export function createTestRedis(): TestRedis {
     redis,
     keys: createKeySpace(prefix),
     prefix,
+    clear: () => deleteKeysWithPrefix(redis, prefix),
     cleanup: async () => {
       await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();

@@ -14,6 +14,8 @@ export interface StubAnswer {
   chunkBytes?: number | "random" | undefined;
   /** Write this many bytes, then hold the answer open until `releaseHeld()`. */
   holdAfterBytes?: number | undefined;
+  /** Hold before the status line (a model that has not begun to answer) until `releaseHeld()`. */
+  holdBeforeHeaders?: boolean | undefined;
 }
 
 export interface StubRequest {
@@ -103,6 +105,8 @@ export class UpstreamStub {
   }
 
   private async answer(answer: StubAnswer, recorded: StubRequest, response: ServerResponse): Promise<void> {
+    if (answer.holdBeforeHeaders === true) await this.hold(recorded);
+    if (response.destroyed) return;
     const status = answer.status ?? 200;
     const contentType = status === 200 ? "text/event-stream" : "application/json";
     response.writeHead(status, { "content-type": contentType, ...answer.headers });
@@ -115,12 +119,7 @@ export class UpstreamStub {
         offset >= answer.holdAfterBytes &&
         this.release === undefined
       ) {
-        const released = new Promise<void>((resolve) => {
-          this.release = resolve;
-        });
-        this.holding?.(recorded);
-        this.holding = undefined;
-        await released;
+        await this.hold(recorded);
         answer.holdAfterBytes = undefined;
         continue;
       }
@@ -137,6 +136,16 @@ export class UpstreamStub {
     if (response.destroyed) return;
     recorded.finished = true;
     response.end();
+  }
+
+  /** Waits for releaseHeld(), after telling nextHold() that `recorded` is held. */
+  private async hold(recorded: StubRequest): Promise<void> {
+    const released = new Promise<void>((resolve) => {
+      this.release = resolve;
+    });
+    this.holding?.(recorded);
+    this.holding = undefined;
+    await released;
   }
 }
 

@@ -10,10 +10,10 @@ import {
   type CommentAuthor,
   nextCommentId,
   type RepositoryTarget,
+  realExample,
 } from "./webhooks/real-example.ts";
 
 export { postWebhook, signWebhook } from "./webhooks/deliver.ts";
-export type { CommentAuthor, RepositoryTarget } from "./webhooks/real-example.ts";
 
 type Webhooks = components["schemas"];
 export type IssueCommentCreatedPayload = Webhooks["webhook-issue-comment-created"];
@@ -204,7 +204,19 @@ export function pullRequestReviewCommentCreated(
 export function checkRunRequestedAction(
   options: RequestedActionOptions,
 ): Delivery<"check_run", CheckRunRequestedActionPayload> {
-  const base = adaptedExample<CheckRunRequestedActionPayload>("check_run", "requested_action", options);
+  const delivery = checkRunDelivery<CheckRunRequestedActionPayload>("requested_action", options);
+  return {
+    ...delivery,
+    payload: { ...delivery.payload, requested_action: { identifier: options.identifier } },
+  };
+}
+
+/** A check_run example of `action` moved to the options' repository, check run and sender. */
+function checkRunDelivery<T extends CheckRunRequestedActionPayload | CheckRunRerequestedPayload>(
+  action: T["action"],
+  options: RerequestedOptions,
+): Delivery<"check_run", T> {
+  const base = adaptedExample<T>("check_run", action, options);
   const checkRun = base.check_run;
   return {
     id: randomUUID(),
@@ -226,8 +238,146 @@ export function checkRunRequestedAction(
         url: `${base.repository.url}/check-runs/${options.checkRunId}`,
         check_suite: { ...checkRun.check_suite, head_sha: options.headSha },
       },
-      requested_action: { identifier: options.identifier },
       sender: asAuthor(base.sender, options),
     },
   };
+}
+
+export type CheckRunRerequestedPayload = Webhooks["webhook-check-run-rerequested"];
+export type PullRequestClosedPayload = Webhooks["webhook-pull-request-closed"];
+export type PullRequestReopenedPayload = Webhooks["webhook-pull-request-reopened"];
+export type InstallationDeletedPayload = Webhooks["webhook-installation-deleted"];
+export type InstallationRepositoriesRemovedPayload = Webhooks["webhook-installation-repositories-removed"];
+
+export interface RerequestedOptions extends RepositoryTarget, CommentAuthor {
+  checkRunId: number;
+  externalId: string;
+  headSha: string;
+  checkName?: string;
+}
+
+/**
+ * `check_run.rerequested` (GitHub's "Re-run" link) from the real example, with: `installation.id`;
+ * the repository; the check run's id, external_id, head_sha (also in its check suite) and
+ * optionally name; `sender` = the person who clicked.
+ */
+export function checkRunRerequested(
+  options: RerequestedOptions,
+): Delivery<"check_run", CheckRunRerequestedPayload> {
+  return checkRunDelivery<CheckRunRerequestedPayload>("rerequested", options);
+}
+
+export interface PullRequestChangeOptions extends RepositoryTarget, CommentAuthor {
+  number: number;
+  headRef: string;
+  headSha: string;
+  /** @defaultValue the default branch */
+  baseRef?: string;
+  /** Closed by merging (only for `closed`). @defaultValue false */
+  merged?: boolean;
+}
+
+/**
+ * `pull_request.closed` or `.reopened` from the real example, with: `installation.id`; the
+ * repository (also as `head.repo` and `base.repo`: a branch of this repository); `number`, its
+ * head ref/sha and base ref; `state`, `merged`, `merged_at` and `closed_at` for the action;
+ * `sender` = who closed or reopened it.
+ */
+export function pullRequestChanged(
+  action: "closed" | "reopened",
+  options: PullRequestChangeOptions,
+): Delivery<"pull_request", PullRequestClosedPayload | PullRequestReopenedPayload> {
+  const base = adaptedExample<PullRequestClosedPayload>("pull_request", action, options);
+  const repository = adaptRepository(base.repository, options);
+  const pull = base.pull_request;
+  const now = new Date().toISOString();
+  const merged = action === "closed" && options.merged === true;
+  const baseRef = options.baseRef ?? options.defaultBranch ?? "main";
+  const payload = {
+    ...base,
+    number: options.number,
+    installation: {
+      ...base.installation,
+      id: options.installationId,
+      node_id: `inst-${options.installationId}`,
+    },
+    repository,
+    pull_request: {
+      ...pull,
+      number: options.number,
+      url: `${base.repository.url}/pulls/${options.number}`,
+      html_url: `${base.repository.html_url}/pull/${options.number}`,
+      state: action === "closed" ? "closed" : "open",
+      closed_at: action === "closed" ? now : null,
+      merged,
+      merged_at: merged ? now : null,
+      head: {
+        ...pull.head,
+        label: `${options.owner}:${options.headRef}`,
+        ref: options.headRef,
+        sha: options.headSha,
+        repo: adaptRepository(exampleHeadRepo(pull.head.repo), options),
+      },
+      base: {
+        ...pull.base,
+        label: `${options.owner}:${baseRef}`,
+        ref: baseRef,
+        repo: adaptRepository(pull.base.repo, options),
+      },
+    },
+    sender: asAuthor(base.sender, options),
+  } satisfies PullRequestClosedPayload;
+  return { id: randomUUID(), name: "pull_request", payload };
+}
+
+/** `installation.deleted` from the real example, with `installation.id` and its repositories. */
+export function installationDeleted(options: {
+  installationId: number;
+  repositories: readonly { owner: string; repo: string }[];
+}): Delivery<"installation", InstallationDeletedPayload> {
+  const base = realExample("installation", "deleted") as InstallationDeletedPayload;
+  const [example] = base.repositories ?? [];
+  return {
+    id: randomUUID(),
+    name: "installation",
+    payload: {
+      ...base,
+      installation: { ...base.installation, id: options.installationId },
+      repositories: options.repositories.map((repository, index) => ({
+        ...(example ?? { id: 1, node_id: "R_1", private: false }),
+        id: 1_000 + index,
+        name: repository.repo,
+        full_name: `${repository.owner}/${repository.repo}`,
+      })),
+    },
+  };
+}
+
+/** `installation_repositories.removed` from the real example, with `installation.id` and the removed repositories. */
+export function installationRepositoriesRemoved(options: {
+  installationId: number;
+  repositories: readonly { owner: string; repo: string }[];
+}): Delivery<"installation_repositories", InstallationRepositoriesRemovedPayload> {
+  const base = realExample("installation_repositories", "removed") as InstallationRepositoriesRemovedPayload;
+  return {
+    id: randomUUID(),
+    name: "installation_repositories",
+    payload: {
+      ...base,
+      installation: { ...base.installation, id: options.installationId },
+      repository_selection: "selected",
+      repositories_removed: options.repositories.map((repository, index) => ({
+        id: 2_000 + index,
+        node_id: `R_${2_000 + index}`,
+        name: repository.repo,
+        full_name: `${repository.owner}/${repository.repo}`,
+        private: false,
+      })),
+    },
+  };
+}
+
+function exampleHeadRepo<T>(repo: T | null): T {
+  if (repo === null) throw new Error("The pull_request example has no head repository to adapt");
+  return repo;
 }

@@ -9,6 +9,7 @@ import { dailyResetsAt } from "../../src/store/budget-store.ts";
 import { projectRoot } from "../support/paths.ts";
 import {
   createWebWorld,
+  createWebWorldWithPullRequest,
   type WebWorld,
   worldInstallation,
   worldOwner,
@@ -18,15 +19,7 @@ import {
 let world: WebWorld;
 
 beforeEach(async () => {
-  world = await createWebWorld({ DAILY_TOKEN_CAP: "1000000" });
-  await world.github.addPullRequest({
-    owner: worldOwner,
-    repo: worldRepo,
-    number: 7,
-    head: { ref: "feature/login" },
-    base: { ref: "main" },
-  });
-  world.github.setPermission("alice", "write");
+  world = await createWebWorldWithPullRequest({ DAILY_TOKEN_CAP: "1000000" });
 });
 
 afterEach(() => world.cleanup());
@@ -39,6 +32,19 @@ async function expectNothingStarted(issueNumber = 7): Promise<void> {
   expect(await world.jobCount()).toBe(0);
   expect(await world.store.runIdsForIssue(worldOwner, worldRepo, issueNumber)).toEqual([]);
   expect(world.github.checkRuns(worldOwner, worldRepo)).toEqual([]);
+}
+
+/** The reply to `/agents run` on a fork's pull request (#8). */
+async function forkPullRequestReply(): Promise<string> {
+  await world.github.addPullRequest({
+    owner: worldOwner,
+    repo: worldRepo,
+    number: 8,
+    head: { ref: "feature/login", owner: "someone-else", repo: "demo-fork" },
+    base: { ref: "main" },
+  });
+  await world.comment("/agents run fix it", { issueNumber: 8 });
+  return onlyReply(8);
 }
 
 /** The one reply on the conversation (refusals answer once, quoting the command). */
@@ -89,6 +95,41 @@ describe("a command that is accepted", () => {
     expect(agent?.budgetTokens).toBe(500_000);
   });
 
+  it("records a task list on an issue as one integrating root over a child per item, and queues only the root", async () => {
+    world.github.addIssue({ owner: worldOwner, repo: worldRepo, number: 14 });
+    await world.comment("/agents run --budget 100k\n- write a.md\n- write b.md", {
+      issueNumber: 14,
+      isPullRequest: false,
+    });
+    expect(await world.jobCount()).toBe(1);
+    const [runId] = await world.store.runIdsForIssue(worldOwner, worldRepo, 14);
+    const [root, ...items] = await world.store.listRunAgents(runId ?? "");
+    expect([root?.name, root?.role, root?.budgetTokens]).toEqual(["issue-14", "integrator", 300_000]);
+    expect(items.map((item) => [item.name, item.parentId, item.depth, item.budgetTokens])).toEqual([
+      ["write-a-md", root?.id, 1, 100_000],
+      ["write-b-md", root?.id, 1, 100_000],
+    ]);
+    expect((await world.store.listChildren(root?.id ?? "")).map((child) => child.name)).toEqual([
+      "write-a-md",
+      "write-b-md",
+    ]);
+    await world.comment("/agents status", { issueNumber: 14, isPullRequest: false });
+    expect(world.comments(14).at(-1)).toContain(
+      "`issue-14`: ⏳ queued · 0 of 300k tokens · brings the 2 tasks below into one pull request",
+    );
+  });
+
+  it("keeps a task list on a pull request as independent agents, each queued", async () => {
+    await world.comment("/agents run\n- write a.md\n- write b.md");
+    expect(await world.jobCount()).toBe(2);
+    const [runId] = await world.store.runIdsForIssue(worldOwner, worldRepo, 7);
+    const agents = await world.store.listRunAgents(runId ?? "");
+    expect(agents.map((agent) => [agent.role, agent.parentId])).toEqual([
+      ["agent", undefined],
+      ["agent", undefined],
+    ]);
+  });
+
   it("reads the organization's defaults from its .github repository when the repository has none", async () => {
     setConfig("access:\n  minimum_permission: admin\n", ".github");
     await world.comment("/agents run fix the login");
@@ -130,21 +171,31 @@ describe("refusals: a reply that says why, and no job", () => {
   });
 
   it("refuses a pull request from a fork unless the repository allows forks", async () => {
-    await world.github.addPullRequest({
-      owner: worldOwner,
-      repo: worldRepo,
-      number: 8,
-      head: { ref: "feature/login", owner: "someone-else", repo: "demo-fork" },
-      base: { ref: "main" },
-    });
-    await world.comment("/agents run fix it", { issueNumber: 8 });
-    const reply = onlyReply(8);
-    expect(reply).toContain("comes from a fork");
+    const reply = await forkPullRequestReply();
+    expect(reply).toContain(
+      "comes from a fork, and this repository does not let Flotilla run agents on forks",
+    );
+    // What allowing it would mean, plainly, and who must allow it.
+    expect(reply).toContain("push the fork's code into this repository");
+    expect(reply).toContain("run it with this repository's secrets");
     expect(reply).toContain("allow_forks: true");
+    expect(reply).toContain("FLOTILLA_ALLOW_FORKS=true");
     await expectNothingStarted(8);
   });
 
-  it("starts a fork's run from refs/pull/<n>/head when the repository allows forks", async () => {
+  it("refuses a fork's pull request the repository allows when the operator does not (FLOTILLA_ALLOW_FORKS)", async () => {
+    setConfig("access:\n  allow_forks: true\n");
+    const reply = await forkPullRequestReply();
+    expect(reply).toContain(
+      "this repository allows forks (`access.allow_forks`), but the operator of this Flotilla does not (FLOTILLA_ALLOW_FORKS)",
+    );
+    expect(reply).toContain("run it with this repository's secrets");
+    await expectNothingStarted(8);
+  });
+
+  it("starts a fork's run from refs/pull/<n>/head when the repository and the operator allow forks", async () => {
+    await world.cleanup();
+    world = await createWebWorldWithPullRequest({ FLOTILLA_ALLOW_FORKS: "true" });
     setConfig("access:\n  allow_forks: true\n");
     await world.github.addPullRequest({
       owner: worldOwner,
@@ -206,6 +257,15 @@ describe("refusals: a reply that says why, and no job", () => {
     expect(onlyReply()).toContain("this would start 3 agents, and a run may have at most 2 here");
     await expectNothingStarted();
   });
+
+  it("refuses a task list on an issue with more items than an agent may have sub-agents", async () => {
+    setConfig("limits:\n  max_children: 2\n");
+    world.github.addIssue({ owner: worldOwner, repo: worldRepo, number: 13 });
+    await world.comment("/agents run\n- one\n- two\n- three", { issueNumber: 13, isPullRequest: false });
+    expect(onlyReply(13)).toContain("this task list has 3 items");
+    expect(onlyReply(13)).toContain("`limits.max_children` in `.github/agents.yml`");
+    await expectNothingStarted(13);
+  });
 });
 
 describe("a broken .github/agents.yml: the reply names the key and the problem, nothing runs", () => {
@@ -221,7 +281,10 @@ describe("a broken .github/agents.yml: the reply names the key and the problem, 
     shared.github.setFile(worldOwner, worldRepo, ".github/agents.yml", yaml);
     shared.github.setFile(worldOwner, ".github", ".github/agents.yml", organizationFile);
     const issueNumber = shared.github.addIssue({ owner: worldOwner, repo: worldRepo });
-    await shared.comment("/agents run fix the login", { issueNumber, isPullRequest: false });
+    // A maintainer of their own per case: each person gets only a few refusals an hour.
+    const login = `maintainer-${issueNumber}`;
+    shared.github.setPermission(login, "write");
+    await shared.comment("/agents run fix the login", { issueNumber, isPullRequest: false, login });
     const replies = shared.comments(issueNumber);
     expect(replies).toHaveLength(1);
     expect(await shared.jobCount()).toBe(0);

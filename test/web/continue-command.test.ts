@@ -3,20 +3,19 @@
 // reply says when it clamped. Flotilla's Probot app runs in this process against a stand-in
 // GitHub, real Redis and a real BullMQ queue.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWebWorld, type WebWorld, worldOwner, worldRepo } from "../support/web-world.ts";
+import {
+  createWebWorldWithPullRequest,
+  type WebWorld,
+  worldInstallation,
+  worldOwner,
+  worldRepo,
+} from "../support/web-world.ts";
+import { checkRunRerequested } from "../support/webhooks.ts";
 
 let world: WebWorld;
 
 beforeEach(async () => {
-  world = await createWebWorld({ AGENT_MAX_BUDGET_TOKENS: "5000000" });
-  await world.github.addPullRequest({
-    owner: worldOwner,
-    repo: worldRepo,
-    number: 7,
-    head: { ref: "feature/login" },
-    base: { ref: "main" },
-  });
-  world.github.setPermission("alice", "write");
+  world = await createWebWorldWithPullRequest({ AGENT_MAX_BUDGET_TOKENS: "5000000" });
 });
 
 afterEach(() => world.cleanup());
@@ -58,5 +57,50 @@ describe("/agents continue --budget", () => {
     expect(lastReply()).toContain("with 200k more tokens");
     expect(lastReply()).not.toContain("clamped");
     expect((await world.store.requireAgent(agent.id)).budgetTokens).toBe(500_000);
+  });
+});
+
+describe("GitHub's Re-run link (check_run.rerequested)", () => {
+  const rerun = (agentId: string, login = "alice") =>
+    world.receive(
+      checkRunRerequested({
+        owner: worldOwner,
+        repo: worldRepo,
+        cloneUrl: world.remote.cloneUrl,
+        installationId: worldInstallation,
+        checkRunId: 1,
+        externalId: agentId,
+        headSha: "a".repeat(40),
+        login,
+      }),
+    );
+
+  it("continues an agent that ran out of budget with half its budget again (a fresh session would run out too)", async () => {
+    const agent = await agentOutOfBudget();
+    const jobsBefore = await world.jobCount();
+    await rerun(agent.id);
+    const continued = await world.store.requireAgent(agent.id);
+    expect(continued.state).toBe("queued");
+    expect(continued.generation).toBe(1);
+    expect(continued.sessionId).toBe(agent.sessionId);
+    expect(continued.budgetTokens).toBe(450_000);
+    expect(await world.jobCount()).toBe(jobsBefore + 1);
+  });
+
+  it("leaves a working agent alone and says why on its check run", async () => {
+    const agent = await agentOutOfBudget();
+    await world.store.updateAgent(agent.id, { state: "running" });
+    await rerun(agent.id);
+    const still = await world.store.requireAgent(agent.id);
+    expect(still.generation).toBe(0);
+    expect(still.currentStep).toContain("rerun: `");
+    expect(still.currentStep).toContain("only an agent that has ended can be retried");
+  });
+
+  it("does nothing for someone without the permission", async () => {
+    const agent = await agentOutOfBudget();
+    world.github.setPermission("mallory", "read");
+    await rerun(agent.id, "mallory");
+    expect((await world.store.requireAgent(agent.id)).state).toBe("out_of_budget");
   });
 });

@@ -15,7 +15,7 @@ import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { AgentEventLog } from "../../src/store/agent-event-log.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import { createPageRouter, type PageRouter } from "../../src/web/pages/page-router.ts";
-import { createTestRedis, type TestRedis, testRedisUrl } from "../support/test-redis.ts";
+import { testRedisUrl, useTestRedis } from "../support/test-redis.ts";
 
 const webhookSecret = "pages-test-webhook-secret";
 const key = pageLinkKey({ pageSecret: undefined, webhookSecret });
@@ -23,9 +23,9 @@ if (key === undefined) throw new Error("no key");
 const runId = "rpagetest0001";
 const hostile = `<img src=x onerror="alert('owned')"><script>alert(1)</script>`;
 
-let testRedis: TestRedis;
-let store: RunStore;
-let events: AgentEventLog;
+const testRedis = useTestRedis();
+const store = new RunStore(testRedis.redis, testRedis.keys);
+const events = new AgentEventLog(testRedis.redis, testRedis.keys);
 let server: Server;
 let router: PageRouter;
 let links: PageLinks;
@@ -40,9 +40,6 @@ function serve(routerToServe: PageRouter): Server {
 }
 
 beforeAll(async () => {
-  testRedis = createTestRedis();
-  store = new RunStore(testRedis.redis, testRedis.keys);
-  events = new AgentEventLog(testRedis.redis, testRedis.keys);
   server = createServer();
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -99,6 +96,7 @@ beforeAll(async () => {
     state: "running",
     currentStep: `running Bash: ${hostile}`,
     spentTokens: 50_000,
+    host: "worker-host-b",
   });
   await events.append(`${runId}/lead`, [{ kind: "tool", text: `Bash: echo ${hostile}`, at: Date.now() }]);
 });
@@ -107,7 +105,6 @@ afterAll(async () => {
   router?.close();
   server?.closeAllConnections();
   server?.close();
-  await testRedis?.cleanup();
 });
 
 const lead = { id: `${runId}/lead`, runId };
@@ -139,6 +136,10 @@ describe("agent pages", () => {
     expect(response.status).toBe(200);
     const page = await response.text();
     expect(page).not.toContain("javascript:");
+    // Which host each agent runs on (the helper has not started: no host yet).
+    expect(page).toMatch(
+      /rpagetest0001\/lead[\s\S]*running<\/span> on <span data-part="host">worker-host-b<\/span>/,
+    );
     const helperLink = /href="([^"]*\/agents\/rpagetest0001\/helper[^"]*)"/.exec(page)?.[1];
     expect(helperLink).toBeDefined();
     const helper = await fetch((helperLink ?? "").replaceAll("&amp;", "&"));
@@ -161,6 +162,25 @@ describe("agent pages", () => {
     expect(agentPage).toContain(`<a data-field="check-run" href="${newest}">on GitHub</a> (attempt 2)`);
     expect(runPage).toContain(`<a data-part="check-run" href="${newest}">check run</a>`);
     expect(runPage.match(/data-part="check-run"/g)).toHaveLength(1);
+  });
+
+  it("says in the run's tree what became of a sub-agent's branch in its parent's", async () => {
+    // Only the records matter here: the lead's record says it merged the helper with a conflict.
+    await store.updateAgent(`${runId}/lead`, {
+      childMerges: [
+        {
+          childId: `${runId}/helper`,
+          outcome: "conflicted",
+          commit: "c".repeat(40),
+          recorded: false,
+          files: ["a.ts"],
+        },
+      ],
+    });
+    const runPage = await (await fetch(links.runPage({ id: runId }))).text();
+    expect(runPage).toContain('<span data-part="merge">conflicted in a.ts, unresolved</span>');
+    expect(runPage.match(/data-part="merge"/g)).toHaveLength(1);
+    await store.clearAgentFields(`${runId}/lead`, ["childMerges"]);
   });
 
   it("refuses a missing, changed or expired signature with a 403 that says why", async () => {

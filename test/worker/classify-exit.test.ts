@@ -164,4 +164,45 @@ describe("classifyExit", () => {
       error: "claude ended with exit code 1: Error: session id already in use",
     });
   });
+
+  describe("when the model API was in trouble", () => {
+    const rateLimited: CallEnding = {
+      kind: "failed",
+      status: 429,
+      errorType: "rate_limit_error",
+      message: "rate limited",
+      trouble: { kind: "rate_limited", status: 429, message: "rate limited", resetAt: 1_000 },
+    };
+
+    it("parks the agent even when the CLI printed success and exited 0: the gateway's record wins", () => {
+      const printedSuccess = exit({
+        result: result({ subtype: "success", isError: false, text: "All done!" }),
+      });
+      expect(classifyExit(printedSuccess, calls(rateLimited, 3), turns)).toEqual({
+        kind: "model_wait",
+        trouble: rateLimited.kind === "failed" ? rateLimited.trouble : undefined,
+        answered: 3,
+      });
+    });
+
+    it("restarts an over-long conversation instead of failing it at once", () => {
+      const tooLong: CallEnding = {
+        kind: "failed",
+        status: 400,
+        errorType: "invalid_request_error",
+        message: "prompt is too long: 215000 tokens > 200000 maximum",
+        trouble: { kind: "prompt_too_long", status: 400, message: "prompt is too long", resetAt: undefined },
+      };
+      expect(classifyExit(exit({ exitCode: 1 }), calls(tooLong), turns)).toMatchObject({
+        kind: "context_overflow",
+      });
+    });
+
+    it("still ends the agent when Flotilla stopped it (cancel, time, budget)", () => {
+      expect(classifyExit(exit({ stopReason: "cancelled" }), calls(rateLimited), turns)).toMatchObject({
+        kind: "ended",
+        state: "cancelled",
+      });
+    });
+  });
 });

@@ -7,20 +7,17 @@ import { BudgetStore } from "../../src/store/budget-store.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import { GatewayModelAccess } from "../../src/worker/gateway-model-access.ts";
 import { makeNewRun } from "../support/agent-record.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 import { UpstreamStub } from "../support/upstream-stub.ts";
 
-let testRedis: TestRedis;
-let store: RunStore;
-let budgets: BudgetStore;
+const testRedis = useTestRedis();
+const store = new RunStore(testRedis.redis, testRedis.keys);
+const budgets = new BudgetStore(testRedis.redis, testRedis.keys);
 let upstream: UpstreamStub;
 let gateway: AgentGateway;
 let access: GatewayModelAccess;
 
 beforeAll(async () => {
-  testRedis = createTestRedis();
-  store = new RunStore(testRedis.redis, testRedis.keys);
-  budgets = new BudgetStore(testRedis.redis, testRedis.keys);
   upstream = new UpstreamStub();
   await upstream.start();
   gateway = new AgentGateway({
@@ -48,7 +45,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway.stop();
   await upstream.stop();
-  await testRedis.cleanup();
 });
 
 describe("GatewayModelAccess", () => {

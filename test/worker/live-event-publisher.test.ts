@@ -1,21 +1,15 @@
 // A running agent's stream events reach its Redis stream as short lines, written in a few
 // round trips rather than one per event, capped at about a thousand entries, with nothing
 // unbounded held in memory when Redis cannot keep up.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AgentStreamEvent } from "../../src/agent/stream-events.ts";
 import { AgentEventLog, type LiveEvent } from "../../src/store/agent-event-log.ts";
 import { LiveEventPublisher } from "../../src/worker/live-event-publisher.ts";
 import { liveTextChars } from "../../src/worker/live-events.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 
-let testRedis: TestRedis;
-let log: AgentEventLog;
-
-beforeAll(() => {
-  testRedis = createTestRedis();
-  log = new AgentEventLog(testRedis.redis, testRedis.keys);
-});
-afterAll(() => testRedis.cleanup());
+const testRedis = useTestRedis();
+const log = new AgentEventLog(testRedis.redis, testRedis.keys);
 
 const toolCall = (index: number): AgentStreamEvent => ({
   kind: "tool_call",

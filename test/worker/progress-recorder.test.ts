@@ -2,22 +2,16 @@
 // the check run shows: the in-process sub-agents, recent tool calls marked as theirs; and nothing
 // that counts (turns, spend), since an agent can write lines into its own stream.
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StreamParser } from "../../src/agent/stream-parser.ts";
 import { renderCheckRun } from "../../src/reporter/views/check-run-view.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import { ProgressRecorder } from "../../src/worker/progress-recorder.ts";
 import { makeNewRun } from "../support/agent-record.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 
-let testRedis: TestRedis;
-let store: RunStore;
-
-beforeAll(() => {
-  testRedis = createTestRedis();
-  store = new RunStore(testRedis.redis, testRedis.keys);
-});
-afterAll(() => testRedis.cleanup());
+const testRedis = useTestRedis();
+const store = new RunStore(testRedis.redis, testRedis.keys);
 
 async function createRunWithAgent(runId: string, task: string): Promise<void> {
   await store.createRun(

@@ -2,7 +2,7 @@
 // retention has passed, then removed with its scratch space; one with no record is removed;
 // a running agent's is never touched.
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -16,20 +16,18 @@ import { syncMirror } from "../../src/workspace/mirror.ts";
 import { prepareWorktree } from "../../src/workspace/worktree.ts";
 import { makeAgentRecord, makeNewRun } from "../support/agent-record.ts";
 import { type BareRemote, createBareRemote } from "../support/git-fixtures.ts";
-import { createTestRedis, type TestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 
-let testRedis: TestRedis;
+const testRedis = useTestRedis();
 let remote: BareRemote;
 let dataDir: string;
 const hour = 3_600_000;
 
 beforeAll(async () => {
-  testRedis = createTestRedis();
   remote = await createBareRemote();
   dataDir = await mkdtemp(join(tmpdir(), "flotilla-sweep-"));
 });
 afterAll(async () => {
-  await testRedis.cleanup();
   await remote.cleanup();
   await rm(dataDir, { recursive: true, force: true });
 });
@@ -65,6 +63,7 @@ describe("sweepWorktrees", () => {
       await prepareWorktree({
         mirrorDir,
         worktreeDir: agentPaths(dataDir, agent.id).worktree,
+        indexFile: agentPaths(dataDir, agent.id).gitIndex,
         branch: agent.branch,
         baseSha,
       });
@@ -84,5 +83,21 @@ describe("sweepWorktrees", () => {
     expect(exists("no-record")).toBe(false);
     expect(exists("failed-just-now")).toBe(true);
     expect(exists("still-running")).toBe(true);
+  });
+
+  it("removes run folders that no agent uses any more, and only those", async () => {
+    const emptyRun = join(dataDir, "agents", "r-gone");
+    const emptyWorkerRun = join(dataDir, "worker", "r-gone");
+    const busyRun = join(dataDir, "worker", "r-busy", "an-agent");
+    for (const folder of [emptyRun, emptyWorkerRun, busyRun]) await mkdir(folder, { recursive: true });
+    await sweepWorktrees({
+      config: loadConfig({ DATA_DIR: dataDir, WORKTREE_RETENTION_HOURS: "24" }),
+      store: new RunStore(testRedis.redis, testRedis.keys),
+      runningAgents: new RunningAgents(),
+      log: pino({ level: "silent" }),
+    });
+    expect(existsSync(emptyRun)).toBe(false);
+    expect(existsSync(emptyWorkerRun)).toBe(false);
+    expect(existsSync(busyRun)).toBe(true);
   });
 });

@@ -1,118 +1,105 @@
 // Mirrors and worktrees against real git: each agent gets its own directory on its own branch
 // from one shared mirror; a worktree comes back from the pushed branch, not from scratch; locks
 // git leaves behind when killed do not block the next worker.
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { runCommand } from "../../src/process/run-command.ts";
 import { credentialEnvironment, git } from "../../src/workspace/git.ts";
 import { resolveCommit, syncMirror } from "../../src/workspace/mirror.ts";
 import { commitAll, prepareWorktree, pushBranch, removeWorktree } from "../../src/workspace/worktree.ts";
-import { type BareRemote, createBareRemote } from "../support/git-fixtures.ts";
+import { useMirrorFixture } from "../support/mirror-fixture.ts";
 
-let remote: BareRemote;
-let dataDir: string;
-let mirrorDir: string;
-let baseSha: string;
-
-beforeAll(async () => {
-  remote = await createBareRemote({ files: { "README.md": "# base\n", "shared.txt": "original\n" } });
-  dataDir = await mkdtemp(join(tmpdir(), "flotilla-workspace-"));
-  mirrorDir = join(dataDir, "mirrors", "o", "r.git");
-  await syncMirror(mirrorDir, { cloneUrl: remote.cloneUrl });
-  baseSha = await remote.headSha("main");
-});
-
-afterAll(async () => {
-  await rm(dataDir, { recursive: true, force: true });
-  await remote.cleanup();
-});
-
-function spec(name: string) {
-  return {
-    mirrorDir,
-    worktreeDir: join(dataDir, "worktrees", "r1", name),
-    branch: `agents/r1/${name}`,
-    baseSha,
-  };
-}
+const fixture = useMirrorFixture("flotilla-workspace-");
 
 describe("worktrees", () => {
   it("gives agents working in parallel their own directories and branches; each push holds only its own content", async () => {
     const names = ["a", "b", "c", "d"];
-    const origins = await Promise.all(names.map((name) => prepareWorktree(spec(name))));
+    const origins = await Promise.all(names.map((name) => prepareWorktree(fixture.spec(name))));
     expect(origins).toEqual(["created", "created", "created", "created"]);
     await Promise.all(
       names.map(async (name) => {
-        await writeFile(join(spec(name).worktreeDir, "shared.txt"), `written by ${name}\n`);
-        await commitAll(spec(name).worktreeDir, `${name} writes`);
-        await pushBranch(spec(name).worktreeDir, spec(name).branch, { cloneUrl: remote.cloneUrl });
+        await writeFile(join(fixture.spec(name).worktreeDir, "shared.txt"), `written by ${name}\n`);
+        await commitAll(fixture.spec(name), `${name} writes`);
+        await pushBranch(fixture.spec(name), { cloneUrl: fixture.remote.cloneUrl });
       }),
     );
     for (const name of names) {
-      expect(await remote.readFile(spec(name).branch, "shared.txt")).toBe(`written by ${name}\n`);
+      expect(await fixture.remote.readFile(fixture.spec(name).branch, "shared.txt")).toBe(
+        `written by ${name}\n`,
+      );
     }
-    expect(await remote.readFile("main", "shared.txt")).toBe("original\n");
+    expect(await fixture.remote.readFile("main", "shared.txt")).toBe("original\n");
+  });
+
+  it("gives the agent a repository of its own on its branch, at the base commit, with nothing to commit", async () => {
+    const checkout = fixture.spec("own-git");
+    await prepareWorktree(checkout);
+    // As the agent's tools run git: in the worktree, finding its `.git`.
+    const inWorktree = { cwd: checkout.worktreeDir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } };
+    expect((await runCommand("git", ["symbolic-ref", "HEAD"], inWorktree)).stdout.trim()).toBe(
+      `refs/heads/${checkout.branch}`,
+    );
+    expect((await runCommand("git", ["rev-parse", "HEAD"], inWorktree)).stdout.trim()).toBe(fixture.baseSha);
+    expect((await runCommand("git", ["status", "--porcelain"], inWorktree)).stdout).toBe("");
   });
 
   it("reuses a surviving worktree (with uncommitted work), else restores it from the pushed branch", async () => {
-    const first = spec("e");
+    const first = fixture.spec("e");
     await prepareWorktree(first);
     await writeFile(join(first.worktreeDir, "wip.txt"), "not committed\n");
     expect(await prepareWorktree(first)).toBe("reused");
     expect(await readFile(join(first.worktreeDir, "wip.txt"), "utf8")).toBe("not committed\n");
 
-    await commitAll(first.worktreeDir, "checkpoint");
-    await pushBranch(first.worktreeDir, first.branch, { cloneUrl: remote.cloneUrl });
+    await commitAll(first, "checkpoint");
+    await pushBranch(first, { cloneUrl: fixture.remote.cloneUrl });
     // Another host: no worktree, no local branch, only what was pushed.
     await rm(first.worktreeDir, { recursive: true, force: true });
-    await git(["worktree", "prune"], { cwd: mirrorDir });
-    await git(["branch", "-D", first.branch], { cwd: mirrorDir });
-    await syncMirror(mirrorDir, { cloneUrl: remote.cloneUrl });
+    await rm(first.indexFile, { force: true });
+    await git(["update-ref", "-d", `refs/heads/${first.branch}`], { gitDir: fixture.mirrorDir });
+    await syncMirror(fixture.mirrorDir, { cloneUrl: fixture.remote.cloneUrl });
     expect(await prepareWorktree(first)).toBe("restored");
     expect(await readFile(join(first.worktreeDir, "wip.txt"), "utf8")).toBe("not committed\n");
   });
 
   it("is not blocked by the index lock of a git killed mid-commit", async () => {
-    const agent = spec("f");
+    const agent = fixture.spec("f");
     await prepareWorktree(agent);
-    const pointer = await readFile(join(agent.worktreeDir, ".git"), "utf8");
-    const adminDir = pointer.replace(/^gitdir:\s*/, "").trim();
-    await writeFile(join(adminDir, "index.lock"), "");
+    await writeFile(`${agent.indexFile}.lock`, "");
     await writeFile(join(agent.worktreeDir, "after-crash.txt"), "x\n");
-    await expect(commitAll(agent.worktreeDir, "blocked")).rejects.toThrow(/index\.lock/);
+    await expect(commitAll(agent, "blocked")).rejects.toThrow(/index\.lock/);
     expect(await prepareWorktree(agent)).toBe("reused");
-    expect(await commitAll(agent.worktreeDir, "after restart")).toMatch(/^[0-9a-f]{40}$/);
+    expect(await commitAll(agent, "after restart")).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it("is not blocked by ref locks of a fetch killed midway", async () => {
-    await mkdir(join(mirrorDir, "refs", "remotes", "origin"), { recursive: true });
-    await writeFile(join(mirrorDir, "refs", "remotes", "origin", "main.lock"), "");
-    await syncMirror(mirrorDir, { cloneUrl: remote.cloneUrl });
-    expect(await resolveCommit(mirrorDir, "refs/remotes/origin/main")).toBe(baseSha);
+    await mkdir(join(fixture.mirrorDir, "refs", "remotes", "origin"), { recursive: true });
+    await writeFile(join(fixture.mirrorDir, "refs", "remotes", "origin", "main.lock"), "");
+    await syncMirror(fixture.mirrorDir, { cloneUrl: fixture.remote.cloneUrl });
+    expect(await resolveCommit(fixture.mirrorDir, "refs/remotes/origin/main")).toBe(fixture.baseSha);
   });
 
   it("removes a worktree and its local branch, keeping the pushed branch", async () => {
-    const agent = spec("g");
+    const agent = fixture.spec("g");
     await prepareWorktree(agent);
     await writeFile(join(agent.worktreeDir, "g.txt"), "g\n");
-    await commitAll(agent.worktreeDir, "g");
-    await pushBranch(agent.worktreeDir, agent.branch, { cloneUrl: remote.cloneUrl });
-    await removeWorktree(mirrorDir, agent.worktreeDir, agent.branch);
-    expect(await resolveCommit(mirrorDir, `refs/heads/${agent.branch}`)).toBeUndefined();
-    expect(await remote.readFile(agent.branch, "g.txt")).toBe("g\n");
+    await commitAll(agent, "g");
+    await pushBranch(agent, { cloneUrl: fixture.remote.cloneUrl });
+    await removeWorktree(agent);
+    expect(await resolveCommit(fixture.mirrorDir, `refs/heads/${agent.branch}`)).toBeUndefined();
+    expect(await fixture.remote.readFile(agent.branch, "g.txt")).toBe("g\n");
   });
 
   it("never replaces the mirror's config file, so agents' read-only mounts of it hold", async () => {
-    const configInode = async () => (await stat(join(mirrorDir, "config"))).ino;
+    const configInode = async () => (await stat(join(fixture.mirrorDir, "config"))).ino;
     const before = await configInode();
-    const agent = spec("h");
+    const agent = fixture.spec("h");
     await prepareWorktree(agent);
     await writeFile(join(agent.worktreeDir, "h.txt"), "h\n");
-    await commitAll(agent.worktreeDir, "h");
-    await pushBranch(agent.worktreeDir, agent.branch, { cloneUrl: remote.cloneUrl });
-    await syncMirror(mirrorDir, { cloneUrl: remote.cloneUrl });
-    await removeWorktree(mirrorDir, agent.worktreeDir, agent.branch);
+    await commitAll(agent, "h");
+    await pushBranch(agent, { cloneUrl: fixture.remote.cloneUrl });
+    await syncMirror(fixture.mirrorDir, { cloneUrl: fixture.remote.cloneUrl });
+    await removeWorktree(agent);
     expect(await configInode()).toBe(before);
   });
 });
@@ -129,8 +116,40 @@ describe("credentials", () => {
         "base64",
       ).toString(),
     ).toBe("x-access-token:ghs_secret");
-    const config = await readFile(join(mirrorDir, "config"), "utf8");
+    const config = await readFile(join(fixture.mirrorDir, "config"), "utf8");
     expect(config).not.toContain("ghs_");
     expect(config).not.toContain("extraHeader");
+  });
+});
+
+describe("git failures", () => {
+  it("are not read as 'not found': a broken mirror throws, a missing commit is undefined", async () => {
+    expect(await resolveCommit(fixture.mirrorDir, "refs/heads/no-such-branch")).toBeUndefined();
+    expect(await resolveCommit(join(fixture.dataDir, "no-mirror-here"), "main")).toBeUndefined();
+    const broken = join(fixture.dataDir, "mirrors", "o", "broken.git");
+    await mkdir(broken, { recursive: true });
+    await writeFile(join(broken, "HEAD"), "not a ref\n");
+    await expect(resolveCommit(broken, "main")).rejects.toThrow(/git .*failed \(exit 128\)/);
+  });
+
+  it("never reads the agent's .git: its config, hooks and filters do nothing when the worker commits", async () => {
+    const agent = fixture.spec("hostile");
+    await prepareWorktree(agent);
+    const marker = join(fixture.dataDir, "filter-ran");
+    await writeFile(
+      join(agent.worktreeDir, ".git", "config"),
+      `[filter "evil"]\n\tclean = sh -c 'touch ${marker}; cat'\n[core]\n\tfsmonitor = touch ${marker}\n`,
+      { flag: "a" },
+    );
+    await writeFile(join(agent.worktreeDir, ".gitattributes"), "* filter=evil\n");
+    await writeFile(join(agent.worktreeDir, "work.txt"), "work\n");
+    expect(await commitAll(agent, "work")).toMatch(/^[0-9a-f]{40}$/);
+    await expect(stat(marker)).rejects.toThrow(/ENOENT/);
+    // A `.git` made a pointer elsewhere changes nothing either.
+    await rm(join(agent.worktreeDir, ".git"), { recursive: true });
+    await writeFile(join(agent.worktreeDir, ".git"), `gitdir: ${join(fixture.dataDir, "nowhere")}\n`);
+    await writeFile(join(agent.worktreeDir, "more.txt"), "more\n");
+    expect(await commitAll(agent, "more")).toMatch(/^[0-9a-f]{40}$/);
+    await expect(stat(marker)).rejects.toThrow(/ENOENT/);
   });
 });

@@ -1,10 +1,10 @@
 // The data dir: mirrors, worktrees, agent homes, transcripts and the embedded Redis's files live
 // there, so it must be writable, have room, and not be readable by other users of the host.
 import { constants } from "node:fs";
-import { access, mkdir, rm, stat, statfs, writeFile } from "node:fs/promises";
+import { access, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Check, CheckOutcome } from "../check.ts";
-import { everyRole } from "../check.ts";
+import type { Check, CheckOutcome, MachineReadings } from "../check.ts";
+import { everyRole, machineOf } from "../check.ts";
 
 const failBelowBytes = 1024 ** 3;
 const warnBelowBytes = 5 * 1024 ** 3;
@@ -13,10 +13,10 @@ export const dataDirCheck: Check = {
   name: "data dir",
   appliesTo: everyRole,
   atStart: true,
-  run: async ({ config }) => checkDataDir(config.dataDir),
+  run: async (context) => checkDataDir(context.config.dataDir, machineOf(context)),
 };
 
-async function checkDataDir(dataDir: string): Promise<CheckOutcome> {
+async function checkDataDir(dataDir: string, machine: MachineReadings): Promise<CheckOutcome> {
   const fixPermissions = `make it writable by this user (uid ${process.getuid?.() ?? "?"}), e.g. chown, or set DATA_DIR to a folder it owns`;
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -31,8 +31,7 @@ async function checkDataDir(dataDir: string): Promise<CheckOutcome> {
       fix: fixPermissions,
     };
   }
-  const space = await statfs(dataDir);
-  const freeBytes = space.bavail * space.bsize;
+  const freeBytes = await machine.freeBytes(dataDir);
   const free = `${(freeBytes / 1024 ** 3).toFixed(1)} GiB free`;
   if (freeBytes < failBelowBytes)
     return {

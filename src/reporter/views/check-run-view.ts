@@ -7,7 +7,7 @@ import type {
   CheckStatus,
 } from "../../github/check-runs.ts";
 import { type AgentRecord, isTerminal, type RunRecord } from "../../store/records.ts";
-import { stateLabels } from "../../text/agent-state-labels.ts";
+import { stateLabelOf } from "../../text/agent-state-labels.ts";
 import { formatTokens } from "../../text/format-tokens.ts";
 import { oneLine } from "../../text/one-line.ts";
 import { checkRunTextLimit, truncateMarkdown } from "./text-limits.ts";
@@ -22,7 +22,7 @@ export interface CheckRunViewInput {
 }
 
 /** `agent: fix-tests › child: update-snapshots` — the path from the run's top-level agent. */
-export function checkRunName(agent: AgentRecord, agentsById: ReadonlyMap<string, AgentRecord>): string {
+function checkRunName(agent: AgentRecord, agentsById: ReadonlyMap<string, AgentRecord>): string {
   const names: string[] = [];
   let current: AgentRecord | undefined = agent;
   while (current !== undefined) {
@@ -32,12 +32,12 @@ export function checkRunName(agent: AgentRecord, agentsById: ReadonlyMap<string,
   return names.map((name, index) => `${index === 0 ? "agent" : "child"}: ${name}`).join(" › ");
 }
 
-export function checkStatusOf(agent: AgentRecord): CheckStatus {
+function checkStatusOf(agent: AgentRecord): CheckStatus {
   if (agent.state === "queued") return "queued";
   return isTerminal(agent.state) ? "completed" : "in_progress";
 }
 
-export function checkConclusionOf(agent: AgentRecord): CheckConclusion | undefined {
+function checkConclusionOf(agent: AgentRecord): CheckConclusion | undefined {
   switch (agent.state) {
     case "succeeded":
       return agent.hasChanges ? "success" : "neutral";
@@ -80,7 +80,7 @@ function actionsFor(agent: AgentRecord): CheckRunAction[] {
   return [{ label: "Retry", identifier: actionIdentifiers.retry, description: "Start this agent again" }];
 }
 
-export function titleFor(agent: AgentRecord): string {
+function titleFor(agent: AgentRecord, children: readonly AgentRecord[]): string {
   const spend = `${formatTokens(agent.spentTokens)} of ${formatTokens(agent.budgetTokens)} tokens`;
   switch (agent.state) {
     case "succeeded":
@@ -94,17 +94,25 @@ export function titleFor(agent: AgentRecord): string {
     case "cancelled":
       return "Cancelled";
     default:
-      return `${stateLabels[agent.state]} · ${spend}`;
+      // Parked for the model API: the title says until when (and that it resumes by itself).
+      if (agent.state === "waiting" && agent.waitKind === "model" && agent.currentStep !== "")
+        return oneLine(`${agent.currentStep.charAt(0).toUpperCase()}${agent.currentStep.slice(1)}`, 120);
+      if (agent.role === "integrator" && !agent.sessionStarted) {
+        const ended = children.filter((child) => isTerminal(child.state)).length;
+        return `Integrating ${children.length} tasks into one pull request: ${ended} of ${children.length} ended`;
+      }
+      return `${stateLabelOf(agent)} · ${spend}`;
   }
 }
 
 export function renderCheckRun(input: CheckRunViewInput): CheckRunContent {
   const { run, agent } = input;
+  const children = [...input.agentsById.values()].filter((other) => other.parentId === agent.id);
   const status = checkStatusOf(agent);
   const lines = [
     `**Task:** ${oneLine(agent.task, 500)}`,
     "",
-    `**State:** ${stateLabels[agent.state]}${agent.currentStep ? ` — ${oneLine(agent.currentStep, 200)}` : ""}`,
+    `**State:** ${stateLabelOf(agent)}${agent.currentStep ? ` — ${oneLine(agent.currentStep, 200)}` : ""}`,
     `**Spend:** ${formatTokens(agent.spentTokens)} of ${formatTokens(agent.budgetTokens)} tokens · $${agent.costUsd.toFixed(4)} · ${agent.turns} turns`,
     `**Branch:** \`${agent.branch}\``,
   ];
@@ -125,14 +133,13 @@ export function renderCheckRun(input: CheckRunViewInput): CheckRunContent {
       ...agent.inProcessSubagents.map((entry) => `- ${oneLine(entry, 200)}`),
     );
   }
-  const children = [...input.agentsById.values()].filter((other) => other.parentId === agent.id);
   if (children.length > 0) {
     lines.push(
       "",
       "**Sub-agents:**",
       ...children.map(
         (child) =>
-          `- ${child.name}: ${stateLabels[child.state]} · ${formatTokens(child.spentTokens)}/${formatTokens(child.budgetTokens)}${
+          `- ${child.name}: ${stateLabelOf(child)} · ${formatTokens(child.spentTokens)}/${formatTokens(child.budgetTokens)}${
             child.pullRequestUrl === undefined
               ? ""
               : ` · [#${child.pullRequestNumber}](${child.pullRequestUrl})`
@@ -159,7 +166,7 @@ export function renderCheckRun(input: CheckRunViewInput): CheckRunContent {
       status === "completed" && agent.endedAt !== undefined
         ? new Date(agent.endedAt).toISOString()
         : undefined,
-    title: titleFor(agent),
+    title: titleFor(agent, children),
     summary,
     text,
     actions: actionsFor(agent),

@@ -1,7 +1,11 @@
 // The pull request an agent's work becomes: titled from its task, described by its own final
-// summary, with its cost and a link back to the comment that started it.
-import type { AgentRecord, RunRecord } from "../../store/records.ts";
+// summary, with its sub-agents and which of them it merged, its cost and a link back to the comment
+// that started it.
+import { holdsEveryItem } from "../../store/integration-state.ts";
+import type { AgentRecord, ChildMerge, RunRecord } from "../../store/records.ts";
+import { stateLabelOf } from "../../text/agent-state-labels.ts";
 import { formatTokens } from "../../text/format-tokens.ts";
+import { mergeWords } from "../../text/merge-words.ts";
 import { oneLine } from "../../text/one-line.ts";
 import { commentBodyLimit, sizeIn, type TextLimit, truncateMarkdown } from "./text-limits.ts";
 
@@ -13,6 +17,8 @@ export interface PullRequestViewInput {
   summary: string;
   /** Where the whole summary is when it is too long for the body. */
   agentPageUrl?: string | undefined;
+  /** The agent's sub-agents, in the order it started them, and what became of their branches in its own. */
+  children?: readonly { agent: AgentRecord; merge: ChildMerge | undefined }[];
 }
 
 export function renderPullRequest(input: PullRequestViewInput): {
@@ -24,10 +30,12 @@ export function renderPullRequest(input: PullRequestViewInput): {
   const { run, agent } = input;
   const title = oneLine(agent.task.split("\n")[0] ?? agent.task, 72) || `Agent ${agent.name}`;
   const footer = [
+    ...childrenSection(input.children ?? []),
     "---",
     `🚢 Opened by Flotilla agent \`${agent.name}\` (run \`${run.id}\`), started by @${run.commenter} in ${run.commentUrl}.`,
     `Spend: ${formatTokens(agent.spentTokens)} of ${formatTokens(agent.budgetTokens)} tokens · $${agent.costUsd.toFixed(4)} · ${agent.turns} turns.`,
-    ...(!run.isPullRequest && agent.parentId === undefined ? ["", `Fixes #${run.issueNumber}`] : []),
+    ...issueLink(run, agent, input.children ?? []),
+    ...(run.headFetchRef === undefined ? [] : ["", forkWarning(run.issueNumber)]),
   ].join("\n");
   const summary = input.summary.trim() === "" ? "_The agent left no summary._" : input.summary.trim();
   // The summary gives way, not the footer: "Fixes #N" must survive a long summary.
@@ -37,4 +45,46 @@ export function renderPullRequest(input: PullRequestViewInput): {
   };
   const body = `${truncateMarkdown(summary, room, input.agentPageUrl)}\n\n${footer}`;
   return { title, body, head: agent.branch, base: input.base };
+}
+
+/**
+ * "Fixes #N" closes the issue when the pull request is merged: said by a top-level agent started
+ * on an issue, and by an integrating root only once every task of the list is in its branch.
+ */
+function issueLink(
+  run: RunRecord,
+  agent: AgentRecord,
+  children: readonly { agent: AgentRecord; merge: ChildMerge | undefined }[],
+): string[] {
+  if (run.isPullRequest || agent.parentId !== undefined) return [];
+  const merges = children.flatMap(({ merge }) => (merge === undefined ? [] : [merge]));
+  if (
+    agent.role === "integrator" &&
+    !holdsEveryItem(
+      children.map((child) => child.agent),
+      merges,
+    )
+  )
+    return [
+      "",
+      `Part of #${run.issueNumber}: not every task of its list is in this pull request (see the sub-agents above), so merging it does not close the issue.`,
+    ];
+  return ["", `Fixes #${run.issueNumber}`];
+}
+
+/** What running agents on a fork's pull request means, said where reviewers look before merging. */
+function forkWarning(pullNumber: number): string {
+  return `⚠️ **Fork code.** This agent started from the fork pull request #${pullNumber}: its branch holds the fork's code, pushed into this repository, where workflows that run on \`push\` have run it with this repository's secrets (what GitHub's fork protections exist to prevent). Both this repository (\`access.allow_forks\`) and the operator (FLOTILLA_ALLOW_FORKS) allowed it. Review the fork's changes as untrusted before merging.`;
+}
+
+/** Which sub-agents' work this pull request holds: each one's outcome and its merge. */
+function childrenSection(
+  children: readonly { agent: AgentRecord; merge: ChildMerge | undefined }[],
+): string[] {
+  if (children.length === 0) return [];
+  const lines = children.map(({ agent, merge }) => {
+    const pull = agent.pullRequestUrl === undefined ? "" : ` · ${agent.pullRequestUrl}`;
+    return `- \`${agent.name}\`: ${stateLabelOf(agent)} · ${mergeWords(merge)}${pull}`;
+  });
+  return ["### Sub-agents", "", ...lines, ""];
 }

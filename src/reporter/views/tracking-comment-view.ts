@@ -1,8 +1,10 @@
 // The one tracking comment per run, edited in place: the tree of agents with state, spend,
-// check run and pull request, and the run's total spend.
+// check run and pull request (and, for a sub-agent, whether its parent merged its branch), and
+// the run's total spend.
 import type { AgentRecord, RunRecord } from "../../store/records.ts";
-import { stateLabels } from "../../text/agent-state-labels.ts";
+import { stateLabelOf } from "../../text/agent-state-labels.ts";
 import { formatTokens } from "../../text/format-tokens.ts";
+import { mergeWords } from "../../text/merge-words.ts";
 import { oneLine } from "../../text/one-line.ts";
 import { commentBodyLimit, escapeTableCell, truncateMarkdown } from "./text-limits.ts";
 
@@ -26,6 +28,7 @@ export function renderTrackingComment(input: TrackingCommentInput): string {
   const rootBudget = agents
     .filter((agent) => agent.parentId === undefined)
     .reduce((sum, a) => sum + a.budgetTokens, 0);
+  const merges = new Map(agents.flatMap((agent) => agent.childMerges.map((merge) => [merge.childId, merge])));
   const rows = orderAsTree(agents).map(({ agent, depth }) => {
     const name = `${"&nbsp;&nbsp;".repeat(depth * 2)}${depth > 0 ? "↳ " : ""}\`${agent.name}\``;
     const checkUrl = input.checkRunUrl(agent);
@@ -33,7 +36,9 @@ export function renderTrackingComment(input: TrackingCommentInput): string {
     const pull =
       agent.pullRequestUrl === undefined ? "—" : `[#${agent.pullRequestNumber}](${agent.pullRequestUrl})`;
     const spend = `${formatTokens(agent.spentTokens)} / ${formatTokens(agent.budgetTokens)}`;
-    return `| ${name} | ${stateLabels[agent.state]} | ${spend} | ${check} | ${pull} | ${escapeTableCell(oneLine(agent.currentStep || agent.task, 80))} |`;
+    const merge = merges.get(agent.id);
+    const state = merge === undefined ? stateLabelOf(agent) : `${stateLabelOf(agent)} · ${mergeWords(merge)}`;
+    return `| ${name} | ${escapeTableCell(state)} | ${spend} | ${check} | ${pull} | ${escapeTableCell(oneLine(agent.currentStep || agent.task, 80))} |`;
   });
   const body = [
     trackingCommentMarker(run.id),
@@ -42,6 +47,7 @@ export function renderTrackingComment(input: TrackingCommentInput): string {
       input.runPageUrl === undefined ? "" : ` [Live view](${input.runPageUrl})`
     }`,
     ...(input.queuedNote === undefined ? [] : ["", `> ${input.queuedNote}`]),
+    ...(run.stopNote === undefined ? [] : ["", `> ${oneLine(run.stopNote, 500)}`]),
     "",
     "| agent | state | tokens (spent / budget) | check | pull request | now |",
     "|---|---|---|---|---|---|",

@@ -2,7 +2,7 @@
 // at first and sent again over the live tail whenever they change, so both always agree.
 
 import { type AgentRecord, isTerminal } from "../../store/records.ts";
-import { stateLabels } from "../../text/agent-state-labels.ts";
+import { stateLabelOf } from "../../text/agent-state-labels.ts";
 import { formatTokens } from "../../text/format-tokens.ts";
 
 export interface AgentSnapshot {
@@ -16,14 +16,14 @@ export interface AgentSnapshot {
   tree: { id: string; state: string; spend: string }[];
 }
 
-export function spendText(agent: AgentRecord): string {
+function spendText(agent: AgentRecord): string {
   return `${formatTokens(agent.spentTokens)} of ${formatTokens(agent.budgetTokens)} tokens`;
 }
 
 export function agentSnapshot(agent: AgentRecord, runAgents: readonly AgentRecord[]): AgentSnapshot {
   return {
     fields: {
-      state: stateLabels[agent.state],
+      state: stateLabelOf(agent),
       step: agent.currentStep === "" ? "—" : agent.currentStep,
       spend: spendText(agent),
       cost: `$${agent.costUsd.toFixed(4)} · ${agent.turns} turns`,
@@ -34,7 +34,7 @@ export function agentSnapshot(agent: AgentRecord, runAgents: readonly AgentRecor
     terminal: isTerminal(agent.state),
     tree: runAgents.map((other) => ({
       id: other.id,
-      state: stateLabels[other.state],
+      state: stateLabelOf(other),
       spend: `${formatTokens(other.spentTokens)} / ${formatTokens(other.budgetTokens)}`,
     })),
   };

@@ -50,7 +50,7 @@ async function runTool(
     case "wait_for_agents": {
       const parsed = toolInputSchemas.wait_for_agents.safeParse(input);
       if (!parsed.success) return toolError(`wait_for_agents: ${describeInputProblem(parsed.error)}`);
-      return waitForChildren(deps, agentId, parsed.data.ids);
+      return waitForChildren(deps, agentId, parsed.data.ids, parsed.data.merge);
     }
     case "list_agents":
       return listChildren(deps, agentId);

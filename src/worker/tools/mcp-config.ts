@@ -2,10 +2,8 @@
 // to allow. The file holds the agent's token, so it is written readable by its owner only,
 // through a rename so that no reader ever sees it half-written.
 import { rename, rm, writeFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import type { McpServerProgram } from "../../agent/mcp-server-program.ts";
 import { mcpServerName, toolNames } from "../../agent-tools/flotilla-tools.ts";
-
-export const mcpServerPath = fileURLToPath(new URL("../../agent-tools/mcp-server.ts", import.meta.url));
 
 /** The names the CLI offers Flotilla's tools under, for `--allowedTools`. */
 export const flotillaToolNames: readonly string[] = toolNames.map((tool) => `mcp__${mcpServerName}__${tool}`);
@@ -15,6 +13,8 @@ export interface McpConfigOptions {
   gatewayUrl: string;
   /** The per-agent token the server presents on every call. */
   agentToken: string;
+  /** The server's program: the worker's bundle (mcp-server-program.ts) or the sources. */
+  server: McpServerProgram;
 }
 
 export async function writeMcpConfig(path: string, options: McpConfigOptions): Promise<void> {
@@ -23,8 +23,14 @@ export async function writeMcpConfig(path: string, options: McpConfigOptions): P
       [mcpServerName]: {
         type: "stdio",
         command: process.execPath,
-        args: [mcpServerPath],
-        env: { FLOTILLA_GATEWAY_URL: options.gatewayUrl, FLOTILLA_AGENT_TOKEN: options.agentToken },
+        args: [options.server.entry],
+        env: {
+          FLOTILLA_GATEWAY_URL: options.gatewayUrl,
+          FLOTILLA_AGENT_TOKEN: options.agentToken,
+          ...(options.server.compileCacheDir === undefined
+            ? {}
+            : { NODE_COMPILE_CACHE: options.server.compileCacheDir }),
+        },
       },
     },
   };

@@ -10,6 +10,7 @@ import type { AgentRecord, RunRecord } from "../../store/records.ts";
 import { checkpointWorkspace } from "../../workspace/agent-workspace.ts";
 import { agentBranchName, slugForTask } from "../../workspace/branch-name.ts";
 import type { RunningAgentContext } from "../running-agents.ts";
+import { neverStarted } from "../unstarted-children.ts";
 import { type ToolReply, toolError } from "./tool-replies.ts";
 
 export interface SpawnRequest {
@@ -24,6 +25,11 @@ interface CreatedChild {
   budgetTokens: number;
   /** The parent had already started this child (same name). */
   existed?: boolean;
+  /**
+   * …and it has not started: a worker may have died before queueing its job, so queue it again
+   * (a job that exists is not added twice).
+   */
+  notStarted?: boolean;
 }
 
 type SpawnServices = Pick<Services, "store" | "budgets" | "queue" | "reporter" | "runningAgents" | "log">;
@@ -58,6 +64,8 @@ export async function spawnChild(
     createChild(deps, run, parent, request, checkpoint.pushedSha ?? parent.baseSha),
   );
   if (typeof created === "string") return refuse(deps, parent, created);
+  if (created.existed === true && created.notStarted === true)
+    await startChild(deps, context, run, parentId, created);
   if (created.existed === true) {
     return {
       text: `You already started sub-agent "${created.name}" (id ${created.childId}); it was not started twice. Call wait_for_agents to collect its result.`,
@@ -89,7 +97,13 @@ async function createChild(
   const requestedName = request.name === undefined ? undefined : slugForTask(request.name);
   const existing = siblings.find((sibling) => sibling.name === requestedName);
   if (existing !== undefined)
-    return { childId: existing.id, name: existing.name, budgetTokens: existing.budgetTokens, existed: true };
+    return {
+      childId: existing.id,
+      name: existing.name,
+      budgetTokens: existing.budgetTokens,
+      existed: true,
+      notStarted: neverStarted(existing),
+    };
   if (siblings.length >= limits.maxChildrenPerAgent) {
     return `Not spawned: an agent may start at most ${limits.maxChildrenPerAgent} sub-agents and you already started ${siblings.length}. Wait for them, or do the work yourself.`;
   }
@@ -134,12 +148,7 @@ async function startChild(
   parentId: string,
   child: CreatedChild,
 ): Promise<void> {
-  const jobId = context.job.id;
-  if (jobId === undefined) throw new Error("The parent's job has no id; cannot attach a child to it.");
-  await deps.queue.enqueue(
-    { agentId: child.childId, runId: run.id, generation: 0 },
-    { id: jobId, queueQualifiedName: context.job.queueQualifiedName },
-  );
+  await deps.queue.enqueue({ agentId: child.childId, runId: run.id, generation: 0 }, context.job.asParent);
   await deps.reporter.changed(
     [
       { kind: "check", agentId: child.childId },

@@ -21,7 +21,7 @@ export interface IssuedToken {
 }
 
 /** GitHub's installation tokens live one hour. */
-export const defaultTokenLifetimeMs = 3_600_000;
+const defaultTokenLifetimeMs = 3_600_000;
 
 export type Caller =
   | { kind: "app-jwt"; appId: number }

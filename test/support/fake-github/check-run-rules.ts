@@ -41,7 +41,7 @@ export const checkRunBody = z.object({
 export type CheckRunBody = z.infer<typeof checkRunBody>;
 
 /** GitHub's byte limit on `output.summary` and `output.text`. */
-export const maxOutputBytes = 65_535;
+const maxOutputBytes = 65_535;
 
 const tooLong = (field: string, limit: number, unit: string) =>
   validationFailed([

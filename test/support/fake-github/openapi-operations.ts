@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 
-export interface OperationParameter {
+interface OperationParameter {
   name: string;
   in: "path" | "query" | "header" | "cookie";
   required: boolean;

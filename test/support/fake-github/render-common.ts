@@ -13,7 +13,7 @@ export interface Urls {
   web: string;
 }
 
-export const fixedCreatedAt = "2026-01-01T00:00:00Z";
+const fixedCreatedAt = "2026-01-01T00:00:00Z";
 
 /** A stable numeric id for a login, so the same user has the same id in every response. */
 export function actorId(login: string): number {
@@ -133,7 +133,7 @@ export const appPermissions = {
   pull_requests: "write",
 } satisfies Schemas["app-permissions"];
 
-export const appEvents = ["check_run", "issue_comment", "pull_request", "pull_request_review_comment"];
+const appEvents = ["check_run", "issue_comment", "pull_request", "pull_request_review_comment"];
 
 export function renderApp(app: AppIdentity, urls: Urls): Schemas["integration"] {
   return {

@@ -3,10 +3,10 @@
 // come from counters, so every object keeps the id it was created with.
 import type { components } from "@octokit/openapi-types";
 
-export type CheckRunApi = components["schemas"]["check-run"];
-export type CheckStatus = CheckRunApi["status"];
-export type CheckConclusion = NonNullable<CheckRunApi["conclusion"]>;
-export type ReactionContent = components["schemas"]["reaction"]["content"];
+type CheckRunApi = components["schemas"]["check-run"];
+type CheckStatus = CheckRunApi["status"];
+type CheckConclusion = NonNullable<CheckRunApi["conclusion"]>;
+type ReactionContent = components["schemas"]["reaction"]["content"];
 /** A repository role; `permission` in the API folds maintain into write and triage into read. */
 export type PermissionLevel = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
@@ -33,6 +33,8 @@ export interface PullFields {
   base: { ref: string; sha: string };
   draft: boolean;
   maintainerCanModify: boolean;
+  /** When it was merged (a merged pull request is closed too). */
+  mergedAt?: string | undefined;
 }
 
 export interface IssueRecord {
@@ -63,7 +65,7 @@ export interface CommentRecord {
   updatedAt: string;
 }
 
-export interface CheckRunAction {
+interface CheckRunAction {
   label: string;
   description: string;
   identifier: string;

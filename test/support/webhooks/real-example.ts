@@ -46,7 +46,7 @@ export function realExample(name: string, action: string): Record<string, unknow
 }
 
 /** Rewrites every string naming the example's repository (URLs, full_name) to the test's. */
-export function retarget(value: unknown, from: string, to: string): unknown {
+function retarget(value: unknown, from: string, to: string): unknown {
   if (typeof value === "string") return value === from ? to : value.replaceAll(`/${from}`, `/${to}`);
   if (Array.isArray(value)) return value.map((item) => retarget(item, from, to));
   if (typeof value === "object" && value !== null) {

@@ -55,4 +55,41 @@ describe("childrenReport", () => {
     expect(report).toContain("Why: API Error: 402 budget");
     expect(report).toContain("Pull request: none (no changes)");
   });
+
+  it("says per child what became of its branch: merged, conflicted with its files, aborted and why, or not merged", () => {
+    const merge = (childId: string, outcome: "merged" | "conflicted" | "aborted", extra = {}) => ({
+      childId,
+      outcome,
+      commit: "c0ffee",
+      recorded: outcome === "merged",
+      files: [],
+      ...extra,
+    });
+    const report = childrenReport("Done.", [
+      { agent: child("clean"), resultStart: "", resultChars: 0, merge: merge("r1/clean", "merged") },
+      {
+        agent: child("clash"),
+        resultStart: "",
+        resultChars: 0,
+        merge: merge("r1/clash", "conflicted", { files: ["src/a.ts", "README.md"] }),
+      },
+      {
+        agent: child("late"),
+        resultStart: "",
+        resultChars: 0,
+        merge: merge("r1/late", "aborted", { reason: "it conflicts with the merge still to resolve" }),
+      },
+      { agent: child("kept"), resultStart: "", resultChars: 0, mergeDeclined: true },
+      { agent: child("broken", { state: "failed", error: "boom" }), resultStart: "", resultChars: 0 },
+    ]);
+    expect(report).toContain("## clean (id r1/clean) succeeded\nMerge: merged into your branch");
+    expect(report).toContain("Merge: CONFLICT");
+    expect(report).toContain("in these files of your worktree: src/a.ts, README.md");
+    expect(report).toContain(
+      "Merge: aborted, nothing of its branch is in your worktree: it conflicts with the merge still to resolve",
+    );
+    expect(report).toContain("Merge: not merged, as you asked");
+    expect(report.split("\n").filter((line) => line.startsWith("Merge:"))).toHaveLength(4);
+    expect(report).toContain("the merged changes show as uncommitted changes. Keep them");
+  });
 });

@@ -10,7 +10,7 @@ import type { Route, RouteEnv, RouteRequest } from "../router.ts";
 type ContentFile = components["schemas"]["content-file"];
 
 /** The object id git gives a blob with this content. */
-export function gitBlobSha(content: string): string {
+function gitBlobSha(content: string): string {
   const bytes = Buffer.from(content);
   return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }

@@ -8,7 +8,7 @@ import type { Route, RouteEnv, RouteRequest } from "../router.ts";
 import { inRepository, type ReactionRecord, timestamp } from "../state.ts";
 
 /** GitHub's limit on issue and pull request comment bodies, in characters. */
-export const maxCommentCharacters = 65_536;
+const maxCommentCharacters = 65_536;
 
 const commentBody = z.object({ body: z.string() });
 const reactionBody = z.object({

@@ -1,0 +1,47 @@
+// When a running agent's work is checkpointed: first as soon as the CLI has written its session
+// file (polled; it holds the prompt before the first model call goes out), so that a host lost in
+// an agent's first seconds does not take the only copy of a new session with it; then every
+// interval. One checkpoint at a time; a failed one is reported and tried again at the next turn.
+
+export interface CheckpointSchedule {
+  /** Saves the session; false while the CLI has not written it yet. */
+  saveSession(): Promise<boolean>;
+  /** Saves the session, then commits and pushes the worktree. */
+  checkpoint(): Promise<void>;
+  intervalMs: number;
+  /** @defaultValue 100 */
+  pollMs?: number;
+  onError(error: unknown): void;
+}
+
+/**
+ * Starts the schedule; the function returned stops it and resolves once a checkpoint still under
+ * way has ended, so that nothing else commits or pushes the agent's branch at the same time.
+ */
+export function scheduleCheckpoints(schedule: CheckpointSchedule): () => Promise<void> {
+  const pollMs = schedule.pollMs ?? 100;
+  let stopped = false;
+  let written = false;
+  let timer: NodeJS.Timeout | undefined;
+  let underWay: Promise<void> = Promise.resolve();
+  const next = (delayMs: number) => {
+    if (!stopped) timer = setTimeout(() => (underWay = turn()), delayMs);
+  };
+  const turn = async () => {
+    try {
+      if (!written) written = await schedule.saveSession();
+      // The first checkpoint right after the first save: the pushed work then holds all that the
+      // saved session remembers doing.
+      if (written && !stopped) await schedule.checkpoint();
+    } catch (error) {
+      schedule.onError(error);
+    }
+    next(written ? schedule.intervalMs : pollMs);
+  };
+  next(pollMs);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    return underWay;
+  };
+}
