@@ -11,6 +11,7 @@ import type { RunStore } from "../store/run-store.ts";
 import { type ClaimWrite, WriteThrottledError } from "./claim-write.ts";
 import { classifyWriteFailure } from "./classify-write-failure.ts";
 import type { DirtyTargets } from "./dirty-targets.ts";
+import { InstallationHolds } from "./installation-holds.ts";
 import { Outbox, type ReactionRequest, type ReplyRequest } from "./outbox.ts";
 import type { PreparedWrite } from "./prepared-write.ts";
 import {
@@ -52,6 +53,7 @@ const unknownTargetDelayMs = 60_000;
 export class Reporter {
   private readonly options: ReporterOptions;
   private readonly outbox: Outbox;
+  private readonly holds: InstallationHolds;
   private readonly owner = randomUUID();
   private readonly attempts = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<WriteOutcome | undefined>>();
@@ -64,6 +66,7 @@ export class Reporter {
   constructor(options: ReporterOptions) {
     this.options = options;
     this.outbox = new Outbox(options.store.redis, options.store.keys);
+    this.holds = new InstallationHolds(options.store);
   }
 
   /** Marks targets as changed. Urgent changes (new objects, final states) skip the coalescing wait. */
@@ -184,6 +187,13 @@ export class Reporter {
       await dirty.postpone(key, unknownTargetDelayMs);
       return undefined;
     }
+    const heldMs = await this.holds.remainingMs(target);
+    if (heldMs > 0) {
+      // Spread over a poll interval, so the targets held together are not all prepared together.
+      await dirty.postpone(key, heldMs + Math.random() * (this.options.pollIntervalMs ?? 250));
+      this.options.onWrite?.("throttled", target.kind);
+      return "throttled";
+    }
     const log = this.options.log.child({ target: key, ...targetLogFields(target) });
     if (!(await dirty.lock(key, this.owner, lockTtlMs))) return undefined;
     let outcome: WriteOutcome | undefined;
@@ -230,6 +240,7 @@ export class Reporter {
       return "written";
     } catch (error) {
       if (error instanceof WriteThrottledError) {
+        this.holds.held(write.installationId, write.priority, error.waitMs);
         await dirty.postpone(key, error.waitMs);
         return "throttled";
       }
@@ -253,6 +264,7 @@ export class Reporter {
           "GitHub rate limit hit; pausing this installation's writes",
         );
         await limiter.pause(installationId, failure.retryAfterMs);
+        this.holds.held(installationId, "final", failure.retryAfterMs);
         await dirty.postpone(key, failure.retryAfterMs);
         return "rate_limited";
       case "transient": {
