@@ -5,9 +5,11 @@
 
 /** Each folder of src/ → the folders of src/ it may import (its own always). Bottom to top. */
 const mayImport = {
-  // Leaves: plain helpers and thin wrappers that know nothing of Flotilla's records.
+  // Leaves (process on text/ alone): plain helpers and thin wrappers that know nothing of
+  // Flotilla's records.
   text: [], // shared text helpers: cutting, one-line excerpts, token amounts, state words
-  process: [], // the one subprocess wrapper
+  // The one subprocess wrapper. text: its errors cut stderr without splitting a character.
+  process: ["text"],
   github: [], // thin GitHub API calls
   queue: [], // the only code that knows BullMQ (its Queue, Worker and Job)
   "agent-tools": [], // runs inside an agent's CLI: talks to its worker over HTTP only
@@ -16,7 +18,7 @@ const mayImport = {
   redis: ["config", "process"], // connections, embedded redis-server, Lua scripts, locks
   store: ["config", "redis"], // records and the one Redis key scheme
   links: ["store"], // signed page links
-  gateway: ["store"], // the model gateway agents talk to
+  gateway: ["store", "text"], // the model gateway agents talk to
   ops: ["config", "gateway", "process"], // metrics, health, readiness, the ops listener
   workspace: ["process", "store"], // mirrors, worktrees, git; an agent's place on a host
   agent: ["config", "process", "store", "text", "workspace"], // the claude subprocess
