@@ -4,6 +4,8 @@
 import type { Logger } from "pino";
 import type { AgentSandbox } from "./agent/agent-sandbox.ts";
 import type { McpServerProgram } from "./agent/mcp-server-program.ts";
+import type { ModelAccessProvider } from "./agent/model-access-provider.ts";
+import type { RunningAgents } from "./agent/running-agents.ts";
 import type { FlotillaConfig } from "./config/env.ts";
 import type { GitHubClient } from "./github/github-app.ts";
 import type { PageLinks } from "./links/page-links.ts";
@@ -15,8 +17,6 @@ import type { AgentEventLog } from "./store/agent-event-log.ts";
 import type { BudgetStore } from "./store/budget-store.ts";
 import type { RunStore } from "./store/run-store.ts";
 import type { SessionArchive } from "./store/session-archive.ts";
-import type { ModelAccessProvider } from "./worker/gateway-model-access.ts";
-import type { RunningAgents } from "./worker/running-agents.ts";
 
 export interface Services {
   config: FlotillaConfig;

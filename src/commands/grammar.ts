@@ -50,7 +50,7 @@ function wholeNumberIn(range: { min: number; max: number }): FlagSpec<number>["c
   };
 }
 
-const budgetAllowed = `a number of tokens from ${formatTokens(LIMITS.budgetTokens.min)} to ${formatTokens(LIMITS.budgetTokens.max)}, like \`300000\`, \`300k\` or \`1.5m\``;
+const budgetAllowed = `a number of tokens from ${formatTokens(LIMITS.budgetTokens.min)} to ${formatTokens(LIMITS.budgetTokens.max)}, like \`300000\`, \`300k\` or \`1.5M\``;
 
 export const FLAGS: { readonly [K in FlagName]: FlagSpec<NonNullable<FlagValues[K]>> } = {
   budget: {

@@ -12,9 +12,9 @@ function wholeNumber(min: number, max: number) {
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
 
-/** `300000`, `300k` or `1.5m`, like `/agents run --budget`. */
+/** `300000`, `300k` or `1.5M`, like `/agents run --budget`. */
 function tokenAmount(min: number, max: number) {
-  const error = `must be a number of tokens from ${min.toLocaleString("en-US")} to ${max.toLocaleString("en-US")}, such as 500000, 500k or 1.5m`;
+  const error = `must be a number of tokens from ${min.toLocaleString("en-US")} to ${max.toLocaleString("en-US")}, such as 500000, 500k or 1.5M`;
   return z.union([z.number(), z.string()], { error }).transform((value, context) => {
     const tokens = parseTokenCount(String(value).trim());
     if (tokens === undefined || tokens < min || tokens > max) {

@@ -3,6 +3,7 @@
 // gateway), and the final text of the last answer. The worker decides how an agent ended from
 // this record and the process's exit, never from the CLI's stream: an agent can write lines into
 // its own stream (a Bash step writing to the CLI's stdout), but not into this record.
+import { prefixWithin } from "../text/truncate.ts";
 import type { UpstreamTrouble } from "./upstream-trouble.ts";
 
 /** Longest error message kept per call. */
@@ -55,7 +56,7 @@ export class ModelCallRecord {
     if (ending.kind === "answered") this.answered += 1;
     const kept =
       ending.kind === "failed" || ending.kind === "refused"
-        ? { ...ending, message: ending.message.slice(0, maxErrorMessageChars) }
+        ? { ...ending, message: prefixWithin(ending.message, maxErrorMessageChars) }
         : ending;
     if (kept.kind === "refused") this.lastRefusal = kept;
     this.last = kept;

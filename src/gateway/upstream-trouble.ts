@@ -4,6 +4,7 @@
 // the model's context window (400 "prompt is too long"). The worker parks an agent on the first
 // four and resumes it later; the last one needs a smaller conversation, not time.
 import type { IncomingHttpHeaders } from "node:http";
+import { prefixWithin } from "../text/truncate.ts";
 
 const upstreamTroubleKinds = [
   "rate_limited",
@@ -42,7 +43,7 @@ export function classifyUpstreamAnswer(
   error: { type: string; message: string } | undefined,
   now: number,
 ): UpstreamTrouble | undefined {
-  const message = (error?.message ?? "").slice(0, maxMessageChars);
+  const message = prefixWithin(error?.message ?? "", maxMessageChars);
   const trouble = (kind: UpstreamTroubleKind, resetAt?: number): UpstreamTrouble => ({
     kind,
     status,
@@ -65,7 +66,7 @@ export function unreachableTrouble(error: unknown): UpstreamTrouble {
   return {
     kind: "unreachable",
     status: 502,
-    message: String(error).slice(0, maxMessageChars),
+    message: prefixWithin(String(error), maxMessageChars),
     resetAt: undefined,
   };
 }

@@ -9,6 +9,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { basename } from "node:path";
 import { execa } from "execa";
+import { prefixWithin } from "../text/truncate.ts";
 
 /** Where a subprocess was forked: on this process's event loop, or by its command runner. */
 export type ForkedBy = "event_loop" | "command_runner";
@@ -80,7 +81,7 @@ export class CommandFailedError extends Error {
     timedOut = false,
     stdout = "",
   ) {
-    super(`${command} failed (${reason}): ${stderr.trim().slice(0, 2000) || "no error output"}`);
+    super(`${command} failed (${reason}): ${prefixWithin(stderr.trim(), 2000) || "no error output"}`);
     this.name = "CommandFailedError";
     this.command = command;
     this.exitCode = exitCode;

@@ -1,9 +1,9 @@
 // The consuming side of the agent queue: BullMQ's Worker, and each job as the rest of Flotilla
 // sees it (AgentJob). With agent-queue.ts, the only code that knows BullMQ: the worker's code
 // postpones a job or parks it under its children through AgentJob, never through BullMQ's Job.
-import { DelayedError, type Job, WaitingChildrenError, Worker } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { type AgentJobData, agentQueueName, type ParentJob } from "./agent-queue.ts";
+import { type AgentJobData, agentJobDataSchema, agentQueueName, type ParentJob } from "./agent-queue.ts";
 
 /** One agent job being processed, with the lock token its moves out of "active" need. */
 export interface AgentJob {
@@ -31,7 +31,10 @@ export interface AgentJobConsumerOptions {
   process(job: AgentJob): Promise<string>;
   /** A job's try failed: `error` is what its processing threw. */
   onFailed(job: AgentJob, error: Error): void;
-  /** The consumer's own errors (its connection, its locks). */
+  /**
+   * The consumer's own errors (its connection, its locks), and jobs whose data is not an agent
+   * job's: those are failed for good without being processed, and only heard of here.
+   */
   onError(error: Error): void;
 }
 
@@ -43,9 +46,10 @@ export interface AgentJobConsumer {
 
 /** Takes agent jobs from the queue on `connection` (a blocking connection of its own). */
 export function consumeAgentJobs(connection: Redis, options: AgentJobConsumerOptions): AgentJobConsumer {
-  const worker = new Worker<AgentJobData, string>(
+  // The data is whatever Redis holds (Job<unknown>): each job is parsed before it is processed.
+  const worker = new Worker<unknown, string>(
     agentQueueName,
-    (job, token) => options.process(agentJob(job, token)),
+    (job, token) => options.process(agentJob(job, parseJobData(job), token)),
     {
       connection,
       prefix: options.prefix,
@@ -57,15 +61,32 @@ export function consumeAgentJobs(connection: Redis, options: AgentJobConsumerOpt
     },
   );
   worker.on("failed", (job, error) => {
-    if (job !== undefined) options.onFailed(agentJob(job, undefined), error);
+    if (job === undefined) return;
+    const parsed = agentJobDataSchema.safeParse(job.data);
+    if (parsed.success) options.onFailed(agentJob(job, parsed.data, undefined), error);
+    else options.onError(error);
   });
   worker.on("error", options.onError);
   return { isRunning: () => worker.isRunning(), close: () => worker.close() };
 }
 
-function agentJob(job: Job<AgentJobData, string>, token: string | undefined): AgentJob {
+/** The job's data, or an error that fails the job at once (another try would not parse either). */
+function parseJobData(job: Job<unknown, string>): AgentJobData {
+  const parsed = agentJobDataSchema.safeParse(job.data);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join(".") || "data"}: ${issue.message}`,
+    );
+    throw new UnrecoverableError(
+      `job ${job.id ?? "?"} of the "${agentQueueName}" queue is not an agent job (${problems.join("; ")}); was it added by another program?`,
+    );
+  }
+  return parsed.data;
+}
+
+function agentJob(job: Job<unknown, string>, data: AgentJobData, token: string | undefined): AgentJob {
   return {
-    data: job.data,
+    data,
     get asParent() {
       return { id: jobIdOf(job), queueQualifiedName: job.queueQualifiedName };
     },
@@ -83,7 +104,7 @@ function agentJob(job: Job<AgentJobData, string>, token: string | undefined): Ag
 }
 
 /** Jobs taken from a queue always have an id (AgentQueue gives each one). */
-function jobIdOf(job: Job<AgentJobData, string>): string {
+function jobIdOf(job: Job<unknown, string>): string {
   if (job.id === undefined) throw new Error("The parent's job has no id; cannot attach a child to it.");
   return job.id;
 }

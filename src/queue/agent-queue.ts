@@ -3,14 +3,18 @@
 // id comes from the agent id and generation, so enqueueing twice starts nothing new.
 import { type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { z } from "zod";
 
 export const agentQueueName = "agents";
 
-export interface AgentJobData {
-  agentId: string;
-  runId: string;
-  generation: number;
-}
+/** An agent job's data as stored in Redis; the consumer parses each job it takes with it. */
+export const agentJobDataSchema = z.object({
+  agentId: z.string().min(1),
+  runId: z.string().min(1),
+  generation: z.number().int().min(0),
+});
+
+export type AgentJobData = z.infer<typeof agentJobDataSchema>;
 
 /** The job a child's job is attached to, so that BullMQ holds the parent until its children end. */
 export interface ParentJob {

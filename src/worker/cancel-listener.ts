@@ -2,9 +2,9 @@
 // a Redis channel, and every worker stops it if it runs there (and the processes its tools started).
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { RunningAgents } from "../agent/running-agents.ts";
 import { runIdOfAgent } from "../store/identifiers.ts";
 import type { KeySpace } from "../store/keys.ts";
-import type { RunningAgents } from "./running-agents.ts";
 
 export async function listenForCancels(
   subscriber: Redis,

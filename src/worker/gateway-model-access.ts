@@ -3,21 +3,12 @@
 // worker; spend and turns are charged exactly by the gateway, and its record of the agent's calls
 // is what the worker judges the run by.
 import type { ModelAccess } from "../agent/agent-environment.ts";
+import type { ModelAccessProvider } from "../agent/model-access-provider.ts";
 import type { AgentGateway } from "../gateway/agent-gateway.ts";
 import type { ModelCallSummary } from "../gateway/model-call-record.ts";
 import type { BudgetStore } from "../store/budget-store.ts";
 import type { AgentRecord } from "../store/records.ts";
 import type { RunStore } from "../store/run-store.ts";
-
-/**
- * Hands each agent a model credential of its own, and takes it back when the agent stops. Spend
- * and turns are charged outside the agent, call by call, where the credential is checked.
- */
-export interface ModelAccessProvider {
-  grant(agent: AgentRecord): Promise<ModelAccess>;
-  /** Takes the credential back; resolves with what was seen of the agent's model calls, if any. */
-  revoke(agent: AgentRecord): Promise<ModelCallSummary | undefined>;
-}
 
 export class GatewayModelAccess implements ModelAccessProvider {
   private readonly gateway: AgentGateway;

@@ -5,7 +5,9 @@
 // midway merges none twice, and the resume report, the PR and the tracking comment can say it.
 import type { Services } from "../services.ts";
 import type { AgentRecord, ChildMerge } from "../store/records.ts";
+import { prefixWithin } from "../text/truncate.ts";
 import { type AgentWorkspace, checkoutOf, pendingMergesOf } from "../workspace/agent-workspace.ts";
+import { isGitRefusal } from "../workspace/git.ts";
 import { mergesHeldBy } from "../workspace/held-merges.ts";
 import { type MergeOutcome, mergeIntoCheckout } from "../workspace/merge-commit.ts";
 import { resolveCommit, syncMirror } from "../workspace/mirror.ts";
@@ -75,14 +77,17 @@ async function mergeChild(
   commit: string,
   merges: readonly ChildMerge[],
 ): Promise<MergeOutcome> {
+  // A child that ran on another host pushed commits this mirror has not seen. A lookup or a sync
+  // that fails (GitHub away, a timeout) says nothing of the merge: thrown, the job tries again.
+  if ((await resolveCommit(workspace.mirrorDir, commit)) === undefined)
+    await syncMirror(workspace.mirrorDir, workspace.source);
+  const message = `Merge sub-agent ${child.name} into ${parent.name}\n\nBranch ${child.branch}, the work of Flotilla agent ${child.id}.`;
   try {
-    // A child that ran on another host pushed commits this mirror has not seen.
-    if ((await resolveCommit(workspace.mirrorDir, commit)) === undefined)
-      await syncMirror(workspace.mirrorDir, workspace.source);
-    const message = `Merge sub-agent ${child.name} into ${parent.name}\n\nBranch ${child.branch}, the work of Flotilla agent ${child.id}.`;
     return await mergeIntoCheckout(checkout, commit, message, pendingMergesOf({ childMerges: merges }).heads);
   } catch (error) {
-    return { kind: "aborted", reason: `git could not merge it: ${String(error).slice(0, 300)}` };
+    // Only git refusing this merge is recorded, for good; a timeout or a dying runner is retried.
+    if (!isGitRefusal(error)) throw error;
+    return { kind: "aborted", reason: `git could not merge it: ${prefixWithin(String(error), 300)}` };
   }
 }
 

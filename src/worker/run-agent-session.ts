@@ -16,6 +16,7 @@ import {
 import { buildClaudeArguments } from "../agent/claude-arguments.ts";
 import { integratorPrompt } from "../agent/integrator-prompt.ts";
 import { reviewCommentContext } from "../agent/review-context.ts";
+import { createRunningAgentContext, type RunningAgentContext } from "../agent/running-agents.ts";
 import { restoreSession, saveSession } from "../agent/session-checkpoint.ts";
 import type { AgentJob } from "../queue/agent-job-consumer.ts";
 import { targetsShowingAgent } from "../reporter/report-targets.ts";
@@ -27,7 +28,6 @@ import { classifyExit, type ExitMeaning } from "./classify-exit.ts";
 import { LiveEventPublisher } from "./live-event-publisher.ts";
 import { ProgressRecorder } from "./progress-recorder.ts";
 import { recordChildMerges } from "./record-child-merges.ts";
-import { createRunningAgentContext, type RunningAgentContext } from "./running-agents.ts";
 import { flotillaToolNames, writeMcpConfig } from "./tools/mcp-config.ts";
 
 type SessionServices = Pick<

@@ -3,6 +3,7 @@
 // reports to the process's metrics and tells /readyz whether its BullMQ worker runs.
 
 import { prepareMcpServerProgram } from "../agent/mcp-server-program.ts";
+import { RunningAgents } from "../agent/running-agents.ts";
 import { AgentGateway } from "../gateway/agent-gateway.ts";
 import { requestPolicy } from "../gateway/request-policy.ts";
 import { CommandRunner } from "../process/command-runner.ts";
@@ -13,7 +14,6 @@ import type { AgentJobServices } from "./agent-job.ts";
 import { startAgentWorker } from "./agent-worker.ts";
 import { listenForCancels } from "./cancel-listener.ts";
 import { GatewayModelAccess } from "./gateway-model-access.ts";
-import { RunningAgents } from "./running-agents.ts";
 import { createAgentToolHandler } from "./tools/agent-tool-handler.ts";
 import { recordUpstreamTrouble } from "./upstream-trouble-hook.ts";
 import { chooseWorkerSandbox } from "./worker-sandbox.ts";

@@ -58,6 +58,14 @@ export function isGitExit(error: unknown, exitCode: number): error is CommandFai
   return error instanceof CommandFailedError && !error.timedOut && error.exitCode === exitCode;
 }
 
+/**
+ * Whether `error` is git saying no, with any exit code: an answer about the repository, not a
+ * timeout, a kill, a failure to start or an error of Flotilla's own (which say nothing of it).
+ */
+export function isGitRefusal(error: unknown): error is CommandFailedError {
+  return error instanceof CommandFailedError && !error.timedOut && error.exitCode !== undefined;
+}
+
 function gitBaseEnvironment(): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",

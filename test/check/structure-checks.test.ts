@@ -9,13 +9,19 @@ import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import { projectRoot } from "../support/paths.ts";
 
-/** A tree every check passes: main reaches text/ and store/, each export is imported. */
+/**
+ * A tree every check passes, each file importing what its rule allows (main → start-flotilla.ts →
+ * reporter/ → text/ and store/), each export imported.
+ */
 const cleanTree: Record<string, string> = {
   "package.json": JSON.stringify({ name: "structure-fixture", private: true, type: "module" }),
-  "src/main.ts": [
-    'import { recordKey } from "./store/keys.ts";',
-    'import { shout } from "./text/shout.ts";',
-    'console.log(shout(recordKey("a")));',
+  "src/main.ts": 'import { startFlotilla } from "./start-flotilla.ts";\nstartFlotilla();\n',
+  "src/start-flotilla.ts":
+    'import { report } from "./reporter/report.ts";\nexport const startFlotilla = () => console.log(report("a"));\n',
+  "src/reporter/report.ts": [
+    'import { recordKey } from "../store/keys.ts";',
+    'import { shout } from "../text/shout.ts";',
+    "export const report = (id: string) => shout(recordKey(id));",
   ].join("\n"),
   "src/text/shout.ts": "export function shout(text: string): string {\n  return text.toUpperCase();\n}\n",
   "src/store/keys.ts": 'export function recordKey(id: string): string {\n  return "run:".concat(id);\n}\n',
@@ -79,6 +85,29 @@ describe("the structure checks of npm run check", () => {
     });
     expect(await refusalOf(folder, "depcruise")).toContain(
       "error layer-text: src/text/shout.ts → src/store/keys.ts",
+    );
+  });
+
+  it("fail on an import a root file's rule does not allow", async () => {
+    // services.ts holds the parts' types, never a role's: web/ would reach worker/ through it.
+    const folder = await treeWith({
+      "src/start-flotilla.ts": `${cleanTree["src/start-flotilla.ts"]}import type { Services } from "./services.ts";\nexport type { Services };\n`,
+      "src/services.ts":
+        'import type { Job } from "./worker/job.ts";\nexport interface Services {\n  job: Job;\n}\n',
+      "src/worker/job.ts": "export interface Job {\n  id: string;\n}\n",
+    });
+    const refusal = await refusalOf(folder, "depcruise");
+    expect(refusal).toContain("error layer-services.ts: src/services.ts → src/worker/job.ts");
+    expect(refusal).toContain("x 1 dependency violations");
+  });
+
+  it("fail on a file at the root of src/ with no layering rule", async () => {
+    const folder = await treeWith({
+      "src/main.ts": `${cleanTree["src/main.ts"]}import { helper } from "./helper.ts";\nconsole.log(helper);\n`,
+      "src/helper.ts": "export const helper = 1;\n",
+    });
+    expect(await refusalOf(folder, "depcruise")).toContain(
+      "error unknown-root-file: src/main.ts → src/helper.ts",
     );
   });
 

@@ -1,8 +1,9 @@
 // The agent queue against a real Redis, through Flotilla's own two doors to BullMQ: AgentQueue
 // (enqueue once per generation, attach a child to its parent) and consumeAgentJobs (a job
 // postponed comes back later, a parent parked under its children comes back once they end).
+import { Queue } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
-import { AgentQueue } from "../../src/queue/agent-queue.ts";
+import { AgentQueue, agentQueueName } from "../../src/queue/agent-queue.ts";
 import { consumeTestJobs } from "../support/consume-test-jobs.ts";
 import { useTestRedis } from "../support/test-redis.ts";
 import { waitFor } from "../support/wait-for.ts";
@@ -74,6 +75,30 @@ describe("consumeAgentJobs", () => {
       expect(consumer.failures).toEqual([]);
     } finally {
       await consumer.stop();
+    }
+  });
+
+  it("fails a job whose data is not an agent job's at once, without processing it", async () => {
+    // Another program's job in the agents queue: not Flotilla's AgentQueue, so BullMQ itself.
+    const foreign = new Queue(agentQueueName, { connection: testRedis.redis, prefix: testRedis.prefix });
+    const processed: string[] = [];
+    const consumer = consumeTestJobs(testRedis, async (job) => {
+      processed.push(job.data.agentId);
+      return "done";
+    });
+    try {
+      const job = await foreign.add("agent", { agentId: "rq/odd", generation: "one" }, { attempts: 3 });
+      // The consumer hears of the failure after BullMQ recorded it: the job is failed by then.
+      await waitFor(() => consumer.failures.length > 0, { what: "the consumer to fail the foreign job" });
+      expect(await job.getState()).toBe("failed");
+      expect((await foreign.getJob(job.id ?? ""))?.attemptsMade).toBe(1);
+      expect(processed).toEqual([]);
+      expect(consumer.failures).toEqual([
+        `job ${job.id} of the "agents" queue is not an agent job (runId: Invalid input: expected string, received undefined; generation: Invalid input: expected number, received string); was it added by another program?`,
+      ]);
+    } finally {
+      await consumer.stop();
+      await foreign.close();
     }
   });
 });

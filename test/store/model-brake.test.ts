@@ -1,13 +1,12 @@
 // The fleet's brake in a real Redis: a later reset wins, an earlier one does not shorten it, and
 // it lifts itself.
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ModelBrake } from "../../src/store/model-brake.ts";
-import { createTestRedis } from "../support/test-redis.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 import { waitFor } from "../support/wait-for.ts";
 
-const testRedis = createTestRedis();
+const testRedis = useTestRedis();
 const brake = new ModelBrake(testRedis.redis, testRedis.keys);
-afterAll(() => testRedis.cleanup());
 
 describe("ModelBrake", () => {
   it("holds until the latest reset it was given, then lifts itself", async () => {

@@ -303,7 +303,7 @@ describe("a broken .github/agents.yml: the reply names the key and the problem, 
     [
       "budget:\n  default: lots\n",
       "budget.default",
-      'must be a number of tokens from 1,000 to 1,000,000,000, such as 500000, 500k or 1.5m, got "lots"',
+      'must be a number of tokens from 1,000 to 1,000,000,000, such as 500000, 500k or 1.5M, got "lots"',
     ],
     ["budget:\n  max: 2b\n", "budget.max", 'got "2b"'],
     ["budget:\n  default: 2m\n  max: 1m\n", "budget.default", "must not be more than budget.max (1,000,000)"],

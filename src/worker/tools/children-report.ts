@@ -4,6 +4,7 @@
 // with 150,000 characters each cannot overflow the parent's context; the whole results stay
 // readable, page by page, with read_agent_result.
 import type { AgentRecord, ChildMerge } from "../../store/records.ts";
+import { prefixWithin } from "../../text/truncate.ts";
 
 export interface ChildOutcome {
   agent: AgentRecord;
@@ -53,13 +54,13 @@ export function childrenReport(
     const outcome = outcomeWords[agent.state] ?? agent.state;
     const lines = [`## ${agent.name} (id ${agent.id}) ${outcome}`];
     if (agent.error !== undefined && agent.state !== "succeeded")
-      lines.push(`Why: ${agent.error.slice(0, 300)}`);
+      lines.push(`Why: ${prefixWithin(agent.error, 300)}`);
     const merged = mergeLine(agent, merge, mergeDeclined === true);
     if (merged !== undefined) lines.push(merged);
     lines.push(
       `Pull request: ${agent.pullRequestUrl ?? (agent.hasChanges ? "being opened" : "none (no changes)")} · branch ${agent.branch} · spent ${agent.spentTokens} of ${agent.budgetTokens} tokens`,
     );
-    const shown = resultStart.slice(0, excerptChars);
+    const shown = prefixWithin(resultStart, excerptChars);
     if (resultChars === 0) {
       lines.push("Result: (empty)");
     } else if (shown.length >= resultChars) {
@@ -79,7 +80,7 @@ export function childrenReport(
   // The per-child share already bounds the message; this guards against long names and errors.
   return message.length <= maxChars
     ? message
-    : `${message.slice(0, maxChars - 80)}\n… (report cut to ${maxChars} characters)`;
+    : `${prefixWithin(message, maxChars - 80)}\n… (report cut to ${maxChars} characters)`;
 }
 
 /** What the parent must know of a child's merge: done, its conflicts to resolve, or why not. */

@@ -3,13 +3,13 @@
 // parent has left; limits on depth, fan-out and agents per run refuse with a readable error,
 // which also stays visible on the parent's record (and so in the tracking comment).
 import { randomUUID } from "node:crypto";
+import type { RunningAgentContext } from "../../agent/running-agents.ts";
 import { withRedisLock } from "../../redis/redis-lock.ts";
 import type { Services } from "../../services.ts";
 import { agentIdFor, uniqueName } from "../../store/identifiers.ts";
 import type { AgentRecord, RunRecord } from "../../store/records.ts";
 import { checkpointWorkspace } from "../../workspace/agent-workspace.ts";
 import { agentBranchName, slugForTask } from "../../workspace/branch-name.ts";
-import type { RunningAgentContext } from "../running-agents.ts";
 import { neverStarted } from "../unstarted-children.ts";
 import { type ToolReply, toolError } from "./tool-replies.ts";
 

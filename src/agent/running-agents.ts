@@ -1,9 +1,10 @@
 // The agents running in this worker process, so that a cancel, a spent budget, a park or a
 // shutdown can reach the right `claude` process, and so that the agent's own tools (served by
 // this process) can reach its job and worktree.
-import type { AgentProcess, StopReason } from "../agent/agent-process.ts";
+
 import type { AgentJob } from "../queue/agent-job-consumer.ts";
 import type { AgentWorkspace } from "../workspace/agent-workspace.ts";
+import type { AgentProcess, StopReason } from "./agent-process.ts";
 
 /** What an agent's tools need from the job that runs it. */
 export interface RunningAgentContext {
