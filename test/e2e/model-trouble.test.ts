@@ -35,6 +35,19 @@ function firstTurnRequests(requests: RecordedRequest[]): RecordedRequest[] {
   return requests.filter((request) => !request.body.messages.some((message) => message.role === "assistant"));
 }
 
+/** The requests of the agent named `name` (its prompt says who it is), answered or not. */
+function requestsOfAgent(name: string): RecordedRequest[] {
+  return world.model.requests.filter((request) =>
+    JSON.stringify(request.body.messages.find((message) => message.role === "user")?.content).includes(
+      `You are \\"${name}\\"`,
+    ),
+  );
+}
+
+function wasAnswered(request: RecordedRequest): boolean {
+  return !world.model.errorsAnswered.some((refused) => refused.request === request);
+}
+
 /** The agents of the run whose top-level task runs `script`. */
 async function agentsOfRun(script: string) {
   for (const runId of await world.store.runIdsForIssue(e2eOwner, e2eRepo, 7)) {
@@ -43,6 +56,20 @@ async function agentsOfRun(script: string) {
       return agents;
   }
   return [];
+}
+
+/**
+ * Resolves once the branch of the run whose task runs `script` holds `path` on the remote, or
+ * after 10 s (a first checkpoint that came before the file was written pushes nothing).
+ */
+async function onRemoteBranch(script: string, path: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const [agent] = await agentsOfRun(script);
+      return agent !== undefined && (await world.remote.readFile(agent.branch, path)) !== undefined;
+    },
+    { timeoutMs: 10_000, what: `${path} on the remote` },
+  ).catch(() => undefined);
 }
 
 function checkRunNamed(prefix: string) {
@@ -64,9 +91,20 @@ async function metricCount(kind: string): Promise<number> {
 beforeAll(async () => {
   world = await createE2eEnvironment("model-trouble");
   let rateLimitedOnce = false;
+  let wroteNotes = false;
   world.model
     .script("limited", (context) => {
       if (context.step === 0) return writeFile(context, "limited.md", "written before the trouble\n");
+      // Its last work before the trouble comes after its first checkpoint (which pushes what the
+      // worktree holds soon after the CLI starts): only the park can push notes.md before the
+      // next checkpoint, minutes later.
+      if (!wroteNotes) {
+        wroteNotes = true;
+        return {
+          ...writeFile(context, "notes.md", "written just before the trouble\n"),
+          holdUntil: onRemoteBranch("limited", "limited.md"),
+        };
+      }
       if (!rateLimitedOnce) {
         rateLimitedOnce = true;
         const reset = Date.now() + 20_000;
@@ -182,6 +220,15 @@ describe("model trouble", () => {
       timeoutMs: 60_000,
       what: "the check run to show the rate limit's reset",
     });
+    // Parked until the reset: the park committed and pushed the work written before the trouble.
+    const [parked] = await agentsOfRun("limited");
+    expect(parked).toMatchObject({ state: "waiting", waitKind: "model" });
+    expect(await world.remote.readFile(parked?.branch ?? "", "limited.md")).toBe(
+      "written before the trouble\n",
+    );
+    expect(await world.remote.readFile(parked?.branch ?? "", "notes.md")).toBe(
+      "written just before the trouble\n",
+    );
     // The tracking comment says so too, while the agent waits.
     await waitFor(
       () =>
@@ -224,22 +271,31 @@ describe("model trouble", () => {
     expect(await metricCount("overloaded")).toBeGreaterThanOrEqual(3);
   });
 
+  // The issue asks for 2 minutes of outage; ~25 s stands in for it. The gateway answers 503 and
+  // 529 with `x-should-retry: false`, so the CLI gives up on a 503 at once and on a 529 after its
+  // two fixed retries (~2 s, docs/cli-facts.md §1): no CLI outlasts the outage by retrying, and
+  // an agent parks with Flotilla's backoff (10 s, 20 s, …). A longer outage adds parks and
+  // test time, nothing the test does not see here.
   it("finishes a 1+3 tree through a ~25 s outage in its middle, none failed, errors counted by kind", async () => {
     const before = { overloaded: await metricCount("overloaded"), server: await metricCount("server_error") };
     expect((await world.comment(flotilla, "/agents run [[script:root]] split in three")).status).toBe(200);
-    // The outage starts once the first child has done its first step.
-    await waitFor(() => world.model.requestsFor("kid").length >= 2 || undefined, {
-      timeoutMs: 120_000,
-      what: "a child to be working",
-    });
+    // The outage starts with the first child's call after its Write, so that it meets an agent
+    // in the middle of its work (those after it meet it on their first call).
+    let outageSince = 0;
     let flip = 0;
-    world.model.failRequests(() => {
+    world.model.failRequests((request) => {
+      if (outageSince === 0) {
+        if (request.scriptName !== "kid" || !JSON.stringify(request.body.messages).includes('"name":"Write"'))
+          return undefined;
+        outageSince = Date.now();
+      }
       flip += 1;
       return flip % 2 === 0
         ? { status: 529, type: "overloaded_error", message: "Overloaded" }
         : { status: 503, type: "api_error", message: "Service Unavailable" };
     });
-    await new Promise((resolve) => setTimeout(resolve, 25_000));
+    await waitFor(() => outageSince || undefined, { timeoutMs: 120_000, what: "the outage to start" });
+    await new Promise((resolve) => setTimeout(resolve, outageSince + 25_000 - Date.now()));
     world.model.failRequests(undefined);
     const runs = await waitFor(
       () => {
@@ -263,6 +319,36 @@ describe("model trouble", () => {
       );
     }
     expect(world.model.errorsAnswered.length).toBeGreaterThan(0);
+    // No agent started from scratch: each kept the session it began in, and once the model had
+    // answered it, no request of it opened the conversation again. (An agent whose very first
+    // call the outage refused resumes a session holding the CLI's "API Error" reply, so its
+    // first answered request is no first turn.)
+    for (const agent of agents) {
+      const own = requestsOfAgent(agent.name);
+      expect(new Set(own.map((request) => request.sessionId)), agent.name).toEqual(
+        new Set([agent.sessionId]),
+      );
+      expect(firstTurnRequests(own.slice(own.findIndex(wasAnswered) + 1)), agent.name).toEqual([]);
+      expect(firstTurnRequests(own).length, agent.name).toBeGreaterThan(0);
+    }
+    // kid-1 met the outage in the middle of its work: refused after the model had answered it.
+    const firstKid = requestsOfAgent("kid-1");
+    expect(firstKid.slice(firstKid.findIndex(wasAnswered) + 1).some((request) => !wasAnswered(request))).toBe(
+      true,
+    );
+    // Each agent the outage refused parked for the model: its check run showed the waiting state.
+    const refused = agents.filter((agent) =>
+      requestsOfAgent(agent.name).some((request) => !wasAnswered(request)),
+    );
+    expect(refused.length).toBeGreaterThan(0);
+    for (const agent of refused) {
+      const run = runs.find((candidate) =>
+        agent.parentId === undefined
+          ? !candidate.name.includes(" › ")
+          : candidate.name.endsWith(`child: ${agent.name}`),
+      );
+      expect(historyText(run?.id ?? 0), agent.name).toContain("waiting for the model: ");
+    }
     const after = { overloaded: await metricCount("overloaded"), server: await metricCount("server_error") };
     expect(after.overloaded + after.server).toBeGreaterThan(before.overloaded + before.server);
     expect(after.server).toBeGreaterThan(before.server);
@@ -328,6 +414,10 @@ describe("model trouble", () => {
       timeoutMs: 60_000,
       what: "the held agent's check run to show the brake",
     });
+    // This also shows that the agent waiting out the 429 held no slot: the brake's words can only
+    // be written while it holds, before the reset, and at WORKER_CONCURRENCY=1 only a free slot
+    // takes the held agent's job then. (Before the reset no agent may call the model, so being
+    // taken and held is all a second agent can do meanwhile.)
     const done = await waitFor(
       () =>
         checkRunNamed("script-subscription")?.status === "completed"

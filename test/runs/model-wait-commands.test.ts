@@ -1,10 +1,12 @@
 // `/agents status` and `/agents continue` for an agent parked for the model API: status says
 // until when it waits and how to resume it now; continue runs its delayed job at once, in its
-// session, even while the fleet's brake holds. Flotilla's Probot app runs in this process against
-// a stand-in GitHub, real Redis and a real BullMQ queue.
+// session, even while the fleet's brake holds. An agent held back by the brake before it started
+// is listed with the brake's reset, and nothing to resume. Flotilla's Probot app runs in this
+// process against a stand-in GitHub, real Redis and a real BullMQ queue.
 import { Queue } from "bullmq";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agentQueueName } from "../../src/queue/agent-queue.ts";
+import { brakeText } from "../../src/worker/model-wait.ts";
 import { createWebWorld, type WebWorld, worldOwner, worldRepo } from "../support/web-world.ts";
 
 let world: WebWorld;
@@ -28,7 +30,7 @@ afterEach(async () => {
   await world.cleanup();
 });
 
-describe("an agent parked for the model", () => {
+describe("an agent waiting for the model", () => {
   it("is listed with its resume time by status, and continue resumes it now", async () => {
     await world.comment("/agents run fix the login");
     const [runId] = await world.store.runIdsForIssue(worldOwner, worldRepo, 7);
@@ -63,5 +65,31 @@ describe("an agent parked for the model", () => {
     const resumed = await world.store.requireAgent(agent.id);
     expect(resumed).toMatchObject({ modelResumeNow: true, generation: 0, sessionId: agent.sessionId });
     expect(resumed.modelResumeAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("is listed with the brake's reset while the brake holds its start, with nothing to resume", async () => {
+    await world.comment("/agents run fix the login");
+    const [runId] = await world.store.runIdsForIssue(worldOwner, worldRepo, 7);
+    const [agent] = await world.store.listRunAgents(runId ?? "");
+    if (agent === undefined) throw new Error("the run has no agent");
+    // As a worker holds a new start while the account is rate limited: still queued, its step
+    // the brake's words (worker/park-for-model.ts).
+    const held = brakeText(Date.parse("2026-12-04T15:00:00Z"));
+    await world.store.updateAgent(agent.id, { currentStep: held });
+
+    await world.comment("/agents status");
+    const status = world.comments(7).at(-1) ?? "";
+    const line = status.split("\n").find((row) => row.startsWith(`- \`${agent.name}\`: `)) ?? "";
+    expect(line).toContain("⏳ queued");
+    expect(line).toMatch(/ · waiting for the model: rate limited until 15:00 UTC \(resumes by itself\)$/);
+    expect(status).not.toContain("/agents continue");
+
+    // Continue is for a parked agent: this one has not started, so it says so and asks nothing.
+    await world.comment(`/agents continue ${agent.name}`);
+    expect(world.comments(7).at(-1)).toContain(`\`${agent.name}\` is queued`);
+    expect(await world.store.requireAgent(agent.id)).toMatchObject({
+      modelResumeNow: false,
+      state: "queued",
+    });
   });
 });
