@@ -7,6 +7,7 @@ import {
   COMMAND_WORD,
   FLAG_NAMES,
   FLAGS,
+  isSwitch,
   type FlagName,
   GRAMMAR,
   isVerb,
@@ -54,6 +55,7 @@ export function usageFor(verb: string): string {
 
 function flagLine(name: FlagName): string {
   const flag = FLAGS[name];
+  if (isSwitch(name)) return `- \`--${name}\`: ${flag.summary}.`;
   return `- \`--${name} ${flag.valueName}\`: ${flag.summary}; ${flag.allowed}.`;
 }
 
