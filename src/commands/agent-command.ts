@@ -9,7 +9,7 @@ export type AgentCommand =
       model?: string;
       maxTurns?: number;
       count?: number;
-      /** A task list on an issue becomes a chain of pull requests (runs/stack-points.ts). */
+      /** A task list on an issue becomes a chain of pull requests (worker/stack-children.ts). */
       stack?: boolean;
     }
   | { verb: "status" }

@@ -96,7 +96,8 @@ export const FLAGS: { readonly [K in FlagName]: FlagSpec<NonNullable<FlagValues[
   },
   stack: {
     valueName: "",
-    summary: "on an issue with a task list: a chain of pull requests, one per item, each on top of the previous",
+    summary:
+      "on an issue with a task list: a chain of pull requests, one per item, each on top of the previous",
     allowed: "no value: `--stack` alone",
     example: "--stack",
     check: () => ({ ok: true, value: true }),

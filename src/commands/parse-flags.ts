@@ -83,7 +83,8 @@ function setFlagValue<K extends FlagName>(
   const flag = FLAGS[name];
   // The one switch; `check` is for values.
   if (name === "stack") {
-    if (raw !== undefined) return `${inlineCode(`--${name}`)} takes no value: write ${inlineCode(`--${name}`)} alone`;
+    if (raw !== undefined)
+      return `${inlineCode(`--${name}`)} takes no value: write ${inlineCode(`--${name}`)} alone`;
     values.stack = true;
     return undefined;
   }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { FLAG_NAMES, FLAGS, GRAMMAR, isSwitch, LIMITS, usageLine, VERBS } from "../../src/commands/grammar.ts";
+import {
+  FLAG_NAMES,
+  FLAGS,
+  GRAMMAR,
+  isSwitch,
+  LIMITS,
+  usageLine,
+  VERBS,
+} from "../../src/commands/grammar.ts";
 import { helpText, usageFor } from "../../src/commands/help-text.ts";
 import { parseComment } from "../../src/commands/parse-comment.ts";
 
