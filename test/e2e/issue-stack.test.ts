@@ -86,6 +86,9 @@ describe("/agents run --stack on an issue", () => {
         `${children[index]?.name}.md`,
       ]);
     }
+    // Each item's branch was moved onto the root's own history (not left on the item's commit).
+    const rootHistory = await git(world.remote.bareDir, ["rev-list", "--first-parent", root?.branch ?? ""]);
+    for (const child of children) expect(rootHistory).toContain(await world.remote.headSha(child.branch));
     expect(await world.remote.headSha(children[2]?.branch ?? "")).toBe(
       await world.remote.headSha(root?.branch ?? ""),
     );
