@@ -2,7 +2,16 @@
 // `command`, answers `invalid` with `formatProblemReply`, and ignores comments of kind `none`.
 
 export type AgentCommand =
-  | { verb: "run"; tasks: string[]; budgetTokens?: number; model?: string; maxTurns?: number; count?: number }
+  | {
+      verb: "run";
+      tasks: string[];
+      budgetTokens?: number;
+      model?: string;
+      maxTurns?: number;
+      count?: number;
+      /** A task list on an issue becomes a chain of pull requests (worker/stack-children.ts). */
+      stack?: boolean;
+    }
   | { verb: "status" }
   | { verb: "cancel"; target: string } // agent reference or "all"
   | { verb: "retry"; agent: string }

@@ -28,12 +28,13 @@ export interface FlagValues {
   model?: string;
   "max-turns"?: number;
   count?: number;
+  stack?: boolean;
 }
 export type FlagName = keyof FlagValues;
-export const FLAG_NAMES: readonly FlagName[] = ["budget", "model", "max-turns", "count"];
+export const FLAG_NAMES: readonly FlagName[] = ["budget", "model", "max-turns", "count", "stack"];
 
 export interface FlagSpec<T> {
-  /** Placeholder for the value in usage lines: `--budget TOKENS`. */
+  /** Placeholder for the value in usage lines: `--budget TOKENS`; empty for a switch, which takes none. */
   valueName: string;
   summary: string;
   /** The allowed values in words; errors and help both show it. */
@@ -93,7 +94,20 @@ export const FLAGS: { readonly [K in FlagName]: FlagSpec<NonNullable<FlagValues[
     example: "--count 3",
     check: wholeNumberIn(LIMITS.count),
   },
+  stack: {
+    valueName: "",
+    summary:
+      "on an issue with a task list: a chain of pull requests, one per item, each on top of the previous",
+    allowed: "no value: `--stack` alone",
+    example: "--stack",
+    check: () => ({ ok: true, value: true }),
+  },
 };
+
+/** Whether a flag is a switch (`--stack`), given without a value. */
+export function isSwitch(name: FlagName): boolean {
+  return FLAGS[name].valueName === "";
+}
 
 /** What follows the verb besides flags. */
 type ArgumentKind =
@@ -117,16 +131,18 @@ export const GRAMMAR: { readonly [V in Verb]: VerbSpec } = {
   run: {
     summary: "Start agents on a task.",
     argument: "task",
-    flags: ["budget", "model", "max-turns", "count"],
+    flags: ["budget", "model", "max-turns", "count", "stack"],
     notes: [
       "The task is the rest of the command line and every line below it. Flags count only before the task starts; later they are part of the task.",
       `When the command line ends after the flags and the lines below hold a list (\`- item\`, \`* item\`, \`1. item\`), each item starts its own agent (at most ${LIMITS.tasksPerCommand}); other text around the list is given to every one of them. On a pull request each agent opens its own pull request against it; on an issue they work as sub-agents of one agent that merges their branches and opens one pull request that fixes the issue.`,
+      "`--stack` (on an issue, with a list) opens a chain of pull requests instead: one per item, in list order, each on top of the previous, the last one fixing the issue.",
       "To start a task with `-`, put `--` before it.",
     ],
     examples: [
       "/agents run fix the flaky test in `test/queue.test.ts`",
       "/agents run --budget 300k --count 3 make the build faster",
       "/agents run --model claude-sonnet-4-5\n- fix the flaky test\n- update the changelog",
+      "/agents run --stack\n- add the parser\n- use it in the CLI",
     ],
   },
   status: {
@@ -185,7 +201,9 @@ export function checkAgentReference(raw: string): Checked<string> {
 /** The usage line of a verb, e.g. `/agents continue <agent> [--budget TOKENS]`. */
 export function usageLine(verb: Verb): string {
   const spec = GRAMMAR[verb];
-  const flags = spec.flags.map((name) => `[--${name} ${FLAGS[name].valueName}]`);
+  const flags = spec.flags.map((name) =>
+    isSwitch(name) ? `[--${name}]` : `[--${name} ${FLAGS[name].valueName}]`,
+  );
   const argument = { none: [], task: ["<task>"], agent: ["<agent>"], target: ["[agent|all]"] }[spec.argument];
   const parts = spec.argument === "task" ? [...flags, ...argument] : [...argument, ...flags];
   return [COMMAND_WORD, verb, ...parts].join(" ");

@@ -9,6 +9,7 @@ import {
   FLAGS,
   type FlagName,
   GRAMMAR,
+  isSwitch,
   isVerb,
   usageLine,
   VERBS,
@@ -54,6 +55,7 @@ export function usageFor(verb: string): string {
 
 function flagLine(name: FlagName): string {
   const flag = FLAGS[name];
+  if (isSwitch(name)) return `- \`--${name}\`: ${flag.summary}.`;
   return `- \`--${name} ${flag.valueName}\`: ${flag.summary}; ${flag.allowed}.`;
 }
 

@@ -3,7 +3,7 @@
 // leniently only to name the offending flag in words a commenter can act on.
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { inlineCode } from "../text/markdown-code.ts";
-import { FLAG_NAMES, FLAGS, type FlagName, type FlagValues } from "./grammar.ts";
+import { FLAG_NAMES, FLAGS, type FlagName, type FlagValues, isSwitch } from "./grammar.ts";
 
 export type FlagsResult =
   | { ok: true; values: FlagValues; positionals: string[] }
@@ -38,7 +38,7 @@ export function parseFlags(
     };
   }
   const parseOptions: ParseArgsOptionsConfig = {};
-  for (const name of allowed) parseOptions[name] = { type: "string" };
+  for (const name of allowed) parseOptions[name] = { type: isSwitch(name) ? "boolean" : "string" };
   let tokens: ArgToken[];
   let positionals: string[];
   try {
@@ -81,6 +81,13 @@ function setFlagValue<K extends FlagName>(
   raw: string | undefined,
 ): string | undefined {
   const flag = FLAGS[name];
+  // The one switch; `check` is for values.
+  if (name === "stack") {
+    if (raw !== undefined)
+      return `${inlineCode(`--${name}`)} takes no value: write ${inlineCode(`--${name}`)} alone`;
+    values.stack = true;
+    return undefined;
+  }
   const looksLikeAFlag = (word: string): boolean =>
     FLAG_NAMES.some((known) => word === `--${known}` || word.startsWith(`--${known}=`));
   if (raw === undefined || raw === "" || looksLikeAFlag(raw)) {

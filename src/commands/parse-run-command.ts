@@ -5,7 +5,7 @@
 import { inlineCode } from "../text/markdown-code.ts";
 import type { AgentCommand, ParsedComment } from "./agent-command.ts";
 import { commandProblem } from "./command-problem.ts";
-import { FLAG_NAMES, GRAMMAR, LIMITS } from "./grammar.ts";
+import { FLAG_NAMES, GRAMMAR, isSwitch, LIMITS } from "./grammar.ts";
 import { parseFlags } from "./parse-flags.ts";
 import { splitRunLine } from "./split-run-line.ts";
 import { splitTaskList } from "./split-task-list.ts";
@@ -13,7 +13,8 @@ import { splitTaskList } from "./split-task-list.ts";
 type RunCommand = Extract<AgentCommand, { verb: "run" }>;
 type TasksResult = { ok: true; tasks: string[]; fromList: boolean } | { ok: false; problem: string };
 
-const VALUE_FLAGS: ReadonlySet<string> = new Set(FLAG_NAMES);
+// A switch (`--stack`) takes no value: the word after it is another flag or the task.
+const VALUE_FLAGS: ReadonlySet<string> = new Set(FLAG_NAMES.filter((name) => !isSwitch(name)));
 
 /**
  * `afterVerb`: the command line after `run`; `following`: the lines below it; `line`: the whole
@@ -33,7 +34,7 @@ export function parseRunCommand(afterVerb: string, following: string, line: stri
   if (!flags.ok) return invalid(flags.problem, flags.quoted);
   const found = readTasks(split.taskHead, following);
   if (!found.ok) return invalid(found.problem);
-  const { budget, model, "max-turns": maxTurns, count } = flags.values;
+  const { budget, model, "max-turns": maxTurns, count, stack } = flags.values;
   if (count !== undefined && found.fromList && found.tasks.length > 1) {
     return invalid(
       `${inlineCode("--count")} starts several agents on one task, but this command lists ${found.tasks.length} tasks; drop ${inlineCode("--count")} or the list`,
@@ -44,6 +45,7 @@ export function parseRunCommand(afterVerb: string, following: string, line: stri
   if (model !== undefined) command.model = model;
   if (maxTurns !== undefined) command.maxTurns = maxTurns;
   if (count !== undefined) command.count = count;
+  if (stack === true) command.stack = true;
   return { kind: "command", command };
 }
 

@@ -8,6 +8,7 @@ import {
   updateIssueComment,
 } from "../github/issue-comments.ts";
 import { createPullRequest, findPullRequestByHead, updatePullRequest } from "../github/pull-requests.ts";
+import { holdsEveryItem } from "../store/integration-state.ts";
 import { type AgentRecord, isTerminal, type RunRecord } from "../store/records.ts";
 import type { RunStore } from "../store/run-store.ts";
 import { closeMergedChild } from "./close-merged-child.ts";
@@ -16,7 +17,7 @@ import { noEffect, type PreparedWrite } from "./prepared-write.ts";
 import type { ReportTarget } from "./report-targets.ts";
 import { renderCheckRun } from "./views/check-run-view.ts";
 import { mergedChildNote } from "./views/merged-child-note.ts";
-import { renderPullRequest } from "./views/pull-request-view.ts";
+import { renderPullRequest, type StackPlace } from "./views/pull-request-view.ts";
 import { renderTrackingComment, trackingCommentMarker } from "./views/tracking-comment-view.ts";
 import { hasOwnCheckRun, writeCheckRun } from "./write-check-run.ts";
 import { prepareReactionWrite, prepareReplyWrite } from "./write-outbox.ts";
@@ -130,18 +131,24 @@ async function prepareAgentWrite(
   // Its work went into its parent's pull request before it had one of its own (below).
   if (agent.closedAsMerged && agent.pullRequestNumber === undefined) return undefined;
   const parent = agent.parentId === undefined ? undefined : await store.getAgent(agent.parentId);
+  // `--stack`: the root's branch is the top item's, so it opens none; an item's is due once the
+  // root moved its branch to its place in the chain (worker/stack-children.ts), or its base is wrong.
+  const stacked = run.stack && (agent.role === "integrator" || parent?.role === "integrator");
+  if (stacked && (agent.role === "integrator" || agent.stackBase === undefined)) return undefined;
+  const stack = stacked && parent !== undefined ? await stackPlaceOf(store, parent, agent) : undefined;
   const summary = (await store.readResult(agent.id, 0, resultExcerptChars))?.text ?? "";
   const children = await store.listChildren(agent.id);
   const content = renderPullRequest({
     run,
     agent,
-    base: parent?.branch ?? run.baseBranch,
+    base: agent.stackBase ?? parent?.branch ?? run.baseBranch,
     summary,
     agentPageUrl: links.agentPage(agent),
     children: children.map((child) => ({
       agent: child,
       merge: agent.childMerges.find((merge) => merge.childId === child.id),
     })),
+    ...(stack === undefined ? {} : { stack: stack.place }),
   });
   const closingNote = mergedChildNote(run, agent, parent);
   // Children whose pull requests close as merged once this one exists to point at.
@@ -158,7 +165,7 @@ async function prepareAgentWrite(
         await updatePullRequest(client, repository, number, content);
       } else {
         let pull = await findPullRequestByHead(client, repository, agent.branch);
-        if (pull === undefined && parent !== undefined && isMergedInto(parent, agent.id)) {
+        if (pull === undefined && !stacked && parent !== undefined && isMergedInto(parent, agent.id)) {
           // Its parent merged its work (and may have pushed it) before this pull request was
           // opened: GitHub refuses one with no commits between base and head, and its work is in
           // the parent's pull request, which lists it as merged. So it gets none.
@@ -185,6 +192,9 @@ async function prepareAgentWrite(
           agentId: agent.id,
           note: closingNote,
         });
+      // The item above this one in a stack names this pull request: it is due again.
+      const above: ReportTarget[] =
+        stack?.above === undefined ? [] : [{ kind: "pull", agentId: stack.above }];
       if (agent.pullRequestNumber !== undefined) return { alsoDirty: mergedChildren, urgent: true };
       // The agent's final check run, its parent's and the tracking comment name the new PR.
       return {
@@ -193,10 +203,32 @@ async function prepareAgentWrite(
           { kind: "comment", runId: run.id },
           ...(agent.parentId === undefined ? [] : [{ kind: "check" as const, agentId: agent.parentId }]),
           ...mergedChildren,
+          ...above,
         ],
         urgent: true,
       };
     },
+  };
+}
+
+/** Where an item's pull request is in its `--stack` run's chain, and the item stacked on top of it. */
+async function stackPlaceOf(
+  store: RunStore,
+  root: AgentRecord,
+  item: AgentRecord,
+): Promise<{ place: StackPlace; above: string | undefined }> {
+  const children = await store.listChildren(root.id);
+  const chain = children.filter((child) => child.stackBase !== undefined);
+  const index = chain.findIndex((child) => child.id === item.id);
+  const below = chain[index - 1];
+  return {
+    place: {
+      position: index + 1,
+      of: chain.length,
+      below: below === undefined ? undefined : (below.pullRequestUrl ?? `\`${below.branch}\``),
+      wholeList: holdsEveryItem(children, root.childMerges),
+    },
+    above: chain[index + 1]?.id,
   };
 }
 

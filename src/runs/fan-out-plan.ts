@@ -12,6 +12,17 @@ export function fansOut(isPullRequest: boolean, listedTasks: readonly string[]):
   return !isPullRequest && listedTasks.length >= 2;
 }
 
+/**
+ * Why `--stack` cannot be done here, in words that say what to do instead; undefined when the run
+ * fans out. A stack is the fan-out's pull request cut into one per item, so it needs a fan-out.
+ */
+export function stackRefusal(isPullRequest: boolean, listedTasks: readonly string[]): string | undefined {
+  if (fansOut(isPullRequest, listedTasks)) return undefined;
+  if (isPullRequest)
+    return "`--stack` chains the pull requests of a task list on an issue; on a pull request each item of a list already opens its own pull request against it. Drop `--stack`, or run the list on an issue.";
+  return "`--stack` needs a task list of two or more items below the command line (one pull request per item, each on top of the previous); for one task, drop `--stack`.";
+}
+
 /** Why the list is too long for the run's limits, in words that say what to change; undefined when it fits. */
 export function fanOutRefusal(itemCount: number, limits: RunLimits): string | undefined {
   if (itemCount > limits.maxChildrenPerAgent) {
@@ -34,6 +45,8 @@ export interface FanOutInput {
   model: string | undefined;
   createdAt: number;
   newSessionId: () => string;
+  /** `--stack`: one pull request per item, chained, instead of one for all. */
+  stack: boolean;
 }
 
 /** The integrating root first, then one child per item in list order. */
@@ -54,7 +67,7 @@ export function fanOutAgents(input: FanOutInput): NewAgent[] {
     name: rootName,
     role: "integrator",
     depth: 0,
-    task: integratorTask(input.issueNumber, items),
+    task: integratorTask(input.issueNumber, items, input.stack),
     branch: agentBranchName(runId, rootName),
     sessionId: input.newSessionId(),
     // Each child's budget is carved out of the root's (worker/integrate-without-model.ts); the
@@ -80,9 +93,10 @@ export function fanOutAgents(input: FanOutInput): NewAgent[] {
 }
 
 /** What the root's check run, tracking comment row and pull request title say it does. */
-function integratorTask(issueNumber: number, items: readonly string[]): string {
+function integratorTask(issueNumber: number, items: readonly string[], stack: boolean): string {
+  const shape = stack ? `a stack of ${items.length} pull requests` : "one pull request";
   return [
-    `#${issueNumber}: the ${items.length} tasks of its task list, in one pull request`,
+    `#${issueNumber}: the ${items.length} tasks of its task list, in ${shape}`,
     "",
     "One sub-agent works on each task; Flotilla merges their branches into this one.",
     ...items.map((item) => `- ${(item.split("\n")[0] ?? item).trim()}`),

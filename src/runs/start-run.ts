@@ -19,7 +19,7 @@ import type { NewAgent } from "../store/run-store.ts";
 import { agentBranchName, slugForTask } from "../workspace/branch-name.ts";
 import type { CommandRequest } from "./command-request.ts";
 import { dailyCapRefusal } from "./daily-cap.ts";
-import { fanOutAgents, fanOutRefusal, fansOut } from "./fan-out-plan.ts";
+import { fanOutAgents, fanOutRefusal, fansOut, stackRefusal } from "./fan-out-plan.ts";
 
 type RunCommand = Extract<AgentCommand, { verb: "run" }>;
 
@@ -38,6 +38,11 @@ export async function startRun(
   const tasks = command.tasks.flatMap((task) => Array.from({ length: command.count ?? 1 }, () => task));
   // A task list on an issue becomes one pull request (runs/fan-out-plan.ts).
   const fanOut = fansOut(request.isPullRequest, command.tasks);
+  const stack = command.stack === true;
+  if (stack) {
+    const refusal = stackRefusal(request.isPullRequest, command.tasks);
+    if (refusal !== undefined) return refusal;
+  }
   if (!recordedBefore) {
     const capRefusal = await dailyCapRefusal(deps.budgets, deps.config.dailyTokenCap, request.installationId);
     if (capRefusal !== undefined) {
@@ -83,6 +88,7 @@ export async function startRun(
         model: command.model,
         createdAt: Date.now(),
         newSessionId: randomUUID,
+        stack,
       })
     : independentAgents(runId, tasks, headSha, budgetTokens, maxTurns, command.model);
   await deps.store.createRun(
@@ -100,6 +106,7 @@ export async function startRun(
       commenter: request.comment.author,
       headSha,
       baseBranch,
+      stack,
       ...(headFetchRef === undefined ? {} : { headFetchRef }),
       ...(request.reviewLocation === undefined
         ? {}

@@ -100,6 +100,8 @@ export const runRecordSchema = z.object({
   /** The file, line and diff hunk of a review comment the run was started from. */
   reviewLocation: jsonText(reviewLocationSchema).optional(),
   createdAt: z.coerce.number(),
+  /** `--stack`: the run's task list becomes a chain of pull requests, one per item (worker/stack-children.ts). */
+  stack: flag,
   /** Why the run's agents were stopped from outside (its pull request closed): shown on its tracking comment. */
   stopNote: z.string().optional(),
   limits: jsonText(runLimitsSchema),
@@ -165,6 +167,11 @@ export const agentRecordSchema = z.object({
   mergeDeclined: flag,
   /** What became of each child's branch merged into this agent's, in the order they were merged. */
   childMerges: jsonText(z.array(childMergeSchema)).default([]),
+  /**
+   * In a `--stack` run, the branch this item's pull request targets (the previous item's, or the
+   * run's base), set once its integrating root pushed the stacked commit to this item's branch.
+   */
+  stackBase: z.string().optional(),
   /** This child's pull request was closed because its parent's branch holds its work. */
   closedAsMerged: flag,
   /** The model API's last trouble with this agent's calls, in words (the gateway's record). */

@@ -13,8 +13,12 @@ import {
   toRedisFields,
 } from "./records.ts";
 
-export type NewRun = Omit<RunRecord, "trackingCommentId" | "limits" | "reviewLocation" | "stopNote"> & {
+export type NewRun = Omit<
+  RunRecord,
+  "trackingCommentId" | "limits" | "reviewLocation" | "stopNote" | "stack"
+> & {
   limits: RunLimits;
+  stack?: boolean;
   reviewLocation?: ReviewLocation;
 };
 export type NewAgent = Pick<

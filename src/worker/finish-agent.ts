@@ -14,6 +14,7 @@ import {
 import { WorkflowPushRefusedError } from "../workspace/push-refusal.ts";
 import type { FinalState } from "./classify-exit.ts";
 import { recordChildMerges } from "./record-child-merges.ts";
+import { stackChildren } from "./stack-children.ts";
 
 export interface Ending {
   state: FinalState;
@@ -22,7 +23,7 @@ export interface Ending {
 }
 
 export async function finishAgent(
-  deps: Pick<Services, "store" | "reporter" | "budgets" | "metrics" | "config">,
+  deps: Pick<Services, "store" | "reporter" | "budgets" | "metrics" | "config" | "log">,
   agent: AgentRecord,
   workspace: AgentWorkspace | undefined,
   given: Ending,
@@ -46,6 +47,9 @@ export async function finishAgent(
     checkpoint = { pushedSha: agent.pushedSha, commits: 0, recordedMerges: [] };
   }
   await recordChildMerges(deps.store, agent.id, checkpoint.recordedMerges);
+  // A `--stack` run's items get their pull requests from here, before the root is seen as ended.
+  if (workspace !== undefined && ending.state === "succeeded")
+    await stackChildren(deps, agent.id, workspace, checkpoint.pushedSha);
   await deps.store.updateAgent(agent.id, {
     state: ending.state,
     endedAt: Date.now(),

@@ -1,7 +1,7 @@
 // A task list on an issue: when it fans out, which lists the run's limits refuse (and in words
 // that say which limit), and the agents it records, root first.
 import { describe, expect, it } from "vitest";
-import { fanOutAgents, fanOutRefusal, fansOut } from "../../src/runs/fan-out-plan.ts";
+import { fanOutAgents, fanOutRefusal, fansOut, stackRefusal } from "../../src/runs/fan-out-plan.ts";
 import { makeNewRun } from "../support/agent-record.ts";
 
 const limits = makeNewRun({ id: "r1" }).limits;
@@ -17,6 +17,7 @@ const plan = (items: string[]) =>
     model: undefined,
     createdAt: 5,
     newSessionId: () => `session-${++sessions}`,
+    stack: false,
   });
 
 describe("fansOut", () => {
@@ -72,5 +73,15 @@ describe("fanOutAgents", () => {
   it("never gives an item the root's name", () => {
     const names = plan(["issue 7", "other"]).map((agent) => agent.name);
     expect(names).toEqual(["issue-7", "issue-7-2", "other"]);
+  });
+});
+
+describe("stackRefusal", () => {
+  it("allows --stack only where a list fans out, and says what to do elsewhere", () => {
+    expect(stackRefusal(false, ["a", "b"])).toBeUndefined();
+    expect(stackRefusal(true, ["a", "b"])).toContain(
+      "on a pull request each item of a list already opens its own pull request",
+    );
+    expect(stackRefusal(false, ["a"])).toContain("needs a task list of two or more items");
   });
 });

@@ -23,7 +23,7 @@ export function makeAgentRecord(overrides: Partial<AgentRecord> & { name: string
 }
 
 /** A run as the web handler records it, for tests that need one in Redis. */
-export function makeNewRun(overrides: Partial<NewRun> & { id: string }): NewRun {
+export function makeNewRun(overrides: Partial<NewRun> & { id: string }): NewRun & { stack: boolean } {
   return {
     deliveryId: `delivery-${overrides.id}`,
     installationId: 42,
@@ -37,6 +37,7 @@ export function makeNewRun(overrides: Partial<NewRun> & { id: string }): NewRun 
     commenter: "alice",
     headSha: "a".repeat(40),
     baseBranch: "feature",
+    stack: false,
     createdAt: 1,
     limits: {
       maxDepth: 3,

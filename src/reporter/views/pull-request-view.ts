@@ -19,6 +19,18 @@ export interface PullRequestViewInput {
   agentPageUrl?: string | undefined;
   /** The agent's sub-agents, in the order it started them, and what became of their branches in its own. */
   children?: readonly { agent: AgentRecord; merge: ChildMerge | undefined }[];
+  /** Where this item's pull request is in a `--stack` run's chain. */
+  stack?: StackPlace;
+}
+
+/** An item's place in a `--stack` chain of pull requests, the first (1) based on the run's base. */
+export interface StackPlace {
+  position: number;
+  of: number;
+  /** The pull request (or, before it has one, the branch) this one is stacked on; none for the first. */
+  below: string | undefined;
+  /** Whether every item of the list is in the chain: only then does the top one fix the issue. */
+  wholeList: boolean;
 }
 
 export function renderPullRequest(input: PullRequestViewInput): {
@@ -34,7 +46,9 @@ export function renderPullRequest(input: PullRequestViewInput): {
     "---",
     `🚢 Opened by Flotilla agent \`${agent.name}\` (run \`${run.id}\`), started by @${run.commenter} in ${run.commentUrl}.`,
     `Spend: ${formatTokens(agent.spentTokens)} of ${formatTokens(agent.budgetTokens)} tokens · $${agent.costUsd.toFixed(4)} · ${agent.turns} turns.`,
-    ...issueLink(run, agent, input.children ?? []),
+    ...(input.stack === undefined
+      ? issueLink(run, agent, input.children ?? [])
+      : stackLink(run, input.stack)),
     ...(run.headFetchRef === undefined ? [] : ["", forkWarning(run.issueNumber)]),
   ].join("\n");
   const summary = input.summary.trim() === "" ? "_The agent left no summary._" : input.summary.trim();
@@ -70,6 +84,20 @@ function issueLink(
       `Part of #${run.issueNumber}: not every task of its list is in this pull request (see the sub-agents above), so merging it does not close the issue.`,
     ];
   return ["", `Fixes #${run.issueNumber}`];
+}
+
+/** The top of a stack fixes the issue (when the whole list is in it); each other item is part of it. */
+function stackLink(run: RunRecord, place: StackPlace): string[] {
+  const on = place.below === undefined ? "" : `, stacked on ${place.below}`;
+  const where = `${place.position} of ${place.of}${on}`;
+  if (place.position === place.of && place.wholeList)
+    return ["", `Fixes #${run.issueNumber} (${where}: merge the pull requests below it first, in order).`];
+  if (place.position === place.of)
+    return [
+      "",
+      `Part of #${run.issueNumber} (${where}): not every task of its list made it into the stack, so merging it does not close the issue.`,
+    ];
+  return ["", `Part of #${run.issueNumber} (${where}).`];
 }
 
 /** What running agents on a fork's pull request means, said where reviewers look before merging. */
