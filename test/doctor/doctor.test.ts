@@ -133,16 +133,27 @@ describe("./flotilla doctor", () => {
     for (const [name, pattern] of Object.entries(expected)) expect(row(result.stdout, name)).toMatch(pattern);
     expect(result.stdout).toContain("./flotilla start would refuse to start");
 
-    const start = await execa(process.execPath, [mainEntryPath, "all"], {
-      cwd: scratch,
-      env: { ...env, PORT: String(await freePort()), OPS_PORT: String(await freePort()) },
-      extendEnv: false,
-      reject: false,
-      timeout: 120_000,
-    });
-    expect(start.exitCode).toBe(1);
-    expect(start.stderr).toContain("Flotilla cannot start: 7 checks failed.");
-    for (const name of Object.keys(expected)) expect(start.stderr).toContain(row(result.stdout, name));
+    const start = async (overrides: Record<string, string>) =>
+      execa(process.execPath, [mainEntryPath, "all"], {
+        cwd: scratch,
+        env: { ...env, PORT: String(await freePort()), OPS_PORT: String(await freePort()), ...overrides },
+        extendEnv: false,
+        reject: false,
+        timeout: 120_000,
+      });
+    // Start checks Redis first, before it loads anything slow, and refuses on it alone.
+    const withoutRedis = await start({});
+    expect(withoutRedis.exitCode).toBe(1);
+    expect(withoutRedis.stderr).toContain("Flotilla cannot start: a check failed.");
+    // (Its column is as wide as its one name: the same words, other spacing.)
+    const words = (text: string) => text.replace(/ +/g, " ");
+    expect(words(withoutRedis.stderr)).toContain(words(row(result.stdout, "Redis")));
+    // With Redis there, it refuses on the other six.
+    const withRedis = await start({ REDIS_URL: testRedisUrl });
+    expect(withRedis.exitCode).toBe(1);
+    expect(withRedis.stderr).toContain("Flotilla cannot start: 6 checks failed.");
+    for (const name of Object.keys(expected).filter((name) => name !== "Redis"))
+      expect(withRedis.stderr).toContain(row(result.stdout, name));
   });
 
   it("fails the model check when the API refuses the key", async () => {
