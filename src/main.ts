@@ -8,6 +8,7 @@ import { readAppCredentials } from "./config/app-credentials.ts";
 import { ConfigError } from "./config/config-error.ts";
 import { type FlotillaConfig, loadConfig, opsPortFor } from "./config/env.ts";
 import { loadEnvFile } from "./config/env-file.ts";
+import type { CheckContext } from "./doctor/check.ts";
 import { assertListenable } from "./ops/listen.ts";
 import type { FlotillaProcess, ProcessRole } from "./start-flotilla.ts";
 
@@ -51,9 +52,26 @@ async function main(): Promise<void> {
     if (started === undefined) return;
     await (await started).stop();
   });
+  // Redis before the slow part of the start (loading Probot and the bundler, the other checks,
+  // which spawn the claude CLI): a Redis that refuses, a host that does not resolve or no
+  // redis-server is named within a second. A host that stays silent is named after the probe's
+  // timeout (3 s), which a slow but working Redis (TLS across regions, a loaded host) must not hit.
+  // The start checks probe it once more, in the same words: one PING.
+  await refuseWithoutRedis({ role, config, credentials, env: process.env });
   const { startFlotilla } = await import("./start-flotilla.ts");
   started = startFlotilla(role, { config, credentials, env: process.env });
   console.info((await started).startLine);
+}
+
+/** Loaded only now: a bad setting is named before ioredis and execa load. */
+async function refuseWithoutRedis(context: CheckContext): Promise<void> {
+  const [{ runChecks }, { redisCheck }, { formatRefusal }] = await Promise.all([
+    import("./doctor/check.ts"),
+    import("./doctor/checks/redis.ts"),
+    import("./doctor/format-results.ts"),
+  ]);
+  const results = await runChecks([redisCheck], context);
+  if (results.some((result) => result.status === "fail")) throw new ConfigError(formatRefusal(results));
 }
 
 function parseRole(role: string): ProcessRole {

@@ -1,3 +1,8 @@
+// One look at a Redis before anything relies on it (the doctor, and the start, which refuses on a
+// failure): does it answer, which version, and which maxmemory-policy. The whole look ends within
+// `timeoutMs`, whatever is at the address: ioredis's own timeouts cover the TCP connect and the
+// commands, but not its ready check, so something that accepts the connection and never speaks
+// (a TLS port named with redis://, a proxy with nothing behind it) would hold it for 6-8 s.
 import { newRedisClient } from "./new-redis-client.ts";
 
 export type RedisProbe =
@@ -19,10 +24,24 @@ export async function probeRedis(redisUrl: string, timeoutMs = 3_000): Promise<R
   client.on("error", (error: Error) => {
     lastError = error;
   });
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<"silent">((resolve) => {
+    timer = setTimeout(() => resolve("silent"), timeoutMs);
+  });
   try {
-    await client.connect();
-    await client.ping();
-    const info = await client.info();
+    const info = await Promise.race([
+      (async () => {
+        await client.connect();
+        await client.ping();
+        return client.info();
+      })(),
+      silence,
+    ]);
+    if (info === "silent")
+      return {
+        ok: false,
+        problem: `no answer within ${timeoutMs / 1000} s (is it Redis there, and is the scheme right: rediss:// for TLS?)`,
+      };
     return {
       ok: true,
       version: /redis_version:(\S+)/.exec(info)?.[1] ?? "unknown",
@@ -32,6 +51,7 @@ export async function probeRedis(redisUrl: string, timeoutMs = 3_000): Promise<R
     const failure = lastError ?? error;
     return { ok: false, problem: failure instanceof Error ? failure.message : String(failure) };
   } finally {
+    clearTimeout(timer);
     client.disconnect();
   }
 }

@@ -6,6 +6,8 @@ import type { Probot } from "probot";
 export interface HandledEvents {
   /** Whether a handler is registered for this event name and payload action. */
   has(name: string, action: string | undefined): boolean;
+  /** The events some handler looks at, without actions (`issue_comment`): what the app subscribes to. */
+  events: ReadonlySet<string>;
 }
 
 export function handledEvents(appFunction: (app: Pick<Probot, "on">) => void): HandledEvents {
@@ -17,5 +19,6 @@ export function handledEvents(appFunction: (app: Pick<Probot, "on">) => void): H
   });
   return {
     has: (name, action) => names.has(name) || (action !== undefined && names.has(`${name}.${action}`)),
+    events: new Set([...names].map((name) => name.split(".")[0] ?? name)),
   };
 }

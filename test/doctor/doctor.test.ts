@@ -1,12 +1,13 @@
 // `./flotilla doctor`: one table, every check ok on a machine that has what Flotilla needs, and
 // each check failing (with its fix) when what it checks is missing or wrong; `./flotilla start`
 // refuses on the same failures, in the same words.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/env.ts";
+import { updateEnvFile } from "../../src/config/env-file.ts";
 import { startChecks } from "../../src/doctor/all-checks.ts";
 import { type CheckContext, type MachineReadings, runChecks } from "../../src/doctor/check.ts";
 import { dataDirCheck } from "../../src/doctor/checks/data-dir.ts";
@@ -56,10 +57,10 @@ function healthyEnv(): Record<string, string> {
   };
 }
 
-async function doctor(env: Record<string, string>, runner: readonly string[] = []) {
+async function doctor(env: Record<string, string>, runner: readonly string[] = [], cwd = scratch) {
   const [file = process.execPath, ...prefix] = runner.length > 0 ? runner : [process.execPath];
   return execa(file, [...prefix, ...(runner.length > 0 ? [process.execPath] : []), doctorPath, "all"], {
-    cwd: scratch,
+    cwd,
     env,
     extendEnv: false,
     reject: false,
@@ -133,16 +134,64 @@ describe("./flotilla doctor", () => {
     for (const [name, pattern] of Object.entries(expected)) expect(row(result.stdout, name)).toMatch(pattern);
     expect(result.stdout).toContain("./flotilla start would refuse to start");
 
-    const start = await execa(process.execPath, [mainEntryPath, "all"], {
-      cwd: scratch,
-      env: { ...env, PORT: String(await freePort()), OPS_PORT: String(await freePort()) },
-      extendEnv: false,
-      reject: false,
-      timeout: 120_000,
-    });
-    expect(start.exitCode).toBe(1);
-    expect(start.stderr).toContain("Flotilla cannot start: 7 checks failed.");
-    for (const name of Object.keys(expected)) expect(start.stderr).toContain(row(result.stdout, name));
+    const start = async (overrides: Record<string, string>) =>
+      execa(process.execPath, [mainEntryPath, "all"], {
+        cwd: scratch,
+        env: { ...env, PORT: String(await freePort()), OPS_PORT: String(await freePort()), ...overrides },
+        extendEnv: false,
+        reject: false,
+        timeout: 120_000,
+      });
+    // Start checks Redis first, before it loads anything slow, and refuses on it alone.
+    const withoutRedis = await start({});
+    expect(withoutRedis.exitCode).toBe(1);
+    expect(withoutRedis.stderr).toContain("Flotilla cannot start: a check failed.");
+    // (Its column is as wide as its one name: the same words, other spacing.)
+    const words = (text: string) => text.replace(/ +/g, " ");
+    expect(words(withoutRedis.stderr)).toContain(words(row(result.stdout, "Redis")));
+    // With Redis there, it refuses on the other six.
+    const withRedis = await start({ REDIS_URL: testRedisUrl });
+    expect(withRedis.exitCode).toBe(1);
+    expect(withRedis.stderr).toContain("Flotilla cannot start: 6 checks failed.");
+    for (const name of Object.keys(expected).filter((name) => name !== "Redis"))
+      expect(withRedis.stderr).toContain(row(result.stdout, name));
+  });
+
+  it("reads its settings from .env when the environment has none", async () => {
+    const dir = join(scratch, "env-file");
+    await mkdir(dir);
+    const { PATH = "", HOME = "", ...settings } = healthyEnv();
+    // Written the way the setup flow writes it (the private key's newlines as \n).
+    updateEnvFile(join(dir, ".env"), { ...settings, DATA_DIR: join(dir, "data") });
+    const result = await doctor({ PATH, HOME }, [], dir);
+    expect(result.stdout).toContain(`settings from the environment and ${join(dir, ".env")}`);
+    expect(row(result.stdout, "GitHub App")).toMatch(new RegExp(`^ {2}ok .*APP_ID=${credentials.appId}`));
+    expect(row(result.stdout, "Redis")).toMatch(/^ {2}ok +Redis +Redis \S+ at redis:\/\//);
+    expect(row(result.stdout, "model credentials")).toContain(`ANTHROPIC_API_KEY accepted by ${model.url}`);
+    expect(row(result.stdout, "data dir")).toContain(join(dir, "data"));
+    expect(result.stdout).toContain("Everything Flotilla needs is here.");
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("fails the git check on a git older than 2.31, with its fix", async () => {
+    const bin = join(scratch, "old-git");
+    await mkdir(bin);
+    await writeFile(join(bin, "git"), "#!/bin/sh\necho 'git version 2.25.1'\n", { mode: 0o755 });
+    const result = await doctor({ ...healthyEnv(), PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}` });
+    expect(row(result.stdout, "git")).toMatch(
+      /^ {2}FAIL +git +git version 2\.25\.1 is older than 2\.31\n +fix: install git 2\.31 or newer$/,
+    );
+    expect(result.exitCode).toBe(1);
+  });
+
+  it("fails the GitHub App check when no app is registered yet, saying how to register one", async () => {
+    const { APP_ID, PRIVATE_KEY, ...withoutApp } = healthyEnv();
+    const result = await doctor(withoutApp);
+    expect(row(result.stdout, "GitHub App")).toMatch(
+      /^ {2}FAIL +GitHub App +no GitHub App yet \(APP_ID and PRIVATE_KEY are not set\)\n +fix: run \.\/flotilla start and register the app/,
+    );
+    expect(result.stdout).toContain("./flotilla start would refuse to start");
+    expect(result.exitCode).toBe(1);
   });
 
   it("fails the model check when the API refuses the key", async () => {

@@ -2,8 +2,9 @@
 // the strict stand-in GitHub with signed deliveries built from @octokit/webhooks-examples:
 // "Re-run" on a check run retries the agent under a new check run; closing an agent's own pull
 // request unmerged lets its branch go after AGENT_BRANCH_RETENTION_HOURS (a merged one keeps
-// it); closing the pull request a run works on cancels its agents and the tracking comment says
-// so; removing the app from the repository, or uninstalling it, cancels and forgets the runs.
+// it); closing or merging the pull request a run works on cancels its agents and the tracking
+// comment says which; removing the app from the repository, or uninstalling it, cancels and
+// forgets the runs.
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentRecord } from "../../src/store/records.ts";
@@ -12,6 +13,7 @@ import { commandsRunning } from "../support/commands-running.ts";
 import {
   createE2eEnvironment,
   type E2eEnvironment,
+  e2eHeadBranch,
   e2eInstallationId,
   e2eOwner,
   e2ePullNumber,
@@ -216,50 +218,63 @@ describe("GitHub's own controls and lifecycle", () => {
     expect(await world.redis.zscore(world.store.keys.closedAgentBranches(), alpha.id)).toBeNull();
   });
 
-  it("cancels the agents of a run whose pull request is closed, and says so in its tracking comment", async () => {
-    const [sleeper] = await runAgents("/agents run [[script:sleeper]] a long job");
-    if (sleeper === undefined) throw new Error("expected an agent");
-    await waitFor(async () => ((await sleepersRunning()) === 1 ? true : undefined), {
-      timeoutMs: 60_000,
-      what: "the agent to start `sleep 600`",
-    });
-    const pull = world.github.closePullRequest(e2eOwner, e2eRepo, e2ePullNumber, { merged: false });
-    expect(
-      await world.deliver(
-        web,
-        pullRequestChanged("closed", { ...target(), number: e2ePullNumber, ...pull, login: "alice" }),
-      ),
-    ).toBe(200);
-    await agentsEnded(sleeper.runId, "cancelled");
-    await waitFor(async () => ((await sleepersRunning()) === 0 ? true : undefined), {
-      what: "`sleep 600` to stop",
-    });
-    const trackingComment = () =>
-      world.github
-        .comments(e2eOwner, e2eRepo, e2ePullNumber)
-        .find((comment) => comment.body?.includes(`flotilla:run:${sleeper.runId}`));
-    const tracking = await waitFor(
-      () => {
-        const body = trackingComment()?.body ?? "";
-        return body.includes("Pull request #7 was closed, so Flotilla cancelled the 1 agent") &&
-          body.includes("🚫 cancelled")
-          ? { body }
-          : undefined;
-      },
-      {
-        what: "the tracking comment to say the pull request was closed",
-        describe: async () => trackingComment()?.body ?? "no tracking comment",
-      },
-    );
-    expect(tracking.body).toContain("Their work so far stays on their branches");
-    await waitFor(
-      () =>
+  it.each([
+    { how: "closed", merged: false },
+    { how: "merged", merged: true },
+  ])(
+    "cancels the agents of a run whose pull request is $how, and says so in its tracking comment",
+    async ({ how, merged }) => {
+      // A pull request of its own: the one before is closed by now.
+      const number = await world.github.addPullRequest({
+        owner: e2eOwner,
+        repo: e2eRepo,
+        head: { ref: e2eHeadBranch },
+        base: { ref: "main" },
+      });
+      const [sleeper] = await runAgents("/agents run [[script:sleeper]] a long job", number);
+      if (sleeper === undefined) throw new Error("expected an agent");
+      await waitFor(async () => ((await sleepersRunning()) === 1 ? true : undefined), {
+        timeoutMs: 60_000,
+        what: "the agent to start `sleep 600`",
+      });
+      const pull = world.github.closePullRequest(e2eOwner, e2eRepo, number, { merged });
+      expect(
+        await world.deliver(
+          web,
+          pullRequestChanged("closed", { ...target(), number, ...pull, merged, login: "alice" }),
+        ),
+      ).toBe(200);
+      await agentsEnded(sleeper.runId, "cancelled");
+      await waitFor(async () => ((await sleepersRunning()) === 0 ? true : undefined), {
+        what: "`sleep 600` to stop",
+      });
+      const trackingComment = () =>
         world.github
-          .checkRuns(e2eOwner, e2eRepo)
-          .find((checkRun) => checkRun.external_id === sleeper.id && checkRun.conclusion === "cancelled"),
-      { what: "the agent's check run to say cancelled" },
-    );
-  });
+          .comments(e2eOwner, e2eRepo, number)
+          .find((comment) => comment.body?.includes(`flotilla:run:${sleeper.runId}`));
+      const tracking = await waitFor(
+        () => {
+          const body = trackingComment()?.body ?? "";
+          return body.includes(`Pull request #${number} was ${how}, so Flotilla cancelled the 1 agent`) &&
+            body.includes("🚫 cancelled")
+            ? { body }
+            : undefined;
+        },
+        {
+          what: `the tracking comment to say the pull request was ${how}`,
+          describe: async () => trackingComment()?.body ?? "no tracking comment",
+        },
+      );
+      expect(tracking.body).toContain("Their work so far stays on their branches");
+      await waitFor(
+        () =>
+          world.github
+            .checkRuns(e2eOwner, e2eRepo)
+            .find((checkRun) => checkRun.external_id === sleeper.id && checkRun.conclusion === "cancelled"),
+        { what: "the agent's check run to say cancelled" },
+      );
+    },
+  );
 
   it("cancels and forgets the runs of a repository removed from the installation, and of an uninstalled app", async () => {
     for (const [index, removal] of [

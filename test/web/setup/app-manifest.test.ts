@@ -1,8 +1,14 @@
 // The manifest the setup flow registers the app with subscribes to exactly the events Flotilla
-// handles (src/web/flotilla-app.ts): one missing and a GitHub feature silently does nothing; one
-// too many and GitHub sends deliveries nobody reads.
+// handles (src/web/flotilla-app.ts, read through handledEvents as the intake reads it): one missing
+// and a GitHub feature silently does nothing; one too many and GitHub sends deliveries nobody reads.
 import { describe, expect, it } from "vitest";
+import { createFlotillaApp } from "../../../src/web/flotilla-app.ts";
+import type { WebhookServices } from "../../../src/web/handle-command.ts";
+import { handledEvents } from "../../../src/web/handled-events.ts";
 import { buildManifest } from "../../../src/web/setup/app-manifest.ts";
+
+/** GitHub sends these to every app; a manifest cannot subscribe to them. */
+const sentToEveryApp = new Set(["installation", "installation_repositories"]);
 
 describe("the app manifest", () => {
   it("subscribes to the events Flotilla handles, and no others", () => {
@@ -10,13 +16,11 @@ describe("the app manifest", () => {
       { webhookProxyUrl: undefined, publicUrl: "https://flotilla.example.org" },
       "https://flotilla.example.org/setup/done",
     );
-    // installation and installation_repositories reach every app without a subscription.
-    expect([...manifest.default_events].sort()).toEqual([
-      "check_run", // buttons (requested_action) and GitHub's Re-run link (rerequested)
-      "issue_comment", // commands
-      "pull_request", // closed, merged, reopened
-      "pull_request_review_comment", // commands on a line of the diff
-    ]);
+    // Listing the events registers the handlers without running one: nothing reads the services.
+    const handled = handledEvents(createFlotillaApp({} as WebhookServices));
+    const toSubscribe = [...handled.events].filter((event) => !sentToEveryApp.has(event));
+    expect(toSubscribe).toContain("issue_comment");
+    expect([...manifest.default_events].sort()).toEqual(toSubscribe.sort());
     expect(manifest.hook_attributes.url).toBe("https://flotilla.example.org/api/github/webhooks");
     expect(manifest.default_permissions).toMatchObject({
       pull_requests: "write",
