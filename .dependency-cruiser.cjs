@@ -82,8 +82,9 @@ const rootMayImport = {
     "worker",
   ],
   // The entry points: `flotilla web|worker|all`, and `./flotilla doctor`. web: main.ts serves
-  // the setup flow (web/setup/) instead while the app is not registered yet.
-  "main.ts": ["config", "ops", "start-flotilla.ts", "web"],
+  // the setup flow (web/setup/) instead while the app is not registered yet; doctor: main.ts
+  // refuses an unreachable Redis with the doctor's check and words before the slow part loads.
+  "main.ts": ["config", "doctor", "ops", "start-flotilla.ts", "web"],
   "doctor.ts": ["config", "doctor", "links"],
 };
 
