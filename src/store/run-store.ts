@@ -2,6 +2,7 @@
 // (worker, gateway, web) can each change their own fields without overwriting the others'.
 import type { Redis } from "ioredis";
 import type { RunLimits } from "../config/run-limits.ts";
+import { LuaScript } from "../redis/lua-script.ts";
 import type { KeySpace } from "./keys.ts";
 import {
   type AgentRecord,
@@ -48,6 +49,25 @@ export class RecordNotFoundError extends Error {
 }
 
 const recentRunsKept = 100;
+/** How long a delivery id is remembered: GitHub redelivers only within days. */
+const deliveryClaimSeconds = 30 * 86_400;
+
+/** One Redis write: the command, the key it writes, its other arguments. */
+type RedisWrite = [command: string, key: string, ...args: string[]];
+
+/**
+ * Claims the delivery (KEYS[1]) and, only if this call claimed it, applies the writes: ARGV[3] is
+ * a JSON list of [command, index into KEYS, arguments...]. Returns 1 when it claimed, else 0.
+ */
+const createRunOnceScript = new LuaScript(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then return 0 end
+for _, step in ipairs(cjson.decode(ARGV[3])) do
+  local call = { step[1], KEYS[step[2]] }
+  for i = 3, #step do call[#call + 1] = step[i] end
+  redis.call(unpack(call))
+end
+return 1
+`);
 
 export class RunStore {
   readonly redis: Redis;
@@ -63,31 +83,57 @@ export class RunStore {
    * finds the delivery already claimed and gets `created: false`.
    */
   async createRun(run: NewRun, agents: readonly NewAgent[]): Promise<{ created: boolean }> {
-    const claimed = await this.redis.set(this.keys.delivery(run.deliveryId), run.id, "EX", 30 * 86_400, "NX");
-    if (claimed === null) return { created: false };
-    const transaction = this.redis.multi();
-    transaction.hset(this.keys.run(run.id), toRedisFields({ ...run }));
-    transaction.rpush(this.keys.issueRuns(run.owner, run.repo, run.issueNumber), run.id);
-    // The status page lists the newest runs; older ones drop off this list (not their records).
-    transaction.zadd(this.keys.recentRuns(), run.createdAt, run.id);
-    transaction.zremrangebyrank(this.keys.recentRuns(), 0, -(recentRunsKept + 1));
-    transaction.sadd(this.keys.installationRuns(run.installationId), run.id);
-    for (const agent of agents) this.queueAgentCreation(transaction, agent);
-    await transaction.exec();
-    return { created: true };
+    // One script: the claim and the records land together or not at all. A consumer killed
+    // between a separate claim and the records would leave a claimed delivery with no agents,
+    // and the retried delivery would find the claim and start nothing.
+    const writes: RedisWrite[] = [
+      ["HSET", this.keys.run(run.id), ...Object.entries(toRedisFields({ ...run })).flat()],
+      ["RPUSH", this.keys.issueRuns(run.owner, run.repo, run.issueNumber), run.id],
+      // The status page lists the newest runs; older ones drop off this list (not their records).
+      ["ZADD", this.keys.recentRuns(), String(run.createdAt), run.id],
+      ["ZREMRANGEBYRANK", this.keys.recentRuns(), "0", String(-(recentRunsKept + 1))],
+      ["SADD", this.keys.installationRuns(run.installationId), run.id],
+      ...agents.flatMap((agent) => this.agentCreationWrites(agent)),
+    ];
+    const keys = [this.keys.delivery(run.deliveryId)];
+    const keyIndex = new Map<string, number>();
+    const steps = writes.map(([command, key, ...args]) => {
+      let index = keyIndex.get(key);
+      if (index === undefined) {
+        keys.push(key);
+        index = keys.length;
+        keyIndex.set(key, index);
+      }
+      return [command, index, ...args];
+    });
+    const created = await createRunOnceScript.run(this.redis, keys, [
+      run.id,
+      deliveryClaimSeconds,
+      JSON.stringify(steps),
+    ]);
+    return { created: created === 1 };
   }
 
   /** Adds an agent to an existing run (a spawned child). */
   async addAgent(agent: NewAgent): Promise<void> {
     const transaction = this.redis.multi();
-    this.queueAgentCreation(transaction, agent);
+    for (const [command, key, ...args] of this.agentCreationWrites(agent))
+      transaction.call(command, key, ...args);
     await transaction.exec();
   }
 
-  private queueAgentCreation(transaction: ReturnType<Redis["multi"]>, agent: NewAgent): void {
-    transaction.hset(this.keys.agent(agent.id), toRedisFields({ ...agent, state: "queued", generation: 0 }));
-    transaction.rpush(this.keys.runAgents(agent.runId), agent.id);
-    if (agent.parentId !== undefined) transaction.rpush(this.keys.agentChildren(agent.parentId), agent.id);
+  private agentCreationWrites(agent: NewAgent): RedisWrite[] {
+    const writes: RedisWrite[] = [
+      [
+        "HSET",
+        this.keys.agent(agent.id),
+        ...Object.entries(toRedisFields({ ...agent, state: "queued", generation: 0 })).flat(),
+      ],
+      ["RPUSH", this.keys.runAgents(agent.runId), agent.id],
+    ];
+    if (agent.parentId !== undefined)
+      writes.push(["RPUSH", this.keys.agentChildren(agent.parentId), agent.id]);
+    return writes;
   }
 
   async runIdForDelivery(deliveryId: string): Promise<string | undefined> {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type NewAgent, type NewRun, RunStore } from "../../src/store/run-store.ts";
 import { makeNewRun } from "../support/agent-record.ts";
 import { useTestRedis } from "../support/test-redis.ts";
@@ -48,6 +48,36 @@ describe("RunStore", () => {
     expect(run.limits.allowedTools).toEqual(["Read", "Write"]);
     expect(run.isPullRequest).toBe(true);
     expect(await store.runIdsForIssue("octo", "demo", 7)).toEqual(["r1"]);
+  });
+
+  it("claims a delivery in the same atomic command that records its run and agents", async () => {
+    // A consumer killed between a separate claim and the records would leave a delivery claimed
+    // with no agents, and its retry would start nothing.
+    const sent = vi.spyOn(testRedis.redis, "sendCommand");
+    try {
+      await store.createRun(newRun("r9", "delivery-9"), [newAgent("r9", "a"), newAgent("r9", "b")]);
+      const claiming = sent.mock.calls.filter(([command]) =>
+        command.args.some((arg) => String(arg) === testRedis.keys.delivery("delivery-9")),
+      );
+      expect(claiming).toHaveLength(1);
+      const args = (claiming[0]?.[0].args ?? []).map(String);
+      expect(args).toContain(testRedis.keys.run("r9"));
+      expect(args).toContain(testRedis.keys.agent("r9/b"));
+    } finally {
+      sent.mockRestore();
+    }
+    expect((await store.listRunAgents("r9")).map((agent) => agent.id)).toEqual(["r9/a", "r9/b"]);
+    expect(await store.runIdForDelivery("delivery-9")).toBe("r9");
+  });
+
+  it("creates one run when the same delivery is processed concurrently", async () => {
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, () => store.createRun(newRun("r10", "delivery-10"), [newAgent("r10", "a")])),
+    );
+    expect(attempts.filter((attempt) => attempt.created)).toHaveLength(1);
+    expect((await store.listRunAgents("r10")).map((agent) => agent.id)).toEqual(["r10/a"]);
+    expect(await store.runIdsForIssue("octo", "demo", 7)).toEqual(expect.arrayContaining(["r10"]));
+    expect((await store.runIdsForIssue("octo", "demo", 7)).filter((id) => id === "r10")).toHaveLength(1);
   });
 
   it("updates fields independently and clears them", async () => {
