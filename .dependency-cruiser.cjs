@@ -16,13 +16,14 @@ const mayImport = {
   process: ["text"],
   github: [], // thin GitHub API calls
   queue: [], // the only code that knows BullMQ (its Queue, Worker and Job)
-  "agent-tools": [], // runs inside an agent's CLI: talks to its worker over HTTP only
+  "agent-tools": [], // Flotilla's tools as an MCP server: names, schemas, what the model reads
   commands: ["text"], // the /agents grammar
   config: ["commands", "github"], // env and .github/agents.yml, validated
   redis: ["config", "process"], // connections, embedded redis-server, Lua scripts, locks
   store: ["config", "redis"], // records and the one Redis key scheme
   links: ["store"], // signed page links
-  gateway: ["store", "text"], // the model gateway agents talk to
+  // The model gateway agents talk to. agent-tools: it serves an agent's tools over MCP.
+  gateway: ["agent-tools", "store", "text"],
   ops: ["config", "gateway", "process"], // metrics, health, readiness, the ops listener
   workspace: ["process", "store"], // mirrors, worktrees, git; an agent's place on a host
   // The claude subprocess, and the agents running in a worker. gateway: the record of an agent's

@@ -1,19 +1,16 @@
-// How long the real `claude` CLI takes to print its init line with Flotilla's MCP server and
-// without any, and how long the server alone takes to answer `initialize`: from its TypeScript
-// sources, and as the bundle a worker makes at start, with and without the compile cache the
-// worker fills. `node bench/mcp-startup.ts [--rounds 7]`; appends to bench/RESULTS.md.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// How long the real `claude` CLI takes to print its init line with Flotilla's tools and without
+// any, and how long the worker's gateway takes to answer an MCP client's `initialize` (the SDK
+// client's connect: `initialize`, then `notifications/initialized`) on a fresh connection, the
+// first time after start and after. The tools are served by the gateway itself (Streamable HTTP),
+// so no process starts per agent. `node bench/mcp-startup.ts [--rounds 7]`; appends to bench/RESULTS.md.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Redis } from "ioredis";
 import { buildClaudeArguments } from "../src/agent/claude-arguments.ts";
-import {
-  type McpServerProgram,
-  mcpServerFromSources,
-  prepareMcpServerProgram,
-} from "../src/agent/mcp-server-program.ts";
+import { AgentGateway } from "../src/gateway/agent-gateway.ts";
 import { signalProcessGroup } from "../src/process/run-command.ts";
+import { BudgetStore } from "../src/store/budget-store.ts";
+import { createKeySpace } from "../src/store/keys.ts";
 import { writeMcpConfig } from "../src/worker/tools/mcp-config.ts";
 import { createAgentSandbox, initLine, startCli } from "../test/agent-tools/cli-run.ts";
 import { ScriptedModel } from "../test/support/scripted-model.ts";
@@ -25,19 +22,23 @@ const initializeTargetMs = 100;
 const model = new ScriptedModel().script("hello", () => ({ text: "hi" }));
 await model.start();
 const sandbox = await createAgentSandbox(model.url);
-const dataDir = await mkdtemp(join(tmpdir(), "flotilla-bench-mcp-"));
-const bundled = await prepareMcpServerProgram(dataDir);
-const bundledCold: McpServerProgram = { entry: bundled.entry };
+const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const gateway = new AgentGateway({
+  upstream: { baseUrl: model.url, apiKey: "sk-ant-bench", oauthToken: undefined },
+  ledger: new BudgetStore(redis, createKeySpace(`flotilla-bench-mcp-${process.pid}`)),
+  toolHandler: async (_agentId, tool) => ({ text: `${tool} answered` }),
+});
+await gateway.start();
 
-async function mcpConfigFor(server: McpServerProgram, name: string): Promise<string> {
-  const path = join(sandbox.dir, `mcp-config-${name}.json`);
-  await writeMcpConfig(path, { gatewayUrl: "http://127.0.0.1:9", agentToken: "bench", server });
+async function mcpConfigFor(round: number): Promise<string> {
+  const credential = gateway.register(
+    { id: `rbench/agent-${round}`, installationId: 1 },
+    { onBudgetExhausted: () => {} },
+  );
+  const path = `${sandbox.dir}/mcp-config-${round}.json`;
+  await writeMcpConfig(path, { gatewayUrl: credential.baseUrl, agentToken: credential.token });
   return path;
 }
-const configs = {
-  sources: await mcpConfigFor(mcpServerFromSources, "sources"),
-  bundle: await mcpConfigFor(bundled, "bundle"),
-};
 
 async function initLineMs(mcpConfigPath: string | undefined): Promise<number> {
   const run = startCli(
@@ -59,40 +60,30 @@ async function initLineMs(mcpConfigPath: string | undefined): Promise<number> {
   return init.atMs;
 }
 
-async function serverInitializeMs(server: McpServerProgram): Promise<number> {
+async function initializeMs(): Promise<number> {
+  const credential = gateway.register(
+    { id: "rbench/client", installationId: 1 },
+    { onBudgetExhausted: () => {} },
+  );
   const startedAt = performance.now();
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [server.entry],
-    env: {
-      FLOTILLA_GATEWAY_URL: "http://127.0.0.1:9",
-      FLOTILLA_AGENT_TOKEN: "bench",
-      ...(server.compileCacheDir === undefined ? {} : { NODE_COMPILE_CACHE: server.compileCacheDir }),
-    },
+  const transport = new StreamableHTTPClientTransport(new URL(`${credential.baseUrl}/flotilla/mcp`), {
+    requestInit: { headers: { authorization: `Bearer ${credential.token}` } },
   });
   const client = new Client({ name: "bench", version: "0" });
   await client.connect(transport);
   const elapsed = performance.now() - startedAt;
   await client.close();
+  await gateway.unregister(credential.token);
   return elapsed;
 }
 
-const samples = {
-  sources: [] as number[],
-  bundleCold: [] as number[],
-  bundle: [] as number[],
-  initNoMcp: [] as number[],
-  initSources: [] as number[],
-  initBundle: [] as number[],
-};
+const first = await initializeMs();
+const samples = { initialize: [] as number[], initNoMcp: [] as number[], initTools: [] as number[] };
 // Interleaved, so that a burst of load on the machine hits every variant alike.
 for (let round = 0; round < rounds; round += 1) {
-  samples.sources.push(await serverInitializeMs(mcpServerFromSources));
-  samples.bundleCold.push(await serverInitializeMs(bundledCold));
-  samples.bundle.push(await serverInitializeMs(bundled));
+  samples.initialize.push(await initializeMs());
   samples.initNoMcp.push(await initLineMs(undefined));
-  samples.initSources.push(await initLineMs(configs.sources));
-  samples.initBundle.push(await initLineMs(configs.bundle));
+  samples.initTools.push(await initLineMs(await mcpConfigFor(round)));
 }
 const range = (values: number[]) =>
   `${median(values).toFixed(0)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
@@ -100,32 +91,23 @@ await recordResults({
   title: "MCP server start",
   command: currentCommand(),
   figures: [
+    { name: "gateway answers `initialize`, first client after start", value: first.toFixed(1), unit: "ms" },
     {
-      name: "server answers `initialize`, from the TypeScript sources (before)",
-      value: range(samples.sources),
-      unit: "ms",
-    },
-    {
-      name: "server answers `initialize`, bundle without compile cache",
-      value: range(samples.bundleCold),
-      unit: "ms",
-    },
-    {
-      name: "server answers `initialize`, bundle with the worker's compile cache (what agents run)",
-      value: range(samples.bundle),
+      name: "gateway answers `initialize`, a new client (what every agent start and resume pays)",
+      value: range(samples.initialize),
       unit: "ms",
       target: `≤ ${initializeTargetMs} ms (median)`,
-      met: median(samples.bundle) <= initializeTargetMs,
+      met: median(samples.initialize) <= initializeTargetMs,
     },
     { name: "CLI init line, no MCP server", value: range(samples.initNoMcp), unit: "ms" },
-    { name: "CLI init line, server from the sources", value: range(samples.initSources), unit: "ms" },
-    { name: "CLI init line, server bundled with cache", value: range(samples.initBundle), unit: "ms" },
+    { name: "CLI init line, Flotilla's tools from the gateway", value: range(samples.initTools), unit: "ms" },
   ],
   notes: [
-    `Median (min–max) of ${rounds} interleaved rounds. \`initialize\` is timed from spawning \`node\` to the SDK client's connect resolving (Node's own start included); the init line from spawning \`claude -p\` to its first stream line (the CLI waits for its MCP servers).`,
-    "The bundle: esbuild, one minified ESM file of the server and its dependencies (zod, the MCP SDK, ajv), written by the worker at start to <data>/program with V8's compile cache beside it (see src/agent/mcp-server-program.ts).",
+    `Median (min–max) of ${rounds} interleaved rounds. \`initialize\` is timed from creating the SDK's Streamable HTTP client to its connect resolving (both requests of the handshake, each on loopback to the gateway in this process); the init line from spawning \`claude -p\` to its first stream line (the CLI waits for its MCP servers).`,
+    "The tools are served by the worker's model gateway at /flotilla/mcp (src/agent-tools/serve-mcp-request.ts), authenticated with the agent's gateway token; before this change each agent's CLI started Flotilla's MCP server as a Node process of its own (a bundle with a compile cache).",
   ],
 });
+await gateway.stop();
 await model.stop();
 await sandbox.cleanup();
-await rm(dataDir, { recursive: true, force: true });
+redis.disconnect();

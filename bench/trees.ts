@@ -129,7 +129,7 @@ try {
     figures,
     notes: [
       `One root, ${fanout} children, each with ${fanout} leaves (${depth} levels below the root, ${totalAgents} agents); WORKER_CONCURRENCY=${concurrency}; a web and a worker process against Redis on 127.0.0.1 and a stand-in GitHub; started by one signed \`/agents run\` webhook. Makespan: from posting it until the root agent's record is final.`,
-      `Each agent's \`claude\` is bench/stand-in/tree-claude.ts (Node): it starts Flotilla's MCP server from the --mcp-config it is given (a second Node process per agent, as the CLI would), prints init, tool_use/tool_result and result lines and writes its session file. Leaves sleep ${options["work-seconds"]} s; parents spawn with spawn_agent and do no work of their own, so the ideal counts leaf work only and the ratio includes every cost of Flotilla and of starting ${totalAgents} + ${totalAgents - leaves} (resumed parents) stand-in sessions with their MCP servers.`,
+      `Each agent's \`claude\` is bench/stand-in/tree-claude.ts (Node): it connects to Flotilla's tools named in the --mcp-config it is given (the worker's gateway over HTTP, as the CLI does), prints init, tool_use/tool_result and result lines and writes its session file. Leaves sleep ${options["work-seconds"]} s; parents spawn with spawn_agent and do no work of their own, so the ideal counts leaf work only and the ratio includes every cost of Flotilla and of starting ${totalAgents} + ${totalAgents - leaves} (resumed parents) stand-in sessions (each ends with one model call through the gateway, as a real agent's last turn).`,
       ...(parked.failures.length === 0
         ? []
         : [`Parked tree, agents that did not succeed: ${parked.failures.join("; ")}.`]),

@@ -3,7 +3,6 @@
 // what it uses, so a signature says what a function may touch and a test builds only that.
 import type { Logger } from "pino";
 import type { AgentSandbox } from "./agent/agent-sandbox.ts";
-import type { McpServerProgram } from "./agent/mcp-server-program.ts";
 import type { ModelAccessProvider } from "./agent/model-access-provider.ts";
 import type { RunningAgents } from "./agent/running-agents.ts";
 import type { FlotillaConfig } from "./config/env.ts";
@@ -47,6 +46,4 @@ export interface Services {
   runningAgents: RunningAgents;
   /** How this worker isolates its agents' processes (chosen once, at start). */
   sandbox: AgentSandbox;
-  /** The MCP server program agents' CLIs start (bundled once, at start). */
-  mcpServer: McpServerProgram;
 }

@@ -151,7 +151,7 @@ async function startParts(
     await queue.close();
   });
   metrics.watchQueue(() => queue.jobCounts());
-  const services: Omit<Services, "modelAccess" | "runningAgents" | "sandbox" | "mcpServer"> = {
+  const services: Omit<Services, "modelAccess" | "runningAgents" | "sandbox"> = {
     config,
     log,
     store,

@@ -1,5 +1,5 @@
-// A stand-in for `claude` in the trees benchmark that speaks MCP the way the CLI does: it starts
-// the server named in the `--mcp-config` Flotilla passes (a Node process, as the CLI starts it)
+// A stand-in for `claude` in the trees benchmark that speaks MCP the way the CLI does: it connects
+// to the server named in the `--mcp-config` Flotilla passes (the worker's gateway, over HTTP)
 // before its init line, then acts out the task `[[tree path=r depth=2 fanout=10 work-ms=2000
 // mode=park|hold]]`: a leaf (depth 0) "works" work-ms; a parent spawns `fanout` children through
 // spawn_agent and then either waits through wait_for_agents (parked by Flotilla, resumed with
@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { sessionFilePath } from "../../src/agent/session-file.ts";
 
 const pollMs = 5_000;
@@ -78,7 +78,31 @@ async function toolCall(
   return text;
 }
 
-function finish(text: string): void {
+/**
+ * Ends the session as a real agent's last turn does: one model call through Flotilla's gateway
+ * (the worker judges how an agent ended by what its gateway saw, not by what the agent printed),
+ * then the final text and the result line.
+ */
+async function finish(text: string): Promise<void> {
+  const response = await fetch(`${(process.env.ANTHROPIC_BASE_URL ?? "").replace(/\/+$/, "")}/v1/messages`, {
+    method: "POST",
+    headers: {
+      "x-api-key": process.env.ANTHROPIC_API_KEY ?? "",
+      "content-type": "application/json",
+      "anthropic-version": "2023-06-01",
+    },
+    body: JSON.stringify({
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: "user", content: "Done?" }],
+    }),
+  });
+  await response.text();
+  if (!response.ok) {
+    process.stderr.write(`stand-in claude: the gateway answered ${response.status}\n`);
+    process.exit(1);
+  }
   assistant([{ type: "text", text }]);
   emit({
     type: "result",
@@ -118,7 +142,7 @@ const server =
 const client = new Client({ name: "tree-stand-in", version: "0" });
 if (server !== undefined) {
   await client.connect(
-    new StdioClientTransport({ command: server.command, args: server.args, env: server.env }),
+    new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers } }),
   );
 }
 emit({
@@ -145,7 +169,7 @@ const workMs = Number(spec["work-ms"] ?? 2000);
 
 if (resumed !== undefined) {
   // Resumed after a park: the message is Flotilla's report of the children.
-  finish(
+  await finish(
     `${message.includes("Your sub-agents have finished") ? "Integrated my sub-agents' work." : "Continued."}`,
   );
 } else if (depth === 0) {
@@ -153,7 +177,7 @@ if (resumed !== undefined) {
     await sleep(workMs);
     return "";
   });
-  finish(`Leaf ${path} worked ${workMs} ms.`);
+  await finish(`Leaf ${path} worked ${workMs} ms.`);
 } else {
   for (let index = 1; index <= fanout; index += 1) {
     const child = `${path}-${index}`;
@@ -173,11 +197,11 @@ if (resumed !== undefined) {
         return "";
       });
     }
-    finish(`All ${fanout} sub-agents of ${path} are done.`);
+    await finish(`All ${fanout} sub-agents of ${path} are done.`);
   } else {
     // Parks: Flotilla kills this process and resumes the session when the children are done.
     await toolCall("mcp__flotilla__wait_for_agents", {}, () => callTool("wait_for_agents", {}));
-    finish(`All ${fanout} sub-agents of ${path} were done already.`);
+    await finish(`All ${fanout} sub-agents of ${path} were done already.`);
   }
 }
 await client.close();

@@ -2,6 +2,7 @@
 // of its own. Cloned over `file://`, which makes git copy objects through the pack protocol as
 // it would from a server; a plain local path would hard-link the objects instead, which no
 // agent on another machine could do.
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { git } from "../../src/workspace/git.ts";
 
@@ -13,6 +14,8 @@ export async function clonePerAgent(
 ): Promise<void> {
   // A clone, step by step: the worker's git always names its repository (src/workspace/git.ts).
   const gitDir = join(cloneDir, ".git");
+  // git makes the `.git` directory, not the folders above it.
+  await mkdir(cloneDir, { recursive: true });
   await git(["init", "--quiet"], { gitDir });
   await git(["fetch", "--quiet", `file://${repositoryPath}`, "+refs/heads/*:refs/remotes/origin/*"], {
     gitDir,

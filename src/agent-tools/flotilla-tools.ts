@@ -1,6 +1,6 @@
 // The tools every agent gets from Flotilla: names, descriptions written for the model, and the
-// input schemas. The MCP server validates input with these before forwarding it; the worker's
-// tool endpoint should parse with the same schemas, since anything an agent runs can call it.
+// input schemas. The MCP server validates input with these before the worker sees a call; the
+// worker's handlers parse with the same schemas again, since they must not trust the caller.
 import { z } from "zod";
 
 /** The name the CLI knows the server by: its tools are offered as `mcp__flotilla__<tool>`. */

@@ -1,15 +1,16 @@
 // One running `claude` process: started in its own process group (inside bubblewrap when the
-// worker has a sandbox, else under a subreaper), its stdout appended to the agent's transcript
-// file (in the worker's places) and parsed line by line from there as it grows, and stopped with
-// SIGKILL, which also reaches the commands its Bash tool started in sessions of their own: the
-// sandbox's PID namespace dies with bwrap; without one, the subreaper's tree is frozen and killed.
-// Leftovers of an earlier run of the same agent on this host (a worker killed mid-run) are
-// killed before start.
+// worker has a sandbox, else under a subreaper), by the worker's command runner when it has one
+// (so the fork is not on the worker's event loop; see process/run-command.ts), its stdout
+// appended to the agent's transcript file (in the worker's places) and parsed line by line from
+// there as it grows, and stopped with SIGKILL, which also reaches the commands its Bash tool
+// started in sessions of their own: the sandbox's PID namespace dies with bwrap; without one, the
+// subreaper's tree is frozen and killed. Leftovers of an earlier run of the same agent on this
+// host (a worker killed mid-run) are killed before start.
 
 import { appendFile, mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { killAgentProcesses, killProcessTree } from "../process/kill-agent-processes.ts";
-import { signalProcessGroup, startProcessWritingTo } from "../process/run-command.ts";
+import type { AgentStop } from "../process/kill-agent-processes.ts";
+import { type LongLivedProcess, startWritingTo, stopAgentProcesses } from "../process/run-command.ts";
 import { type Isolation, sandboxedCommand } from "./agent-sandbox.ts";
 import { type ResultEvent, readAgentOutput } from "./read-agent-output.ts";
 import type { AgentStreamEvent } from "./stream-events.ts";
@@ -45,36 +46,36 @@ export interface AgentProcessOptions {
   isolation?: Isolation | undefined;
 }
 
-const stderrTailChars = 4000;
-
 export class AgentProcess {
   readonly exited: Promise<AgentExit>;
-  private readonly subprocess: ReturnType<typeof startProcessWritingTo>;
+  private readonly subprocess: LongLivedProcess;
   private readonly markers: { sessionId: string; claudeConfigDir: string };
   private stopReason: StopReason | undefined;
   private readonly treeRoot: boolean;
 
   /** Kills what an earlier run of this agent left behind on this host, then starts the CLI. */
   static async start(options: AgentProcessOptions): Promise<AgentProcess> {
-    await killAgentProcesses({ sessionId: options.sessionId, claudeConfigDir: options.claudeConfigDir });
+    await stopAgentProcesses({ sessionId: options.sessionId, claudeConfigDir: options.claudeConfigDir });
     await mkdir(dirname(options.transcriptPath), { recursive: true });
     await appendFile(options.transcriptPath, "");
-    return new AgentProcess(options, (await stat(options.transcriptPath)).size);
-  }
-
-  private constructor(options: AgentProcessOptions, transcriptOffset: number) {
-    this.markers = { sessionId: options.sessionId, claudeConfigDir: options.claudeConfigDir };
+    const transcriptOffset = (await stat(options.transcriptPath)).size;
     const command =
       options.isolation === undefined
         ? { file: options.claudePath, args: [...options.args] }
         : sandboxedCommand(options.isolation, options.claudePath, options.args);
-    // Under a subreaper (no sandbox), what the agent detaches stays below it: kill the tree.
-    this.treeRoot =
-      options.isolation?.sandbox.kind === "off" && options.isolation.sandbox.subreaper !== undefined;
-    this.subprocess = startProcessWritingTo(options.transcriptPath, command.file, command.args, {
+    const subprocess = await startWritingTo(options.transcriptPath, command.file, command.args, {
       cwd: options.cwd,
       env: options.env,
     });
+    return new AgentProcess(options, transcriptOffset, subprocess);
+  }
+
+  private constructor(options: AgentProcessOptions, transcriptOffset: number, subprocess: LongLivedProcess) {
+    this.markers = { sessionId: options.sessionId, claudeConfigDir: options.claudeConfigDir };
+    this.subprocess = subprocess;
+    // Under a subreaper (no sandbox), what the agent detaches stays below it: kill the tree.
+    this.treeRoot =
+      options.isolation?.sandbox.kind === "off" && options.isolation.sandbox.subreaper !== undefined;
     this.exited = this.watch(options, transcriptOffset);
   }
 
@@ -85,34 +86,41 @@ export class AgentProcess {
   /** Stops the agent at once. The first reason given is the one reported. */
   async stop(reason: StopReason): Promise<void> {
     this.stopReason ??= reason;
-    // In bubblewrap, killing bwrap (the group's leader) ends its PID namespace, and everything
-    // in it. Without, a subreaper keeps detached commands (setsid, env -i) in its tree.
-    if (this.treeRoot && this.subprocess.pid !== undefined) await killProcessTree(this.subprocess.pid);
-    signalProcessGroup(this.subprocess.pid, "SIGKILL");
-    await killAgentProcesses(this.markers);
+    await stopAgentProcesses(this.everything());
+  }
+
+  /**
+   * All of the agent's processes: in bubblewrap, killing bwrap (the group's leader) ends its PID
+   * namespace, and everything in it; without, a subreaper keeps detached commands (setsid,
+   * env -i) in its tree; and what carries its markers anywhere else.
+   */
+  private everything(): AgentStop {
+    const pid = this.subprocess.pid;
+    return {
+      ...this.markers,
+      ...(this.treeRoot && pid !== undefined ? { treeRoot: pid } : {}),
+      ...(pid === undefined ? {} : { group: pid }),
+    };
   }
 
   private async watch(options: AgentProcessOptions, transcriptOffset: number): Promise<AgentExit> {
-    let stderrTail = "";
-    this.subprocess.stderr.setEncoding("utf8");
-    this.subprocess.stderr.on("data", (chunk: string) => {
-      stderrTail = (stderrTail + chunk).slice(-stderrTailChars);
-    });
-    const ended = this.subprocess;
+    const ended = this.subprocess.exited;
     const result = await readAgentOutput(options.transcriptPath, {
       startOffset: transcriptOffset,
       writerExited: ended,
       onEvent: options.onEvent,
     });
     const finished = await ended;
-    // Background commands the agent left running (servers, watchers) must not outlive it.
-    await killAgentProcesses(this.markers);
+    // Background commands the agent left running (servers, watchers) must not outlive it; and
+    // when the runner that held the CLI ended first, the CLI itself may still be running.
+    await stopAgentProcesses(finished.lost === undefined ? this.markers : this.everything());
     return {
       exitCode: finished.exitCode,
       signal: finished.signal,
       stopReason: this.stopReason,
       result,
-      stderrTail,
+      stderrTail:
+        finished.lost === undefined ? finished.stderrTail : `${finished.stderrTail}\n${finished.lost}`,
     };
   }
 }

@@ -64,3 +64,9 @@ export function firstPrompt(context: PromptContext): string {
 export const resumeAfterInterruptionMessage =
   "Flotilla had to restart you (the worker running you stopped). Your earlier work in this session is kept, " +
   "including uncommitted changes in your working directory. Check its state and continue the task where you left off.";
+
+/** Follows the first prompt again when no copy of the agent's conversation survived a restart. */
+export const restartWithoutSessionMessage =
+  "Flotilla had to restart you (the worker running you stopped) before it could keep your conversation, so it starts " +
+  "again here. Your working directory holds the work saved on your branch: check its state (git status, git log) and " +
+  "continue the task from there.";

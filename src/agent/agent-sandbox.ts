@@ -42,7 +42,7 @@ export interface HostLayout {
   secretFiles: readonly string[];
   /** Operator-chosen extra paths to hide (AGENT_SANDBOX_HIDE); files and directories alike. */
   extraHiddenPaths: readonly string[];
-  /** What agents run from (Flotilla's install with the CLI and its MCP server, Node): read-only. */
+  /** What agents run from (Flotilla's install with the CLI, Node): read-only. */
   programDirectories: readonly string[];
 }
 

@@ -1,5 +1,5 @@
-// Keeps an agent's CLI session resumable from anywhere: saved to Redis after every stretch of
-// work (and at checkpoints), restored into a fresh config dir before `--resume` when missing.
+// Keeps an agent's CLI session resumable from anywhere: saved to Redis after each push of its
+// work (never ahead of it), restored into a fresh config dir before `--resume` when missing.
 // The session file is in the agent's config dir, which the agent can write: it is read and
 // written only through workspace/agent-owned-file.ts (no link followed, size capped). `cwd` is the
 // agent's working directory as the CLI sees it (agent-sandbox.ts): the session is filed under it.
@@ -14,7 +14,7 @@ import type { AgentPaths } from "../workspace/data-paths.ts";
 import { exists } from "../workspace/mirror.ts";
 import { sessionFilePath } from "./session-file.ts";
 
-/** Larger sessions are not saved (the agent then resumes with a new session on its branch). */
+/** Larger sessions are not saved (the agent then starts its session again on its branch). */
 const sessionFileMaxBytes = 64 * 1024 * 1024;
 
 /** Saves the session; false when there is none. Throws AgentFileRefusedError for a link or an oversized file. */
@@ -30,6 +30,30 @@ export async function saveSession(
   if (content === undefined) return false;
   await archive.save(agentId, sessionId, content);
   return true;
+}
+
+/**
+ * Runs `push` (commit and push the agent's work), then saves the session as it was before `push`
+ * began. What the saved session remembers doing is then always on the pushed branch: a host lost,
+ * or a push refused, in between leaves the earlier saved session, never one ahead of the branch.
+ * (A session ahead of its branch resumes elsewhere remembering a file the restored worktree lacks,
+ * and the agent ends without that work: no changes, no pull request.)
+ */
+export async function saveSessionAfterPush<T>(
+  archive: SessionArchive,
+  agentId: string,
+  sessionId: string,
+  paths: AgentPaths,
+  cwd: string,
+  push: () => Promise<T>,
+): Promise<T> {
+  const content = await readAgentOwnedFile(
+    sessionFilePath(paths.claudeConfigDir, cwd, sessionId),
+    sessionFileMaxBytes,
+  );
+  const pushed = await push();
+  if (content !== undefined) await archive.save(agentId, sessionId, content);
+  return pushed;
 }
 
 /** Puts the saved session back where `--resume` looks for it; returns false if none was saved. */

@@ -70,6 +70,7 @@ const envSchema = z.object({
   AGENT_SANDBOX_HIDE: z.string().default(""),
   CHECKPOINT_INTERVAL_SECONDS: positiveInteger.default(120),
   WORKTREE_RETENTION_HOURS: z.coerce.number().min(0).default(24),
+  WORKTREE_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(4),
   AGENT_BRANCH_RETENTION_HOURS: z.coerce.number().min(0).default(24),
   GITHUB_WRITES_PER_MINUTE: positiveInteger.default(80),
   GITHUB_WRITES_PER_HOUR: positiveInteger.default(500),
@@ -133,6 +134,8 @@ export interface FlotillaConfig {
   sandboxHiddenPaths: string[];
   checkpointIntervalMs: number;
   worktreeRetentionMs: number;
+  /** Finished worktrees each repository's mirror keeps on a host, for new agents to start from (0: none). */
+  worktreePoolSize: number;
   /** The operator's half of allowing agents on forks' pull requests (the repository's is `access.allow_forks`). */
   allowForks: boolean;
   /** How long an agent's branch outlives its pull request closed unmerged. */
@@ -222,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
       .filter((path) => path.startsWith("/")),
     checkpointIntervalMs: e.CHECKPOINT_INTERVAL_SECONDS * 1000,
     worktreeRetentionMs: e.WORKTREE_RETENTION_HOURS * 3_600_000,
+    worktreePoolSize: e.WORKTREE_POOL_SIZE,
     allowForks: e.FLOTILLA_ALLOW_FORKS,
     agentBranchRetentionMs: e.AGENT_BRANCH_RETENTION_HOURS * 3_600_000,
     githubWritesPerMinute: e.GITHUB_WRITES_PER_MINUTE,

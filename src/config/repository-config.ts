@@ -30,6 +30,22 @@ const toolName = z
   .string({ error: "must be a tool name such as Read, Edit or Bash(npm test:*)" })
   .regex(toolNamePattern, { error: "must be a tool name such as Read, Edit or Bash(npm test:*)" });
 
+// A path from the repository's root, to a file or a directory: plain names only, so that it is
+// also the one git sparse-checkout pattern that names it (no globs, no `..`, nothing git owns).
+const sparsePathError =
+  "must be a path from the repository's root, such as src/api or package.json (no *, no .., no .git)";
+const sparsePath = z
+  .string({ error: sparsePathError })
+  .max(300, { error: sparsePathError })
+  .regex(/^[\w@+=,.-]+(\/[\w@+=,.-]+)*\/?$/, { error: sparsePathError })
+  .refine(
+    (path) => path.split("/").every((part) => part !== "." && part !== ".." && part.toLowerCase() !== ".git"),
+    {
+      error: sparsePathError,
+    },
+  )
+  .transform((path) => path.replace(/\/$/, ""));
+
 const repositoryConfigSchema = z
   .strictObject(
     {
@@ -74,6 +90,19 @@ const repositoryConfigSchema = z
             allow_forks: z.boolean({ error: "must be true or false" }).optional(),
           },
           { error: "must be a mapping with the keys minimum_permission and allow_forks" },
+        )
+        .optional(),
+      workspace: z
+        .strictObject(
+          {
+            /** Only these paths are checked out in agents' worktrees; the rest of the branch stays as it is. */
+            sparse: z
+              .array(sparsePath, { error: "must be a list of paths, such as [src/api, package.json]" })
+              .min(1, { error: "must list at least one path" })
+              .max(100, { error: "must list at most 100 paths" })
+              .optional(),
+          },
+          { error: "must be a mapping with the key sparse" },
         )
         .optional(),
       /** What becomes of a child's pull request once its parent merged it: closed, or left open as a stack. */

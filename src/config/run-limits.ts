@@ -26,6 +26,8 @@ export const runLimitsSchema = z.object({
    * open, stacked on the parent's (`children: stack` in `.github/agents.yml`).
    */
   childPullRequests: z.enum(["close", "stack"]).optional(),
+  /** Only these paths are checked out in the run's worktrees (`workspace: sparse:`); unset: all. */
+  sparsePaths: z.array(z.string()).optional(),
 });
 export type RunLimits = z.infer<typeof runLimitsSchema>;
 
@@ -63,6 +65,7 @@ export function resolveRunSettings(config: FlotillaConfig, repository: Repositor
         : { extraInstructions: repository.instructions }),
       ...(concurrent === undefined ? {} : { maxConcurrentInRepository: concurrent }),
       ...(repository.children === undefined ? {} : { childPullRequests: repository.children }),
+      ...(repository.workspace?.sparse === undefined ? {} : { sparsePaths: repository.workspace.sparse }),
     },
     defaultBudgetTokens: Math.min(repository.budget?.default ?? config.defaultBudgetTokens, maxBudgetTokens),
     maxBudgetTokens,

@@ -1,10 +1,11 @@
 // The model gateway a worker serves on loopback to its agents. Each agent's `claude` gets this
 // gateway as ANTHROPIC_BASE_URL and a per-agent token as its key; the real key and upstream URL
 // stay in the worker. Routes: `HEAD|GET /` (the CLI's probe), `POST /v1/messages` (charged),
-// `POST /v1/messages/count_tokens` (forwarded, free), `POST /flotilla/tools/<tool>` (the
-// agent's Flotilla tools, through the injected handler). Anything else is a 404.
+// `POST /v1/messages/count_tokens` (forwarded, free), `POST /flotilla/mcp` (the agent's Flotilla
+// tools over MCP's Streamable HTTP, run by the injected handler). Anything else is a 404.
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { serveMcpRequest } from "../agent-tools/serve-mcp-request.ts";
 import {
   AgentTokens,
   type GatewayAgent,
@@ -21,7 +22,7 @@ import { BodyTooLargeError, readBody } from "./read-body.ts";
 const defaultMaxRequestBytes = 32 * 1024 * 1024;
 const defaultCallsPerAgent = 4;
 const maxToolRequestBytes = 1024 * 1024;
-const toolPathPattern = /^\/flotilla\/tools\/([\w-]{1,64})$/;
+const mcpPath = "/flotilla/mcp";
 
 export interface AgentCredential {
   /** The agent's ANTHROPIC_API_KEY. */
@@ -95,8 +96,13 @@ export class AgentGateway {
     }
     const isMessages = path === "/v1/messages";
     const isCount = path === "/v1/messages/count_tokens";
-    const tool = toolPathPattern.exec(path)?.[1];
-    if (request.method !== "POST" || (!isMessages && !isCount && tool === undefined)) {
+    const isMcp = path === mcpPath;
+    if (isMcp && request.method !== "POST") {
+      // Stateless MCP: no server-sent stream to open (GET) and no session to end (DELETE).
+      response.writeHead(405, { allow: "POST" }).end();
+      return;
+    }
+    if (request.method !== "POST" || (!isMessages && !isCount && !isMcp)) {
       sendApiError(
         response,
         404,
@@ -115,8 +121,8 @@ export class AgentGateway {
       );
       return;
     }
-    if (tool !== undefined) {
-      await this.serveTool(registration, tool, request, response);
+    if (isMcp) {
+      await this.serveTools(registration, request, response);
       return;
     }
     await this.serveModelCall(registration, isMessages, request, response);
@@ -157,39 +163,35 @@ export class AgentGateway {
     });
   }
 
-  private async serveTool(
+  private async serveTools(
     registration: Registration,
-    tool: string,
     request: IncomingMessage,
     response: ServerResponse,
   ): Promise<void> {
     const handler = this.options.toolHandler;
     if (handler === undefined) {
-      sendApiError(
-        response,
-        404,
-        "not_found_error",
-        `Flotilla's model gateway offers no tools here (asked for ${tool}).`,
-      );
+      sendApiError(response, 404, "not_found_error", "Flotilla's model gateway offers no tools here.");
       return;
     }
-    let input: unknown;
+    let message: unknown;
     try {
-      const raw = await readBody(request, maxToolRequestBytes);
-      input = raw.length === 0 ? {} : JSON.parse(raw.toString("utf8"));
+      message = JSON.parse((await readBody(request, maxToolRequestBytes)).toString("utf8"));
     } catch (error) {
       const tooLarge = error instanceof BodyTooLargeError;
-      sendApiError(
-        response,
-        tooLarge ? 413 : 400,
-        tooLarge ? "request_too_large" : "invalid_request_error",
-        tooLarge
-          ? `A tool request may be at most ${maxToolRequestBytes} bytes.`
-          : "The tool request body is not JSON.",
-      );
+      if (!tooLarge && !(error instanceof SyntaxError)) throw error;
+      sendJson(response, tooLarge ? 413 : 400, {
+        jsonrpc: "2.0",
+        id: null,
+        error: {
+          code: tooLarge ? -32600 : -32700,
+          message: tooLarge
+            ? `An MCP request to Flotilla may be at most ${maxToolRequestBytes} bytes.`
+            : "The MCP request body is not JSON.",
+        },
+      });
       return;
     }
-    const reply = await handler(registration.agent.id, tool, input);
-    sendJson(response, reply.status, reply.body);
+    const agentId = registration.agent.id;
+    await serveMcpRequest(request, response, message, (tool, input) => handler(agentId, tool, input));
   }
 }

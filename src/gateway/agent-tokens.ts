@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { CallSlots } from "./call-slots.ts";
 import { ModelCallRecord } from "./model-call-record.ts";
+import { ReservingCalls } from "./reserving-calls.ts";
 
 export interface GatewayAgent {
   id: string;
@@ -27,10 +28,8 @@ export interface Registration {
   readonly inFlight: Set<Promise<unknown>>;
   /** Aborted when the registration ends: calls still waiting or streaming stop. */
   readonly ended: AbortController;
-  /** Calls holding a reservation now; calls settled so far; calls waiting for the next settlement. */
-  reservedCalls: number;
-  settlements: number;
-  readonly settleWaiters: (() => void)[];
+  /** Calls holding or asking for a budget reservation, and those waiting for room. */
+  readonly reserving: ReservingCalls;
   exhaustionReported: boolean;
 }
 
@@ -53,9 +52,7 @@ export class AgentTokens {
       slots: new CallSlots(this.callsPerAgent),
       inFlight: new Set(),
       ended: new AbortController(),
-      reservedCalls: 0,
-      settlements: 0,
-      settleWaiters: [],
+      reserving: new ReservingCalls(),
       exhaustionReported: false,
     });
     return token;

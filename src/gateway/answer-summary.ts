@@ -21,6 +21,16 @@ export interface AnswerSummary {
   contentChars: number;
 }
 
+/**
+ * Whether the answer reached its end: the API gave its stop reason (in `message_delta`, or in a
+ * whole JSON message), or ended it with an error it reported. An answer whose bytes simply stop,
+ * even on a cleanly closed connection (a proxy that lost the model's), is cut off: its usage so
+ * far is `message_start`'s, which counts almost none of the output.
+ */
+export function answerIsWhole(answer: AnswerSummary): boolean {
+  return answer.stopReason !== undefined || answer.error !== undefined;
+}
+
 const optionalString = z.string().optional().catch(undefined);
 
 const messageStart = z.looseObject({

@@ -1,6 +1,8 @@
 // What the gateway needs from the rest of Flotilla (a budget ledger) and what it reports back
 // (charges and traffic, for metrics). BudgetStore is the ledger in production.
 import type { Logger } from "pino";
+import type { ToolAnswer } from "../agent-tools/flotilla-mcp-server.ts";
+import type { ToolName } from "../agent-tools/flotilla-tools.ts";
 import type { BudgetStore } from "../store/budget-store.ts";
 import type { MessageUsage } from "./message-usage.ts";
 import type { RequestPolicy } from "./request-policy.ts";
@@ -42,17 +44,13 @@ export interface UpstreamTroubleEvent {
   trouble: UpstreamTrouble;
 }
 
-interface ToolReply {
-  status: number;
-  body: unknown;
-}
-
-export type ToolHandler = (agentId: string, tool: string, input: unknown) => Promise<ToolReply>;
+/** Runs one of Flotilla's tools for the agent that called it (the worker's agent-tool handler). */
+export type ToolHandler = (agentId: string, tool: ToolName, input: unknown) => Promise<ToolAnswer>;
 
 export interface AgentGatewayOptions {
   upstream: UpstreamConfig;
   ledger: GatewayLedger;
-  /** Serves `POST /flotilla/tools/<tool>` for authenticated agents; absent → 404. */
+  /** Runs the tools `POST /flotilla/mcp` offers authenticated agents; absent → 404. */
   toolHandler?: ToolHandler;
   onCharge?: (event: ChargeEvent) => void;
   onTraffic?: (event: TrafficEvent) => void;

@@ -1,6 +1,6 @@
 // Reads a non-streaming Messages API answer (one JSON object: a message or an error) while its
-// bytes pass through. The body is kept only up to a bound; a bigger one yields nothing, and the
-// caller falls back to an estimate.
+// bytes pass through. The body is kept only up to a bound; a bigger one, or one that is not JSON
+// (cut off), yields only its size, and the caller falls back to an estimate.
 import { AnswerAccumulator, type AnswerSummary } from "./answer-summary.ts";
 
 const maxKeptBytes = 16 * 1024 * 1024;
@@ -29,10 +29,12 @@ export class JsonAnswerReader {
 
   end(): void {
     if (this.overflowed) return;
+    const body = Buffer.concat(this.chunks);
     try {
-      this.answer.applyBody(JSON.parse(Buffer.concat(this.chunks).toString("utf8")));
+      this.answer.applyBody(JSON.parse(body.toString("utf8")));
     } catch {
-      // Not JSON: nothing to read.
+      // Not JSON, most likely cut off: what came counts as content, for the estimate of its cost.
+      this.answer.addSkippedContent(body.length);
     }
     this.chunks.length = 0;
   }

@@ -2,8 +2,9 @@
 // bound of its input plus the answer it may give (its max_tokens, lowered to what fits). The bound
 // comes from the request's size (input-bound.ts); when that does not fit, or the request has no
 // bound from size, the API's count_tokens gives the exact input. A call is refused only when not
-// even a small answer fits what is left; while other calls of the same agent still hold
-// reservations, it waits for them to be settled first, since they usually cost less than held.
+// even a small answer fits what is left; while other calls of the same agent hold or ask for
+// reservations, it waits for room to be freed first (reserving-calls.ts), since they usually cost
+// less than they hold.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { CallReservation } from "../store/budget-store.ts";
@@ -13,6 +14,7 @@ import type { AgentGatewayOptions } from "./gateway-types.ts";
 import { inputTokenBound } from "./input-bound.ts";
 import type { MessagesRequest } from "./messages-request.ts";
 import type { RefusalReason } from "./model-call-record.ts";
+import type { ReservingCall } from "./reserving-calls.ts";
 
 /** The smallest answer worth a call: a short final answer, or one tool call with a short input. */
 const defaultMinimumAnswerTokens = 256;
@@ -35,6 +37,7 @@ export type Reservation =
 export async function reserveModelCall(
   options: AgentGatewayOptions,
   registration: Registration,
+  reserving: ReservingCall,
   clientRequest: IncomingMessage,
   bodyBytes: number,
   request: MessagesRequest,
@@ -45,16 +48,15 @@ export async function reserveModelCall(
   const reserve = async (inputTokens: number) => {
     const reservationId = randomUUID();
     for (;;) {
-      const settledBefore = registration.settlements;
+      const mark = reserving.mark();
       const reply = await options.ledger.reserveCall(agentId, {
         reservationId,
         inputTokens,
         wantedAnswerTokens: request.max_tokens,
         minimumAnswerTokens,
       });
-      if (reply.granted || !heldByOtherCalls(reply, registration)) return { reservationId, reply };
-      // Another call settled while this one asked: ask again at once, with what it freed.
-      if (registration.settlements === settledBefore) await nextSettlement(registration, signal);
+      if (reply.granted || !heldByCalls(reply)) return { reservationId, reply };
+      if (!(await reserving.waitForRoom(mark, signal))) return { reservationId, reply };
     }
   };
 
@@ -85,6 +87,7 @@ export async function reserveModelCall(
           costUsd: 0,
           answered: false,
         });
+        reserving.gaveBack();
       }
       attempt = await reserve(count.inputTokens);
       inputCounted = true;
@@ -133,27 +136,9 @@ export async function reserveModelCall(
   };
 }
 
-/** A refusal that calls of this same agent in flight caused: their settlement may free enough. */
-function heldByOtherCalls(reply: CallReservation, registration: Registration): boolean {
-  return (
-    !reply.granted &&
-    reply.reason === "budget" &&
-    reply.snapshot.reservedTokens > 0 &&
-    registration.reservedCalls > 0
-  );
-}
-
-/** Resolves when another call of the agent is settled; rejects when `signal` aborts. */
-function nextSettlement(registration: Registration, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    registration.settleWaiters.push(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    });
-  });
+/** A refusal that calls in flight may have caused: their settlement may free enough. */
+function heldByCalls(reply: CallReservation): boolean {
+  return !reply.granted && reply.reason === "budget" && reply.snapshot.reservedTokens > 0;
 }
 
 function count(tokens: number): string {

@@ -1,8 +1,9 @@
 // When a model call ends, its reservation is settled to what it cost: exactly the answer's usage
-// when the answer ended normally (an error event included: the API said what it billed), or an
-// estimate when it was cut off, never more than was reserved. Server tool requests are charged
-// on top (model-prices.ts). The agent's day total, metrics and the other calls waiting for room
-// in the budget are told.
+// when the answer is whole (it gave its stop reason, or an error event: the API said what it
+// billed), or an estimate when it was cut off (the agent's side leaving before the status line
+// included, once the model had its request), never more than was reserved. Server tool requests are charged
+// on top (model-prices.ts). The agent's day total and metrics are told; the caller then tells the
+// calls waiting for room (reserving-calls.ts).
 import { runIdOfAgent } from "../store/identifiers.ts";
 import type { Registration } from "./agent-tokens.ts";
 import type { AnswerSummary } from "./answer-summary.ts";
@@ -25,18 +26,21 @@ export interface CallCost {
   estimated: boolean;
 }
 
-/** What a forwarded call cost. `answered`: upstream answered 2xx; `complete`: the answer ended. */
+/**
+ * What a forwarded call cost. `billed`: upstream answered 2xx, or had the whole request when the
+ * agent went away; `whole`: all of the answer came and it reached its end (answerIsWhole).
+ */
 export function costOfCall(
   answer: AnswerSummary | undefined,
   call: ReservedCall,
   requestBytes: number,
   model: string,
-  outcome: { answered: boolean; complete: boolean },
+  outcome: { billed: boolean; whole: boolean },
 ): CallCost {
   // An error status is not billed.
-  if (!outcome.answered) return { usage: emptyUsage, tokens: 0, estimated: false };
+  if (!outcome.billed) return { usage: emptyUsage, tokens: 0, estimated: false };
   const measured = answer?.usage;
-  if (measured !== undefined && outcome.complete) {
+  if (measured !== undefined && outcome.whole) {
     return {
       usage: measured,
       tokens: chargedTokens(measured) + serverToolTokens(model, measured),
@@ -100,9 +104,5 @@ export async function settleModelCall(
     }
   } catch (error) {
     options.log?.error({ err: error, ...fields, tokens: cost.tokens }, "could not settle a model call");
-  } finally {
-    registration.reservedCalls -= 1;
-    registration.settlements += 1;
-    for (const wake of registration.settleWaiters.splice(0)) wake();
   }
 }

@@ -85,18 +85,23 @@ export function upstreamUrl(baseUrl: string, pathAndQuery: string): URL {
   return new URL(`${baseUrl.replace(/\/+$/, "")}${pathAndQuery}`);
 }
 
-/** Sends one request upstream; resolves when the response head arrives. Aborts with `signal`. */
+/**
+ * Sends one request upstream; resolves when the response head arrives. Aborts with `signal`.
+ * `onSent` is told when the whole request has been handed to the network.
+ */
 export function sendUpstream(
   url: URL,
   method: string,
   headers: OutgoingHttpHeaders,
   body: Buffer,
   signal: AbortSignal,
+  onSent?: () => void,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     const outgoing = send(url, { method, headers, signal }, resolve);
     outgoing.on("error", reject);
+    if (onSent !== undefined) outgoing.once("finish", onSent);
     outgoing.end(body);
   });
 }

@@ -4,6 +4,7 @@
 // right after creating it) is found again by external_id, not duplicated.
 import type { GitHubClient } from "./github-app.ts";
 import type { Repository } from "./pull-requests.ts";
+import { drainAnswer, unparsedAnswer } from "./unread-answer.ts";
 
 export type CheckStatus = "queued" | "in_progress" | "completed";
 export type CheckConclusion =
@@ -84,7 +85,13 @@ export async function updateCheckRun(
   checkRunId: number,
   content: CheckRunContent,
 ): Promise<void> {
-  await client.rest.checks.update({ ...repository, check_run_id: checkRunId, ...requestFields(content) });
+  const { data } = await client.rest.checks.update({
+    ...repository,
+    check_run_id: checkRunId,
+    ...requestFields(content),
+    ...unparsedAnswer,
+  });
+  await drainAnswer(data);
 }
 
 /** Whether the check run is completed (then GitHub keeps its status and conclusion). */

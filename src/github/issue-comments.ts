@@ -2,6 +2,7 @@
 // The tracking comment carries a hidden marker so that it can be found again after a crash.
 import type { GitHubClient } from "./github-app.ts";
 import type { Repository } from "./pull-requests.ts";
+import { drainAnswer, unparsedAnswer } from "./unread-answer.ts";
 
 export async function createIssueComment(
   client: GitHubClient,
@@ -19,7 +20,13 @@ export async function updateIssueComment(
   commentId: number,
   body: string,
 ): Promise<void> {
-  await client.rest.issues.updateComment({ ...repository, comment_id: commentId, body });
+  const { data } = await client.rest.issues.updateComment({
+    ...repository,
+    comment_id: commentId,
+    body,
+    ...unparsedAnswer,
+  });
+  await drainAnswer(data);
 }
 
 export async function findIssueCommentWithMarker(

@@ -2,36 +2,74 @@
 // bubblewrap the PID namespace does this; these are for agents run without it):
 // - commands its Bash tool started run in sessions of their own (setsid), out of reach of a
 //   process-group kill, and carry CLAUDE_CODE_SESSION_ID in their environment;
-// - the CLI and its MCP server carry the agent's own CLAUDE_CONFIG_DIR, which also finds a CLI
+// - the CLI and what it starts carry the agent's own CLAUDE_CONFIG_DIR, which also finds a CLI
 //   orphaned by a worker that was SIGKILLed on this host.
 import { readdir, readFile } from "node:fs/promises";
 
-export interface AgentProcessMarkers {
+interface AgentProcessMarkers {
   sessionId: string;
   claudeConfigDir: string;
 }
 
-async function findAgentProcesses(markers: AgentProcessMarkers): Promise<number[]> {
+interface Search {
+  needles: Buffer[];
+  found(pids: number[]): void;
+}
+
+/** Searches waiting for the next walk of /proc, and whether one is under way. */
+let waiting: Search[] = [];
+let walking = false;
+
+/**
+ * The agent's processes. Searches asked for while a walk of /proc is under way share the next
+ * one: agents that end together (a hundred at once after a run) read each process's environment
+ * once, not once per agent.
+ */
+function findAgentProcesses(markers: AgentProcessMarkers): Promise<number[]> {
   const needles = [
     Buffer.from(`CLAUDE_CODE_SESSION_ID=${markers.sessionId}\0`),
     Buffer.from(`CLAUDE_CONFIG_DIR=${markers.claudeConfigDir}\0`),
   ];
+  return new Promise((found) => {
+    waiting.push({ needles, found });
+    void walkWhileWaiting();
+  });
+}
+
+async function walkWhileWaiting(): Promise<void> {
+  if (walking) return;
+  walking = true;
+  try {
+    while (waiting.length > 0) {
+      const searches = waiting;
+      waiting = [];
+      await walkProc(searches);
+    }
+  } finally {
+    walking = false;
+  }
+}
+
+async function walkProc(searches: readonly Search[]): Promise<void> {
   const entries = await readdir("/proc").catch((): string[] => []);
-  const found: number[] = [];
+  const found = searches.map((): number[] => []);
   await Promise.all(
     entries.map(async (entry) => {
       if (!/^\d+$/.test(entry)) return;
       const pid = Number(entry);
       if (pid === process.pid) return;
       const environ = await readFile(`/proc/${entry}/environ`).catch(() => undefined);
-      if (environ !== undefined && needles.some((needle) => environ.includes(needle))) found.push(pid);
+      if (environ === undefined) return;
+      for (const [index, search] of searches.entries()) {
+        if (search.needles.some((needle) => environ.includes(needle))) found[index]?.push(pid);
+      }
     }),
   );
-  return found;
+  for (const [index, search] of searches.entries()) search.found(found[index] ?? []);
 }
 
 /** SIGKILLs every process of the agent; returns how many there were. */
-export async function killAgentProcesses(markers: AgentProcessMarkers): Promise<number> {
+async function killAgentProcesses(markers: AgentProcessMarkers): Promise<number> {
   const pids = await findAgentProcesses(markers);
   for (const pid of pids) {
     try {
@@ -43,13 +81,32 @@ export async function killAgentProcesses(markers: AgentProcessMarkers): Promise<
   return pids.length;
 }
 
+/** What a stop of one agent kills (see stopAgentHere). */
+export interface AgentStop extends AgentProcessMarkers {
+  /** A child subreaper (tini -s) whose whole tree is killed first. */
+  treeRoot?: number | undefined;
+  /** The agent's process group (its leader's pid), SIGKILLed next. */
+  group?: number | undefined;
+}
+
+/**
+ * Kills the subreaper's tree, then the process group, then whatever else carries the agent's
+ * markers; returns how many processes the markers found.
+ */
+export async function stopAgentHere(stop: AgentStop): Promise<number> {
+  if (stop.treeRoot !== undefined) await killProcessTree(stop.treeRoot);
+  // A group already gone is not an error.
+  if (stop.group !== undefined) signal(-stop.group, "SIGKILL");
+  return killAgentProcesses(stop);
+}
+
 /**
  * SIGKILLs every descendant of `rootPid`, then the root. Each one found is first stopped
  * (SIGSTOP), so that none can fork or exit between the walk and the kill; the walk is repeated
  * until it finds nothing new. Meant for a child subreaper's tree (tini -s), which keeps what its
  * descendants detach (setsid, double fork, env -i) as its own, so that nothing escapes the walk.
  */
-export async function killProcessTree(rootPid: number): Promise<number> {
+async function killProcessTree(rootPid: number): Promise<number> {
   const stopped = new Set<number>();
   for (let round = 0; round < 50; round += 1) {
     const found = (await descendantsOf(rootPid)).filter((pid) => !stopped.has(pid));

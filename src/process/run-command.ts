@@ -4,12 +4,14 @@
 //
 // Starting a process forks, and a fork blocks the event loop for as long as the kernel takes to
 // copy the page tables of a process with a large heap: a worker running many agents starts
-// hundreds of short git commands a minute. So a worker hands its short commands to a command
-// runner (command-runner.ts), a small process that forks for it; long-lived ones start here.
+// hundreds of short git commands a minute, and one long-lived process (bwrap or claude) per
+// agent. So a worker hands all of them to a command runner (command-runner.ts), a small process
+// that forks for it, owns its agents' processes and tells it when they end.
 import { type ChildProcess, fork } from "node:child_process";
 import { basename } from "node:path";
 import { execa } from "execa";
 import { prefixWithin } from "../text/truncate.ts";
+import { type AgentStop, stopAgentHere } from "./kill-agent-processes.ts";
 
 /** Where a subprocess was forked: on this process's event loop, or by its command runner. */
 export type ForkedBy = "event_loop" | "command_runner";
@@ -29,16 +31,26 @@ function launched(file: string, forkedBy: ForkedBy = "event_loop"): void {
   for (const listener of launchListeners) listener(basename(file), forkedBy);
 }
 
-/** Runs short commands in another process (see the top of this file). */
-export interface ShortCommandRunner {
+/** Starts this process's subprocesses in another process (see the top of this file). */
+export interface ProcessRunner {
   run(file: string, args: readonly string[], options: CompleteRunOptions): Promise<CommandResult>;
+  startProcess(
+    stdoutFile: string,
+    file: string,
+    args: readonly string[],
+    options: StartProcessOptions,
+  ): Promise<LongLivedProcess>;
+  stopAgent(stop: AgentStop): Promise<number>;
 }
 
-let shortCommandRunner: ShortCommandRunner | undefined;
+let processRunner: ProcessRunner | undefined;
 
-/** From now on short commands run in `runner` (undefined: here again). */
-export function runShortCommandsIn(runner: ShortCommandRunner | undefined): void {
-  shortCommandRunner = runner;
+/**
+ * From now on short commands and agents' processes start in `runner`, and agents are stopped
+ * there (undefined: here again).
+ */
+export function runSubprocessesIn(runner: ProcessRunner | undefined): void {
+  processRunner = runner;
 }
 
 export interface RunCommandOptions {
@@ -107,12 +119,12 @@ export async function runCommand(
     timeoutMs: options.timeoutMs ?? 120_000,
     maxBufferBytes: options.maxBufferBytes ?? 4 * 1024 * 1024,
   };
-  if (shortCommandRunner === undefined) {
+  if (processRunner === undefined) {
     launched(file);
     return runCommandHere(file, args, complete);
   }
   launched(file, "command_runner");
-  return shortCommandRunner.run(file, args, complete);
+  return processRunner.run(file, args, complete);
 }
 
 /** Runs a command in this process (the command runner's side of runCommand). */
@@ -180,18 +192,78 @@ export function startProcess(file: string, args: readonly string[], options: Sta
   return execa(file, args, { ...longLivedOptions(options), stdout: "pipe" });
 }
 
+/** A long-lived process started with stdout to a file, wherever it was forked. */
+export interface LongLivedProcess {
+  /** Undefined when it could not start (`exited` says how). */
+  pid: number | undefined;
+  exited: Promise<LongLivedExit>;
+}
+
+export interface LongLivedExit {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  /** The end of stderr, for error reports. */
+  stderrTail: string;
+  /** Set when the process that started it ended first, so its real exit was never seen. */
+  lost?: string | undefined;
+}
+
+const stderrTailChars = 4000;
+
 /**
- * Like startProcess, but stdout is appended to a file (read it with followFile): the process
- * never waits for a reader, and nothing it wrote is lost if it exits at once.
+ * Starts a long-lived process whose stdout is appended to a file (read it with followFile): it
+ * never waits for a reader, and nothing it wrote is lost if it exits at once. In the command
+ * runner when there is one.
  */
-export function startProcessWritingTo(
+export async function startWritingTo(
   stdoutFile: string,
   file: string,
   args: readonly string[],
   options: StartProcessOptions,
-) {
-  launched(file);
-  return execa(file, args, { ...longLivedOptions(options), stdout: { file: stdoutFile, append: true } });
+): Promise<LongLivedProcess> {
+  if (processRunner === undefined) {
+    launched(file);
+    return startWritingToHere(stdoutFile, file, args, options);
+  }
+  launched(file, "command_runner");
+  return processRunner.startProcess(stdoutFile, file, args, options);
+}
+
+/** Starts a long-lived process in this process (the command runner's side of startWritingTo). */
+export function startWritingToHere(
+  stdoutFile: string,
+  file: string,
+  args: readonly string[],
+  options: StartProcessOptions,
+): LongLivedProcess {
+  const subprocess = execa(file, args, {
+    ...longLivedOptions(options),
+    stdout: { file: stdoutFile, append: true },
+  });
+  let stderrTail = "";
+  subprocess.stderr.setEncoding("utf8");
+  subprocess.stderr.on("data", (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-stderrTailChars);
+  });
+  return {
+    pid: subprocess.pid,
+    exited: subprocess.then((result) => ({
+      exitCode: result.exitCode,
+      signal: result.signal,
+      stderrTail,
+    })),
+  };
+}
+
+/**
+ * Kills one agent's processes (see kill-agent-processes.ts), in the command runner when there
+ * is one: finding them reads every process's environment, work kept off a worker's event loop.
+ * A runner that cannot (closed, or ended on the way) leaves the work to this process: a stop
+ * never fails.
+ */
+export async function stopAgentProcesses(stop: AgentStop): Promise<number> {
+  if (processRunner === undefined) return stopAgentHere(stop);
+  return processRunner.stopAgent(stop).catch(() => stopAgentHere(stop));
 }
 
 export type StartedProcess = ReturnType<typeof startProcess>;

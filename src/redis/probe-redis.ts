@@ -3,13 +3,15 @@
 // `timeoutMs`, whatever is at the address: ioredis's own timeouts cover the TCP connect and the
 // commands, but not its ready check, so something that accepts the connection and never speaks
 // (a TLS port named with redis://, a proxy with nothing behind it) would hold it for 6-8 s.
+// 10 s, not less: a host busy starting many processes at once (a fleet restarting) can take
+// seconds to connect and ask, and a start refused for that is an outage of its own.
 import { newRedisClient } from "./new-redis-client.ts";
 
 export type RedisProbe =
   | { ok: true; version: string; maxmemoryPolicy: string | undefined }
   | { ok: false; problem: string };
 
-export async function probeRedis(redisUrl: string, timeoutMs = 3_000): Promise<RedisProbe> {
+export async function probeRedis(redisUrl: string, timeoutMs = 10_000): Promise<RedisProbe> {
   const options = {
     lazyConnect: true,
     maxRetriesPerRequest: 0,

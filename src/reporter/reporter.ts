@@ -21,7 +21,7 @@ import {
   targetKey,
   targetLogFields,
 } from "./report-targets.ts";
-import type { WriteLimiter } from "./write-limiter.ts";
+import type { WriteLimiter, WriteSlot } from "./write-limiter.ts";
 import { type Links, prepareWrite } from "./write-target.ts";
 
 export interface ReporterOptions {
@@ -226,11 +226,36 @@ export class Reporter {
     write: PreparedWrite,
     log: Logger,
   ): Promise<WriteOutcome> {
-    const { dirty, limiter } = this.options;
+    const { limiter } = this.options;
+    const claimed: WriteSlot[] = [];
     const claim: ClaimWrite = async () => {
-      const waitMs = await limiter.tryAcquire(write.installationId, write.priority);
-      if (waitMs > 0) throw new WriteThrottledError(waitMs);
+      const slot = await limiter.tryAcquire(write.installationId, write.priority);
+      if (typeof slot === "number") throw new WriteThrottledError(slot);
+      claimed.push(slot);
     };
+    try {
+      return await this.performClaiming(key, version, write, claim, log);
+    } finally {
+      // Whatever became of the writes, GitHub has answered (or never will): they count from now.
+      if (claimed.length > 0) {
+        await limiter.settle(claimed).catch((error: unknown) => {
+          log.warn(
+            { err: error },
+            "could not settle GitHub writes in the rate-limit log; they count a window longer",
+          );
+        });
+      }
+    }
+  }
+
+  private async performClaiming(
+    key: string,
+    version: string,
+    write: PreparedWrite,
+    claim: ClaimWrite,
+    log: Logger,
+  ): Promise<WriteOutcome> {
+    const { dirty } = this.options;
     try {
       const client = await this.options.clientFor(write.installationId);
       const effect = await write.perform(client, claim);

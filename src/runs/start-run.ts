@@ -23,6 +23,23 @@ import { fanOutAgents, fanOutRefusal, fansOut, stackRefusal } from "./fan-out-pl
 
 type RunCommand = Extract<AgentCommand, { verb: "run" }>;
 
+/** Where the run starts on GitHub: the pull request's head, or the issue's default branch. */
+export type RunOrigin =
+  | { kind: "pull"; pull: Awaited<ReturnType<typeof getPullRequest>> }
+  | { kind: "branch"; headSha: string };
+
+/**
+ * Reads where a run on this conversation would start: a read only, so the command's handler
+ * starts it alongside the permission and configuration lookups (each a GitHub round trip that
+ * would otherwise come one after the other before the agent is enqueued).
+ */
+export async function readRunOrigin(client: GitHubClient, request: CommandRequest): Promise<RunOrigin> {
+  const repository = { owner: request.owner, repo: request.repo };
+  return request.isPullRequest
+    ? { kind: "pull", pull: await getPullRequest(client, repository, request.issueNumber) }
+    : { kind: "branch", headSha: await getBranchHead(client, repository, request.defaultBranch) };
+}
+
 /** Starts the run the command asks for; returns the refusal to answer with, or undefined once started. */
 export async function startRun(
   deps: Pick<Services, "config" | "store" | "budgets" | "queue" | "reporter" | "log">,
@@ -30,6 +47,7 @@ export async function startRun(
   request: CommandRequest,
   command: RunCommand,
   settings: RunSettings,
+  origin: Promise<RunOrigin> = readRunOrigin(client, request),
 ): Promise<string | undefined> {
   const { limits } = settings;
   const repository = { owner: request.owner, repo: request.repo };
@@ -58,8 +76,9 @@ export async function startRun(
   let headSha: string;
   let baseBranch: string;
   let headFetchRef: string | undefined;
-  if (request.isPullRequest) {
-    const pull = await getPullRequest(client, repository, request.issueNumber);
+  const from = await origin;
+  if (from.kind === "pull") {
+    const { pull } = from;
     const forks = settings.allowForks;
     if (pull.isFork && !(forks.repository && forks.operator)) return forkRefusal(forks);
     headSha = pull.headSha;
@@ -68,7 +87,7 @@ export async function startRun(
     baseBranch = pull.isFork ? pull.baseRef : pull.headRef;
     if (pull.isFork) headFetchRef = `refs/pull/${request.issueNumber}/head`;
   } else {
-    headSha = await getBranchHead(client, repository, request.defaultBranch);
+    headSha = from.headSha;
     baseBranch = request.defaultBranch;
   }
   const runId = runIdForDelivery(request.deliveryId);

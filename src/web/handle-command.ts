@@ -13,7 +13,7 @@ import { getPermissionLevel, meetsPermission } from "../github/permissions.ts";
 import type { CommandRequest } from "../runs/command-request.ts";
 import { runControlCommand } from "../runs/control-agents.ts";
 import { mayReplyWithRefusal } from "../runs/refusal-replies.ts";
-import { startRun } from "../runs/start-run.ts";
+import { readRunOrigin, startRun } from "../runs/start-run.ts";
 import { statusReply } from "../runs/status-reply.ts";
 import type { Services } from "../services.ts";
 import type { LoadRepositoryConfig } from "./read-repository-config.ts";
@@ -43,14 +43,22 @@ export async function handleCommandRequest(
         "refusal not written: this person had their refusals for now",
       );
   };
-  const loaded = await loadConfig();
+  const repository = { owner: request.owner, repo: request.repo };
+  // GitHub's answers are read together (reads only; nothing is written before the permission
+  // check): the configuration, the commenter's permission and, for a run, where it starts.
+  const origin =
+    parsed.kind === "command" && parsed.command.verb === "run" ? readRunOrigin(client, request) : undefined;
+  // Not awaited on a refusal: its failure then matters to no one.
+  origin?.catch(() => undefined);
+  const [loaded, permission] = await Promise.all([
+    loadConfig(),
+    getPermissionLevel(client, repository, request.comment.author),
+  ]);
   // The permission check comes before any reply: someone without it gets only the refusal. With an
   // unusable agents.yml, the operator's MIN_PERMISSION decides who is told what is wrong with it.
   const required = loaded.ok
     ? resolveRunSettings(deps.config, loaded.config).minimumPermission
     : deps.config.minimumPermission;
-  const repository = { owner: request.owner, repo: request.repo };
-  const permission = await getPermissionLevel(client, repository, request.comment.author);
   if (!meetsPermission(permission, required)) {
     log.info({ user: request.comment.author, permission }, "refused: not allowed to run agents");
     await refuse(
@@ -88,7 +96,7 @@ export async function handleCommandRequest(
   }
   switch (command.verb) {
     case "run": {
-      const refusal = await startRun(deps, client, request, command, settings);
+      const refusal = await startRun(deps, client, request, command, settings, origin);
       if (refusal !== undefined) await refuse(refusal);
       return;
     }

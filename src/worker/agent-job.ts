@@ -39,7 +39,6 @@ export type AgentJobServices = Pick<
   | "modelAccess"
   | "runningAgents"
   | "sandbox"
-  | "mcpServer"
   | "log"
 >;
 
@@ -106,7 +105,11 @@ async function runWithSlot(
   });
   await deps.reporter.changed(targetsShowingAgent(agent), { urgent: agent.state === "queued" });
   const workspace = await prepareAgentWorkspace(
-    { dataDir: deps.config.dataDir, sourceOf: (of) => repositorySource(deps, of) },
+    {
+      dataDir: deps.config.dataDir,
+      sourceOf: (of) => repositorySource(deps, of),
+      worktreePoolSize: deps.config.worktreePoolSize,
+    },
     run,
     agent,
   );
@@ -171,7 +174,7 @@ async function runWithSlot(
     } else {
       const unfinished = (await deps.store.listChildren(agentId)).filter((child) => !isTerminal(child.state));
       if (meaning.state !== "succeeded" || unfinished.length === 0) {
-        await finishAgent(deps, current, workspace, meaning);
+        await finishAgent(deps, current, workspace, meaning, outcome.exitCheckpoint);
         log.info({ state: meaning.state }, "agent ended");
         await parkUnderChildren(deps, job);
         return meaning.state;

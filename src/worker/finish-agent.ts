@@ -22,11 +22,16 @@ export interface Ending {
   error?: string | undefined;
 }
 
+/**
+ * `checkpointed`: the checkpoint made when the agent's last process had ended, with nothing run
+ * in its worktree since; it stands for the final one (whose git calls would find nothing new).
+ */
 export async function finishAgent(
   deps: Pick<Services, "store" | "reporter" | "budgets" | "metrics" | "config" | "log">,
   agent: AgentRecord,
   workspace: AgentWorkspace | undefined,
   given: Ending,
+  checkpointed?: Checkpoint,
 ): Promise<void> {
   let ending = given;
   await deps.store.saveResult(agent.id, ending.resultText);
@@ -38,7 +43,10 @@ export async function finishAgent(
     checkpoint =
       workspace === undefined
         ? { pushedSha: agent.pushedSha, commits: agent.hasChanges ? 1 : 0, recordedMerges: [] }
-        : await checkpointWorkspace(workspace, agent, `${agent.name}: ${firstLine(agent.task)}`);
+        : (checkpointed ??
+          (await checkpointWorkspace(workspace, agent, `${agent.name}: ${firstLine(agent.task)}`, {
+            pushedSha: agent.pushedSha,
+          })));
   } catch (error) {
     if (!(error instanceof WorkflowPushRefusedError) || workspace === undefined) throw error;
     // Nothing of the final work reached GitHub: no pull request; the worktree is kept (failed).

@@ -6,7 +6,7 @@
 import type { Services } from "../services.ts";
 import type { AgentRecord, ChildMerge } from "../store/records.ts";
 import { prefixWithin } from "../text/truncate.ts";
-import { type AgentWorkspace, checkoutOf, pendingMergesOf } from "../workspace/agent-workspace.ts";
+import { type AgentWorkspace, pendingMergesOf, workspaceCheckout } from "../workspace/agent-workspace.ts";
 import { isGitRefusal } from "../workspace/git.ts";
 import { mergesHeldBy } from "../workspace/held-merges.ts";
 import { type MergeOutcome, mergeIntoCheckout } from "../workspace/merge-commit.ts";
@@ -21,7 +21,7 @@ export async function integrateChildren(
   children: readonly AgentRecord[],
 ): Promise<ChildMerge[]> {
   const parent = await deps.store.requireAgent(parentId);
-  const checkout = checkoutOf(workspace.paths, workspace.mirrorDir, parent);
+  const checkout = workspaceCheckout(workspace, parent);
   let merges = await mergesStillHeld(deps, workspace, checkout, parent);
   for (const child of children) {
     if (!isMergeable(child, merges) || child.pushedSha === undefined) continue;

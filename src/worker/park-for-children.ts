@@ -25,7 +25,8 @@ export async function park(
     workspace,
     agent,
     `${agent.name}: work in progress while waiting`,
-    options,
+    // Its CLI's exit was a checkpoint: usually there is nothing new to push.
+    { ...options, pushedSha: agent.pushedSha },
   );
   await recordChildMerges(deps.store, agent.id, checkpoint.recordedMerges);
   await deps.store.updateAgent(agent.id, {

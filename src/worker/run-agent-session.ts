@@ -2,10 +2,13 @@
 // of the same session (after a restart, after its sub-agents finished, after more budget). The
 // process gets its own environment, its own model token and Flotilla's tools, and is stopped at
 // once when its time is up or someone asks (cancel, budget, park, shutdown).
-import { randomUUID } from "node:crypto";
 import { buildAgentEnvironment } from "../agent/agent-environment.ts";
 import { AgentProcess } from "../agent/agent-process.ts";
-import { firstPrompt, resumeAfterInterruptionMessage } from "../agent/agent-prompt.ts";
+import {
+  firstPrompt,
+  restartWithoutSessionMessage,
+  resumeAfterInterruptionMessage,
+} from "../agent/agent-prompt.ts";
 import {
   type AgentSandbox,
   agentDirOf,
@@ -17,12 +20,12 @@ import { buildClaudeArguments } from "../agent/claude-arguments.ts";
 import { integratorPrompt } from "../agent/integrator-prompt.ts";
 import { reviewCommentContext } from "../agent/review-context.ts";
 import { createRunningAgentContext, type RunningAgentContext } from "../agent/running-agents.ts";
-import { restoreSession, saveSession } from "../agent/session-checkpoint.ts";
+import { restoreSession, saveSession, saveSessionAfterPush } from "../agent/session-checkpoint.ts";
 import type { AgentJob } from "../queue/agent-job-consumer.ts";
 import { targetsShowingAgent } from "../reporter/report-targets.ts";
 import type { Services } from "../services.ts";
 import type { AgentRecord, RunRecord } from "../store/records.ts";
-import { type AgentWorkspace, checkpointWorkspace } from "../workspace/agent-workspace.ts";
+import { type AgentWorkspace, type Checkpoint, checkpointWorkspace } from "../workspace/agent-workspace.ts";
 import { scheduleCheckpoints } from "./checkpoint-schedule.ts";
 import { classifyExit, type ExitMeaning } from "./classify-exit.ts";
 import { LiveEventPublisher } from "./live-event-publisher.ts";
@@ -41,7 +44,6 @@ type SessionServices = Pick<
   | "modelAccess"
   | "runningAgents"
   | "sandbox"
-  | "mcpServer"
   | "log"
 >;
 
@@ -51,6 +53,11 @@ export interface SessionOutcome {
   waitingFor: string[] | undefined;
   /** The agent asked wait_for_agents not to merge its children's branches. */
   mergeDeclined: boolean;
+  /**
+   * The checkpoint made once the CLI and everything it started had ended, so nothing has changed
+   * the worktree since: the finish that follows needs no other. Undefined when it failed.
+   */
+  exitCheckpoint: Checkpoint | undefined;
 }
 
 export async function runAgentSession(
@@ -62,15 +69,13 @@ export async function runAgentSession(
 ): Promise<SessionOutcome> {
   let agent = startingAgent;
   const cwd = agentWorkingDirectory(deps.sandbox, workspace.paths.worktree);
-  agent = await ensureResumableSession(deps, agent, workspace, cwd);
-  const message = agent.sessionStarted
-    ? (agent.pendingMessage ?? resumeAfterInterruptionMessage)
-    : withHandoff(agent, firstMessageOf(run, agent, cwd));
+  const session = await ensureResumableSession(deps, agent, workspace, cwd);
+  agent = session.agent;
+  const message = messageFor(session, run, cwd);
   const modelAccess = await deps.modelAccess.grant(agent);
   await writeMcpConfig(workspace.paths.mcpConfig, {
     gatewayUrl: modelAccess.baseUrl,
     agentToken: modelAccess.apiKey,
-    server: deps.mcpServer,
   });
   const recorder = new ProgressRecorder(
     {
@@ -97,7 +102,7 @@ export async function runAgentSession(
     args: buildClaudeArguments({
       message,
       sessionId: agent.sessionId,
-      resume: agent.sessionStarted,
+      resume: session.copy !== "missing",
       allowedTools: [...run.limits.allowedTools, ...flotillaToolNames],
       // The CLI counts turns per invocation; the agent's limit covers all of them (the gateway's
       // count of answered calls, which also refuses a call past the limit).
@@ -128,11 +133,15 @@ export async function runAgentSession(
   );
   const stopCheckpoints = scheduleCheckpoints({
     saveSession: () => saveSession(deps.sessions, agent.id, agent.sessionId, workspace.paths, cwd),
-    checkpoint: () => checkpointWhileRunning(deps, agent, context, cwd),
+    checkpoint: async () => {
+      await checkpointWhileRunning(deps, agent, context, cwd);
+    },
     intervalMs: deps.config.checkpointIntervalMs,
     onError: (error) =>
       deps.log.warn({ err: error, agentId: agent.id }, "periodic checkpoint failed; will try again"),
   });
+  let ended: Omit<SessionOutcome, "exitCheckpoint">;
+  let exitCheckpoint: Checkpoint | undefined;
   try {
     const exit = await agentProcess.exited;
     // Its calls still in flight are settled first, so the turns read below include them.
@@ -142,7 +151,7 @@ export async function runAgentSession(
       await deps.store.clearAgentFields(agent.id, ["pendingMessage"]);
     }
     const { turns } = await deps.store.requireAgent(agent.id);
-    return {
+    ended = {
       meaning: classifyExit(exit, calls, { used: turns, max: agent.maxTurns }),
       waitingFor: context.waitingFor,
       mergeDeclined: context.mergeDeclined ?? false,
@@ -150,14 +159,17 @@ export async function runAgentSession(
   } finally {
     clearTimeout(timeout);
     await stopCheckpoints();
-    await saveSession(deps.sessions, agent.id, agent.sessionId, workspace.paths, cwd).catch(
-      (error: unknown) =>
-        deps.log.warn({ err: error, agentId: agent.id }, "could not save the agent's session"),
-    );
+    // The session with its last turns is saved only with the work they did: a push first. A
+    // refused push (a workflow file) is the ending's to report; the earlier saved session stays.
+    exitCheckpoint = await checkpointWhileRunning(deps, agent, context, cwd).catch((error: unknown) => {
+      deps.log.warn({ err: error, agentId: agent.id }, "could not save the agent's session");
+      return undefined;
+    });
     deps.runningAgents.remove(agent.id, agentProcess);
     await deps.modelAccess.revoke(agent);
     await deps.store.updateAgent(agent.id, { activeMs: agent.activeMs + (Date.now() - startedAt) });
   }
+  return { ...ended, exitCheckpoint };
 }
 
 /** The prompt a new session starts with: the task, or for an integrating root the conflicts to resolve. */
@@ -195,51 +207,83 @@ function withHandoff(agent: AgentRecord, prompt: string): string {
   return agent.handoff === undefined ? prompt : `${prompt}\n\n${agent.handoff}`;
 }
 
+interface SessionToRun {
+  agent: AgentRecord;
+  /** Where the CLI finds the session to resume, or that none survived. */
+  copy: "present" | "restored" | "missing";
+}
+
 /**
  * A session that was started must be resumed from its file; one the CLI created before a crash
- * let Flotilla record it must be resumed too (`--session-id` would fail: "already in use"). If
- * no copy of a started session survived, the agent starts a new session on its branch, where
- * its checkpointed work is.
+ * let Flotilla record it must be resumed too (`--session-id` would fail: "already in use").
  */
 async function ensureResumableSession(
   deps: Pick<Services, "store" | "sessions" | "log">,
   agent: AgentRecord,
   workspace: AgentWorkspace,
   cwd: string,
-): Promise<AgentRecord> {
-  const found = await restoreSession(deps.sessions, agent.id, agent.sessionId, workspace.paths, cwd);
-  if (found !== "missing") {
-    if (!agent.sessionStarted) await deps.store.updateAgent(agent.id, { sessionStarted: true });
-    return agent.sessionStarted ? agent : deps.store.requireAgent(agent.id);
+): Promise<SessionToRun> {
+  const copy = await restoreSession(deps.sessions, agent.id, agent.sessionId, workspace.paths, cwd);
+  if (copy !== "missing" && !agent.sessionStarted) {
+    await deps.store.updateAgent(agent.id, { sessionStarted: true });
+    return { agent: await deps.store.requireAgent(agent.id), copy };
   }
-  if (!agent.sessionStarted) return agent;
-  deps.log.warn(
-    { runId: agent.runId, agentId: agent.id },
-    "no copy of the agent's session survived; starting a new session on its branch",
-  );
-  await deps.store.updateAgent(agent.id, { sessionId: randomUUID(), sessionStarted: false });
-  await deps.store.clearAgentFields(agent.id, ["pendingMessage"]);
-  return deps.store.requireAgent(agent.id);
+  if (copy === "missing" && agent.sessionStarted) {
+    deps.log.warn(
+      { runId: agent.runId, agentId: agent.id },
+      "no copy of the agent's session survived; it starts its session again on its branch",
+    );
+  }
+  return { agent, copy };
 }
 
 /**
- * Saves the session, then commits and pushes work in progress, so a crash loses little. In this
- * order: what the saved session remembers doing is then in the pushed work (a host that resumes
- * it may find more work than the session recalls, never less).
+ * What the CLI is told: the next message of a resumed session; the first prompt of a new one; or,
+ * when no copy of a started session survived (a host lost before its first save), the first prompt
+ * again under the same session id with word of the restart and whatever message was waiting. The
+ * session id stays the agent's one: the new conversation is saved where the old one would have been.
+ */
+function messageFor(session: SessionToRun, run: RunRecord, cwd: string): string {
+  const { agent, copy } = session;
+  if (copy !== "missing") return agent.pendingMessage ?? resumeAfterInterruptionMessage;
+  const first = withHandoff(agent, firstMessageOf(run, agent, cwd));
+  if (!agent.sessionStarted) return first;
+  // An integrator's waiting message is its report, already in its first prompt.
+  const waiting = agent.role === "integrator" ? undefined : agent.pendingMessage;
+  return [first, restartWithoutSessionMessage, ...(waiting === undefined ? [] : [waiting])].join("\n\n");
+}
+
+/**
+ * Commits and pushes work in progress, so a crash loses little, and saves the session as it was
+ * before the commit: what the saved session remembers doing is then in the pushed work (a host
+ * that resumes it may find more work than the session recalls, never less).
  */
 async function checkpointWhileRunning(
   deps: Pick<Services, "store" | "sessions">,
   agent: AgentRecord,
   context: RunningAgentContext,
   cwd: string,
-): Promise<void> {
-  await saveSession(deps.sessions, agent.id, agent.sessionId, context.workspace.paths, cwd);
-  const checkpoint = await context.withWorktree(() =>
-    checkpointWorkspace(context.workspace, agent, `${agent.name}: work in progress (checkpoint)`),
+): Promise<Checkpoint> {
+  // A checkpoint with nothing new to commit pushes nothing (the exit's checkpoint after a final
+  // answer that changed no file, say): its session is then saved at once.
+  const { pushedSha } = await deps.store.requireAgent(agent.id);
+  const checkpoint = await saveSessionAfterPush(
+    deps.sessions,
+    agent.id,
+    agent.sessionId,
+    context.workspace.paths,
+    cwd,
+    () =>
+      context.withWorktree(() =>
+        checkpointWorkspace(context.workspace, agent, `${agent.name}: work in progress (checkpoint)`, {
+          pushedSha,
+        }),
+      ),
   );
   if (checkpoint.pushedSha !== undefined)
     await deps.store.updateAgent(agent.id, { pushedSha: checkpoint.pushedSha });
   await recordChildMerges(deps.store, agent.id, checkpoint.recordedMerges);
+  return checkpoint;
 }
 
 /** The agent's own places are all it can write in its sandbox; everything secret of the host is hidden. */

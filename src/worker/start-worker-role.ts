@@ -2,12 +2,11 @@
 // serves, the BullMQ worker running agent jobs, the cancel listener and the worktree sweep. It
 // reports to the process's metrics and tells /readyz whether its BullMQ worker runs.
 
-import { prepareMcpServerProgram } from "../agent/mcp-server-program.ts";
 import { RunningAgents } from "../agent/running-agents.ts";
 import { AgentGateway } from "../gateway/agent-gateway.ts";
 import { requestPolicy } from "../gateway/request-policy.ts";
 import { CommandRunner } from "../process/command-runner.ts";
-import { runShortCommandsIn } from "../process/run-command.ts";
+import { runSubprocessesIn } from "../process/run-command.ts";
 import { createRedisConnection } from "../redis/redis-connection.ts";
 import type { Services } from "../services.ts";
 import type { AgentJobServices } from "./agent-job.ts";
@@ -22,7 +21,7 @@ import { sweepWorktrees } from "./worktree-sweeper.ts";
 const sweepIntervalMs = 15 * 60_000;
 
 /** What the process hands the worker role; the role adds the running agents, their model access and sandbox. */
-type SharedServices = Omit<Services, "modelAccess" | "runningAgents" | "sandbox" | "mcpServer" | "links">;
+type SharedServices = Omit<Services, "modelAccess" | "runningAgents" | "sandbox" | "links">;
 
 export interface WorkerRole {
   /** How agents are isolated here (for the start line). */
@@ -34,10 +33,10 @@ export interface WorkerRole {
 /** Starts the worker role; returns how to stop it (agents are handed back to the queue). */
 export async function startWorkerRole(services: SharedServices, redisUrl: string): Promise<WorkerRole> {
   const { config, store, log, metrics, budgets } = services;
-  // Every short command of this role (git, sandbox probes) forks in the runner, not here.
+  // Every subprocess of this role (git, sandbox probes, agents) forks in the runner, not here.
   const commandRunner = new CommandRunner();
   commandRunner.start();
-  runShortCommandsIn(commandRunner);
+  runSubprocessesIn(commandRunner);
   const workerConnection = createRedisConnection(redisUrl, "blocking");
   const subscriber = createRedisConnection(redisUrl, "blocking");
   const runningAgents = new RunningAgents();
@@ -62,16 +61,12 @@ export async function startWorkerRole(services: SharedServices, redisUrl: string
   const modelAccess = new GatewayModelAccess(gateway, store, budgets, (agentId) => {
     void runningAgents.stop(agentId, "out_of_budget");
   });
-  const [sandbox, mcpServer] = await Promise.all([
-    chooseWorkerSandbox(config, log.child({ name: "sandbox" })),
-    prepareMcpServerProgram(config.dataDir),
-  ]);
+  const sandbox = await chooseWorkerSandbox(config, log.child({ name: "sandbox" }));
   const deps: AgentJobServices = {
     ...services,
     modelAccess,
     runningAgents,
     sandbox,
-    mcpServer,
     log: log.child({ name: "worker" }),
   };
   const stopListening = await listenForCancels(subscriber, store.keys, runningAgents, deps.log);
@@ -96,7 +91,7 @@ export async function startWorkerRole(services: SharedServices, redisUrl: string
       await stopListening();
       await gateway.stop();
       workerConnection.disconnect();
-      runShortCommandsIn(undefined);
+      runSubprocessesIn(undefined);
       await commandRunner.close();
     },
   };

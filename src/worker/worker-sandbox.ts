@@ -8,7 +8,6 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { AgentSandbox, HostLayout } from "../agent/agent-sandbox.ts";
 import { chooseAgentSandbox } from "../agent/choose-agent-sandbox.ts";
-import { mcpServerProgramDir } from "../agent/mcp-server-program.ts";
 import type { FlotillaConfig } from "../config/env.ts";
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -25,10 +24,7 @@ function agentSandboxHost(config: FlotillaConfig): HostLayout {
       dirname(config.claudePath),
       // Where the `claude` link leads (an npm install's .bin links into the package).
       dirname(realPathOrAsIs(config.claudePath)),
-    ]
-      .map(realPathOrAsIs)
-      // The MCP server's bundle, in the (hidden) data dir like every other place of the worker's.
-      .concat(mcpServerProgramDir(config.dataDir)),
+    ].map(realPathOrAsIs),
   };
 }
 

@@ -5,6 +5,7 @@ import { readdir, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Services } from "../services.ts";
 import { isTerminal } from "../store/records.ts";
+import { removeAgentOwnedTree } from "../workspace/agent-owned-tree.ts";
 import { checkoutOf } from "../workspace/agent-workspace.ts";
 import { agentPaths, mirrorPath } from "../workspace/data-paths.ts";
 import { removeWorktree } from "../workspace/worktree.ts";
@@ -27,9 +28,13 @@ export async function sweepWorktrees(
       const paths = agentPaths(deps.config.dataDir, agentId);
       const run = agent === undefined ? undefined : await deps.store.getRun(agent.runId);
       if (run !== undefined && agent !== undefined) {
-        await removeWorktree(checkoutOf(paths, mirrorPath(deps.config.dataDir, run.owner, run.repo), agent));
+        const mirrorDir = mirrorPath(deps.config.dataDir, run.owner, run.repo);
+        await removeWorktree(
+          checkoutOf(paths, mirrorDir, agent, run.limits.sparsePaths),
+          deps.config.worktreePoolSize,
+        );
       } else {
-        await rm(paths.worktree, { recursive: true, force: true });
+        await removeAgentOwnedTree(paths.worktree);
       }
       await rm(join(deps.config.dataDir, "agents", agentId), { recursive: true, force: true });
       await rm(paths.workerDir, { recursive: true, force: true });

@@ -33,14 +33,33 @@ export async function readAgentOwnedFile(path: string, maxBytes: number): Promis
     if (!stats.isFile()) throw new AgentFileRefusedError(wanted, "it is not a regular file");
     if (stats.size > maxBytes)
       throw new AgentFileRefusedError(wanted, `it has ${stats.size} bytes, more than ${maxBytes}`);
-    // It may grow between stat and read: never read past the cap.
-    const buffer = Buffer.alloc(maxBytes + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > maxBytes) throw new AgentFileRefusedError(wanted, `it has more than ${maxBytes} bytes`);
-    return buffer.subarray(0, bytesRead);
+    return await readUpTo(handle, wanted, stats.size, maxBytes);
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Reads the whole file, which had `size` bytes at its stat. The buffer is sized by that, not by
+ * the cap: zero-filling a cap-sized buffer (64 MiB for a session) on every read stalled a
+ * worker's event loop. It may grow between stat and read: it is read on until its end, but
+ * never past the cap.
+ */
+async function readUpTo(handle: FileHandle, wanted: string, size: number, maxBytes: number): Promise<Buffer> {
+  let buffer = Buffer.allocUnsafe(Math.min(size, maxBytes) + 1);
+  let length = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+    if (length > maxBytes) throw new AgentFileRefusedError(wanted, `it has more than ${maxBytes} bytes`);
+    if (length === buffer.length) {
+      const larger = Buffer.allocUnsafe(Math.min(buffer.length * 2, maxBytes + 1));
+      buffer.copy(larger, 0, 0, length);
+      buffer = larger;
+    }
+  }
+  return buffer.subarray(0, length);
 }
 
 /** Creates a new file (never an existing one, never through a link) with `content`. */

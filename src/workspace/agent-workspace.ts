@@ -8,9 +8,8 @@ import type { RepositorySource } from "./mirror.ts";
 import { resolveCommit, syncMirror } from "./mirror.ts";
 import {
   type Checkout,
-  commitAll,
   commitsSince,
-  headCommit,
+  commitWorktree,
   isAncestor,
   isWorktreeOn,
   type PendingMerges,
@@ -25,12 +24,21 @@ export interface AgentWorkspace {
   mirrorDir: string;
   source: RepositorySource;
   origin: WorktreeOrigin;
+  /** The run's `workspace: sparse:` paths: only these are checked out. */
+  sparsePaths: readonly string[] | undefined;
+  /** How many finished worktrees the mirror's pool keeps (0: none). */
+  poolSize: number;
 }
 
 export interface WorkspaceHost {
   dataDir: string;
   /** Where the run's repository is fetched from and pushed to, with a token when it needs one. */
   sourceOf(run: RunRecord): Promise<RepositorySource>;
+  /**
+   * How many finished worktrees each mirror's pool keeps for the next agents (worktree-pool.ts).
+   * @defaultValue 0
+   */
+  worktreePoolSize?: number;
 }
 
 export async function prepareAgentWorkspace(
@@ -41,16 +49,24 @@ export async function prepareAgentWorkspace(
   const paths = agentPaths(host.dataDir, agent.id);
   const mirrorDir = mirrorPath(host.dataDir, run.owner, run.repo);
   const source = await host.sourceOf(run);
-  if (await needsFetch(mirrorDir, paths, agent)) {
+  const sparsePaths = run.limits.sparsePaths;
+  if (await needsFetch(checkoutOf(paths, mirrorDir, agent, sparsePaths), agent)) {
     await syncMirror(mirrorDir, source, run.headFetchRef === undefined ? [] : [run.headFetchRef]);
   }
-  const origin = await prepareWorktree({ ...checkoutOf(paths, mirrorDir, agent), baseSha: agent.baseSha });
+  // An agent's record gets its start time before its worktree is first prepared: an agent
+  // without one never had a branch made or pushed (by this host or another).
+  const origin = await prepareWorktree({
+    ...checkoutOf(paths, mirrorDir, agent, sparsePaths),
+    baseSha: agent.baseSha,
+    firstStart: agent.startedAt === undefined,
+    poolSize: host.worktreePoolSize ?? 0,
+  });
   await Promise.all([
     mkdir(paths.workerDir, { recursive: true, mode: 0o700 }),
     mkdir(paths.claudeConfigDir, { recursive: true }),
     mkdir(paths.tmpDir, { recursive: true }),
   ]);
-  return { paths, mirrorDir, source, origin };
+  return { paths, mirrorDir, source, origin, sparsePaths, poolSize: host.worktreePoolSize ?? 0 };
 }
 
 /**
@@ -59,10 +75,10 @@ export async function prepareAgentWorkspace(
  * (a child's base is its parent's commit, made in this very mirror). An agent that ran before
  * may have pushed from another host, so it fetches.
  */
-async function needsFetch(mirrorDir: string, paths: AgentPaths, agent: AgentRecord): Promise<boolean> {
-  if (await isWorktreeOn(checkoutOf(paths, mirrorDir, agent))) return false;
+async function needsFetch(checkout: Checkout, agent: AgentRecord): Promise<boolean> {
+  if (await isWorktreeOn(checkout)) return false;
   const firstStart = agent.startedAt === undefined;
-  return !(firstStart && (await resolveCommit(mirrorDir, agent.baseSha)) !== undefined);
+  return !(firstStart && (await resolveCommit(checkout.mirrorDir, agent.baseSha)) !== undefined);
 }
 
 /**
@@ -75,24 +91,31 @@ export async function checkpointWorkspace(
   workspace: AgentWorkspace,
   agent: AgentRecord,
   message: string,
-  options: { pushEvenIfUnchanged?: boolean } = {},
+  options: {
+    pushEvenIfUnchanged?: boolean;
+    /** The commit the agent's branch is known to hold: when nothing was committed since, no push. */
+    pushedSha?: string | undefined;
+  } = {},
 ): Promise<Checkpoint> {
-  const checkout = checkoutOf(workspace.paths, workspace.mirrorDir, agent);
+  const checkout = workspaceCheckout(workspace, agent);
   const pending = pendingMergesOf(agent);
-  await commitAll(checkout, message, pending);
-  const head = await headCommit(checkout);
+  const { head, committed } = await commitWorktree(checkout, message, pending);
   const recordedMerges: string[] = [];
   for (const merged of pending.heads)
     if (await isAncestor(checkout, merged, head)) recordedMerges.push(merged);
-  const commits = await commitsSince(checkout, agent.baseSha);
+  // A commit just made on the branch is one since the base, and a branch still at its base has
+  // none: git is asked only in between.
+  const commits = committed ? 1 : head === agent.baseSha ? 0 : await commitsSince(checkout, agent.baseSha);
   if (commits === 0 && options.pushEvenIfUnchanged !== true)
     return { pushedSha: undefined, commits, recordedMerges };
+  if (head === options.pushedSha) return { pushedSha: head, commits, recordedMerges };
   await pushBranch(checkout, workspace.source);
   return { pushedSha: head, commits, recordedMerges };
 }
 
 export interface Checkpoint {
   pushedSha: string | undefined;
+  /** Commits on the branch since its base: 0, or at least 1 (not always the exact count). */
   commits: number;
   /** Children's commits whose merge this checkpoint (or an earlier one) recorded on the branch. */
   recordedMerges: string[];
@@ -107,9 +130,12 @@ export function pendingMergesOf(agent: { childMerges: readonly ChildMerge[] }): 
   };
 }
 
-/** Removes the agent's worktree and scratch space; its branch stays on the repository. */
+/**
+ * Removes the agent's worktree (into the mirror's pool, when it keeps one) and scratch space; its
+ * branch stays on the repository.
+ */
 export async function removeAgentWorkspace(workspace: AgentWorkspace, agent: AgentRecord): Promise<void> {
-  await removeWorktree(checkoutOf(workspace.paths, workspace.mirrorDir, agent));
+  await removeWorktree(workspaceCheckout(workspace, agent), workspace.poolSize);
   await rm(workspace.paths.tmpDir, { recursive: true, force: true });
 }
 
@@ -118,6 +144,18 @@ export function checkoutOf(
   paths: AgentPaths,
   mirrorDir: string,
   agent: Pick<AgentRecord, "branch">,
+  sparsePaths: readonly string[] | undefined,
 ): Checkout {
-  return { mirrorDir, worktreeDir: paths.worktree, indexFile: paths.gitIndex, branch: agent.branch };
+  return {
+    mirrorDir,
+    worktreeDir: paths.worktree,
+    indexFile: paths.gitIndex,
+    branch: agent.branch,
+    ...(sparsePaths === undefined ? {} : { sparse: { gitDir: paths.sparseGitDir, paths: sparsePaths } }),
+  };
+}
+
+/** The checkout of a prepared workspace. */
+export function workspaceCheckout(workspace: AgentWorkspace, agent: Pick<AgentRecord, "branch">): Checkout {
+  return checkoutOf(workspace.paths, workspace.mirrorDir, agent, workspace.sparsePaths);
 }

@@ -22,12 +22,25 @@ export interface AgentPaths {
   mcpConfig: string;
   /** Worker-only: the index the worker commits the worktree's files from. */
   gitIndex: string;
-  /** Worker-only: the directory holding the three above. */
+  /**
+   * Worker-only: the worker's own git admin directory for a sparse worktree (its sparse-checkout
+   * patterns; everything else is the mirror's, see sparse-checkout.ts).
+   */
+  sparseGitDir: string;
+  /** Worker-only: the directory holding the four above. */
   workerDir: string;
 }
 
 export function mirrorPath(dataDir: string, owner: string, repo: string): string {
   return join(dataDir, "mirrors", owner, `${repo}.git`);
+}
+
+/**
+ * Worker-only: the finished worktrees of a mirror's agents, kept for the next agent of the same
+ * repository (worktree-pool.ts). Beside the mirror, under the data dir no agent sees.
+ */
+export function worktreePoolPath(mirrorDir: string): string {
+  return `${mirrorDir}.pool`;
 }
 
 export function agentPaths(dataDir: string, agentId: string): AgentPaths {
@@ -42,6 +55,7 @@ export function agentPaths(dataDir: string, agentId: string): AgentPaths {
     transcript: join(workerDir, "transcript.jsonl"),
     mcpConfig: join(workerDir, "mcp-config.json"),
     gitIndex: join(workerDir, "index"),
+    sparseGitDir: join(workerDir, "git"),
     workerDir,
   };
 }

@@ -17,6 +17,13 @@ export interface GitOptions {
   workTree?: string;
   /** The index to use instead of the repository's own (one per agent, in the worker's places). */
   indexFile?: string;
+  /**
+   * The repository whose refs, objects and config `gitDir` shares (the mirror), when `gitDir` is
+   * an agent's own admin directory in the worker's places, which holds its sparse-checkout patterns.
+   */
+  commonDir?: string;
+  /** Checks out and stages only what `<gitDir>/info/sparse-checkout` lists (sparse-checkout.ts). */
+  sparseCheckout?: boolean;
   /** Extra environment for this one call (credentials travel here, never in a config file). */
   env?: Record<string, string>;
   /** @defaultValue 300_000 */
@@ -34,17 +41,23 @@ const safetyConfig = [
   "protocol.ext.allow=never",
 ];
 
+// Non-cone patterns: the worker writes one anchored pattern per listed path (sparse-checkout.ts).
+const sparseConfig = ["-c", "core.sparseCheckout=true", "-c", "core.sparseCheckoutCone=false"];
+
 export async function git(args: readonly string[], options: GitOptions): Promise<string> {
   const location = [
     `--git-dir=${options.gitDir}`,
     ...(options.workTree === undefined ? [] : [`--work-tree=${options.workTree}`]),
   ];
-  const result = await runCommand("git", [...location, ...safetyConfig, ...args], {
+  // Per call, never in a config file: the mirror is shared by agents with and without sparse paths.
+  const sparse = options.sparseCheckout === true ? sparseConfig : [];
+  const result = await runCommand("git", [...location, ...safetyConfig, ...sparse, ...args], {
     // Never a directory an agent can write: git starts nowhere near one.
     cwd: "/",
     env: {
       ...gitBaseEnvironment(),
       ...(options.indexFile === undefined ? {} : { GIT_INDEX_FILE: options.indexFile }),
+      ...(options.commonDir === undefined ? {} : { GIT_COMMON_DIR: options.commonDir }),
       ...options.env,
     },
     timeoutMs: options.timeoutMs ?? 300_000,

@@ -10,6 +10,7 @@
 // leaves git's conflict markers in the worktree's files and commits nothing: the merge is
 // recorded by the checkpoint that commits the resolution (see commitAll's `mergeParents`).
 import { git, isGitExit } from "./git.ts";
+import { worktreeGitOptions } from "./sparse-checkout.ts";
 import { type Checkout, commitOnBranch, headCommitAndTree, isAncestor, stageWorktree } from "./worktree.ts";
 
 export type MergeOutcome =
@@ -77,11 +78,7 @@ async function mergeOnPending(
  * files, found again by the next attempt, never the branch ahead of its files.
  */
 async function writeToWorktree(checkout: Checkout, tree: string): Promise<void> {
-  await git(["read-tree", "-u", "--reset", tree], {
-    gitDir: checkout.mirrorDir,
-    workTree: checkout.worktreeDir,
-    indexFile: checkout.indexFile,
-  });
+  await git(["read-tree", "-u", "--reset", tree], worktreeGitOptions(checkout));
 }
 
 /** A commit (on no branch) of the worktree as it is, with its unresolved merges as parents. */

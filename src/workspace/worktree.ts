@@ -7,18 +7,28 @@
 //   an index in the worker's own places; every checkpoint commits the worktree's files with it
 //   (`--git-dir=<mirror> --work-tree=<worktree>`), so nothing in the worktree is ever read as git
 //   configuration, and the agent's branch moves only when the worker commits;
-// - the agent's: a `.git` directory inside its worktree, made by the worker before the agent
-//   first runs, borrowing the mirror's objects (read-only to it) through `alternates`. The agent
-//   may do anything with it (commit, stash, rewrite its config); git skips `.git` when the worker
-//   adds the worktree's files, and the worker never runs git in it again. Its HEAD stays where the
+// - the agent's: a `.git` directory inside its worktree (agent-repository.ts). The agent may do
+//   anything with it (commit, stash, rewrite its config); git skips `.git` when the worker adds
+//   the worktree's files, and the worker never runs git in it again. Its HEAD stays where the
 //   agent left it: Flotilla's checkpoints show there as uncommitted changes, which they are to it.
-import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+// A new worktree is a finished agent's from the mirror's pool when one is fit (worktree-pool.ts),
+// else a fresh checkout; a sparse one (sparse-checkout.ts) is always fresh.
+import { mkdir, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { removeAgentOwnedTree } from "./agent-owned-tree.ts";
+import { makeAgentRepository } from "./agent-repository.ts";
 import { credentialEnvironment, git, isGitExit } from "./git.ts";
 import { exists, type RepositorySource, resolveCommit } from "./mirror.ts";
 import { withMirrorLock } from "./mirror-lock.ts";
 import { classifyPushFailure } from "./push-refusal.ts";
+import {
+  type SparseCheckout,
+  sparsePatternFile,
+  worktreeGitOptions,
+  writeSparseGitDir,
+} from "./sparse-checkout.ts";
 import { removeCheckoutLocks } from "./stale-git-locks.ts";
+import { poolWorktree, takePooledWorktree } from "./worktree-pool.ts";
 
 export type WorktreeOrigin = "reused" | "restored" | "created";
 
@@ -29,24 +39,38 @@ export interface Checkout {
   /** The worker's index for this worktree, in the worker's own places. */
   indexFile: string;
   branch: string;
+  /** Only these paths are checked out (the repository's `workspace: sparse:`). */
+  sparse?: SparseCheckout | undefined;
 }
 
 export interface WorktreeSpec extends Checkout {
   /** Commit a new branch starts from. */
   baseSha: string;
+  /** The agent's first start: no attempt made or pushed its branch yet, so none is looked for. */
+  firstStart?: boolean;
+  /**
+   * The host's WORKTREE_POOL_SIZE: above 0, a new worktree may be a pooled one.
+   * @defaultValue 0
+   */
+  poolSize?: number;
 }
 
 export async function prepareWorktree(spec: WorktreeSpec): Promise<WorktreeOrigin> {
   await removeCheckoutLocks(spec.mirrorDir, spec.indexFile, spec.branch);
   if (await isWorktreeOn(spec)) return "reused";
   return withMirrorLock(spec.mirrorDir, async () => {
-    await rm(spec.worktreeDir, { recursive: true, force: true });
+    await removeAgentOwnedTree(spec.worktreeDir);
     await rm(spec.indexFile, { force: true });
-    const pushed = await resolveCommit(spec.mirrorDir, `refs/remotes/origin/${spec.branch}`);
-    const local = pushed ?? (await resolveCommit(spec.mirrorDir, `refs/heads/${spec.branch}`));
-    await checkOut(spec, local ?? spec.baseSha);
+    const local = spec.firstStart === true ? undefined : await branchCommit(spec);
+    await checkOut(spec, local ?? spec.baseSha, (spec.poolSize ?? 0) > 0);
     return local === undefined ? "created" : "restored";
   });
+}
+
+/** Where the agent's branch is: as last pushed, else as this host left it; undefined when it has none yet. */
+async function branchCommit(checkout: Checkout): Promise<string | undefined> {
+  const pushed = await resolveCommit(checkout.mirrorDir, `refs/remotes/origin/${checkout.branch}`);
+  return pushed ?? (await resolveCommit(checkout.mirrorDir, `refs/heads/${checkout.branch}`));
 }
 
 /**
@@ -55,34 +79,21 @@ export async function prepareWorktree(spec: WorktreeSpec): Promise<WorktreeOrigi
  */
 export async function isWorktreeOn(checkout: Checkout): Promise<boolean> {
   if (!(await exists(checkout.worktreeDir)) || !(await exists(checkout.indexFile))) return false;
+  if (checkout.sparse !== undefined && !(await exists(sparsePatternFile(checkout.sparse)))) return false;
   return (await resolveCommit(checkout.mirrorDir, `refs/heads/${checkout.branch}`)) !== undefined;
 }
 
 /** Fills a new worktree with `commit`, points the branch there and gives the agent its `.git`. */
-async function checkOut(checkout: Checkout, commit: string): Promise<void> {
-  await mkdir(checkout.worktreeDir, { recursive: true });
-  await mkdir(dirname(checkout.indexFile), { recursive: true });
-  // The agent's repository first, while the directory is still empty.
-  const agentGitDir = join(checkout.worktreeDir, ".git");
-  // On the agent's branch from the start: HEAD names it, so no symbolic-ref call is needed.
-  await git(["init", "--quiet", `--initial-branch=${checkout.branch}`], { gitDir: agentGitDir });
-  await writeFile(
-    join(agentGitDir, "objects", "info", "alternates"),
-    `${join(checkout.mirrorDir, "objects")}\n`,
-  );
-  await git(["read-tree", "-u", "--reset", commit], {
-    gitDir: checkout.mirrorDir,
-    workTree: checkout.worktreeDir,
-    indexFile: checkout.indexFile,
-  });
+async function checkOut(checkout: Checkout, commit: string, fromPool: boolean): Promise<void> {
+  const recycled = fromPool && checkout.sparse === undefined && (await takePooledWorktree(checkout, commit));
+  if (!recycled) {
+    await mkdir(checkout.worktreeDir, { recursive: true });
+    await mkdir(dirname(checkout.indexFile), { recursive: true });
+    if (checkout.sparse !== undefined) await writeSparseGitDir(checkout.sparse, commit);
+    await git(["read-tree", "-u", "--reset", commit], worktreeGitOptions(checkout));
+  }
   await git(["update-ref", `refs/heads/${checkout.branch}`, commit], { gitDir: checkout.mirrorDir });
-  // The agent's branch in its own fresh repository is a loose ref: one file, written by the
-  // worker before any process of the agent exists (so nothing of the agent's can be in the way).
-  const agentRef = join(agentGitDir, "refs", "heads", ...checkout.branch.split("/"));
-  await mkdir(dirname(agentRef), { recursive: true });
-  await writeFile(agentRef, `${commit}\n`, { flag: "wx" });
-  // Same files, same commit: the agent's `git status` starts clean.
-  await copyFile(checkout.indexFile, join(agentGitDir, "index"));
+  await makeAgentRepository(checkout, commit);
 }
 
 /** Merges the worktree holds uncommitted because their conflicts waited for the agent (merge-commit.ts). */
@@ -102,17 +113,32 @@ export async function commitAll(
   message: string,
   pending?: PendingMerges,
 ): Promise<string | undefined> {
+  const { head, committed } = await commitWorktree(checkout, message, pending);
+  return committed ? head : undefined;
+}
+
+/**
+ * commitAll, also saying where the branch is when nothing was committed: the checkpoint needs
+ * the head either way, and asking git for it again would cost a process.
+ */
+export async function commitWorktree(
+  checkout: Checkout,
+  message: string,
+  pending?: PendingMerges,
+): Promise<{ head: string; committed: boolean }> {
   const tree = await stageWorktree(checkout);
   const { commit: parent, tree: parentTree } = await headCommitAndTree(checkout);
   const mergeParents = pending === undefined ? [] : await resolvedMerges(checkout, tree, parent, pending);
-  if (tree === parentTree && mergeParents.length === 0) return undefined;
-  return commitOnBranch(checkout, tree, [parent, ...mergeParents], message);
+  if (tree === parentTree && mergeParents.length === 0) return { head: parent, committed: false };
+  return { head: await commitOnBranch(checkout, tree, [parent, ...mergeParents], message), committed: true };
 }
 
 /** Stages every file of the worktree in the worker's index; returns the tree they make. */
 export async function stageWorktree(checkout: Checkout): Promise<string> {
-  const files = { gitDir: checkout.mirrorDir, workTree: checkout.worktreeDir, indexFile: checkout.indexFile };
-  await git(["add", "--all"], files);
+  const files = worktreeGitOptions(checkout);
+  // `--sparse`: what an agent writes outside its sparse paths is its work too (without it, git
+  // refuses such new files, exit 1, and the checkpoint fails); absent files there stay as they are.
+  await git(["add", "--all", ...(checkout.sparse === undefined ? [] : ["--sparse"])], files);
   return (await git(["write-tree"], files)).trim();
 }
 
@@ -217,10 +243,19 @@ export async function pushBranch(checkout: Checkout, source: RepositorySource): 
   });
 }
 
-export async function removeWorktree(checkout: Checkout): Promise<void> {
+/**
+ * Removes the agent's worktree and its branch from the mirror; the worktree goes to the mirror's
+ * pool instead when `poolSize` allows (the agent has ended: nothing of its runs any more).
+ */
+export async function removeWorktree(checkout: Checkout, poolSize = 0): Promise<void> {
   await withMirrorLock(checkout.mirrorDir, async () => {
-    await rm(checkout.worktreeDir, { recursive: true, force: true });
+    const pooled =
+      checkout.sparse === undefined &&
+      (await exists(checkout.worktreeDir)) &&
+      (await poolWorktree(checkout, poolSize));
+    if (!pooled) await removeAgentOwnedTree(checkout.worktreeDir);
     await rm(checkout.indexFile, { force: true });
+    if (checkout.sparse !== undefined) await rm(checkout.sparse.gitDir, { recursive: true, force: true });
     await git(["update-ref", "-d", `refs/heads/${checkout.branch}`], { gitDir: checkout.mirrorDir }).catch(
       () => undefined,
     );

@@ -1,6 +1,6 @@
 // Runs the real `claude` CLI the way a worker does (own process group, stdin closed, own HOME and
 // CLAUDE_CONFIG_DIR, cwd a git repository) and keeps its stream-json lines with their arrival time.
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildAgentEnvironment } from "../../src/agent/agent-environment.ts";
@@ -70,37 +70,4 @@ export function initLine(run: CliRun): StreamLine | undefined {
   return run.lines.find(({ line }) => line.type === "system" && line.subtype === "init")?.line;
 }
 
-/** The first process whose environment holds `NAME=value`. */
-export async function findProcessWithEnv(entry: string): Promise<number | undefined> {
-  const needle = Buffer.from(`${entry}\0`);
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const environ = await readFile(`/proc/${name}/environ`).catch(() => undefined);
-    if (environ?.includes(needle)) return Number(name);
-  }
-  return undefined;
-}
-
-export async function readEnviron(pid: number): Promise<Record<string, string>> {
-  const entries = (await readFile(`/proc/${pid}/environ`, "utf8"))
-    .split("\0")
-    .filter((entry) => entry.includes("="));
-  return Object.fromEntries(
-    entries.map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
-  );
-}
-
-export async function processGroupOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  // After the command name (which may hold spaces and parentheses): state ppid pgrp …
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isAlive } from "../support/processes-under.ts";

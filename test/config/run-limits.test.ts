@@ -53,6 +53,7 @@ describe("resolveRunSettings", () => {
       allowed_tools: ["Read", "Bash(npm test:*)"],
       access: { minimum_permission: "admin", allow_forks: true },
       instructions: "Be brief.",
+      workspace: { sparse: ["src/api", "package.json"] },
     });
     expect(settings).toEqual({
       limits: {
@@ -66,6 +67,7 @@ describe("resolveRunSettings", () => {
         defaultChildBudgetShare: 0.25,
         extraInstructions: "Be brief.",
         maxConcurrentInRepository: 1,
+        sparsePaths: ["src/api", "package.json"],
       },
       defaultBudgetTokens: 200_000,
       maxBudgetTokens: 400_000,

@@ -119,17 +119,6 @@ function attackSteps(): AttackStep[] {
     },
     // Everywhere else it should not write.
     { name: "program-folder", command: `touch ${plantedInProgram}`, expected: readOnly },
-    // The MCP server every later agent starts (the worker's bundle, shown to agents read-only).
-    {
-      name: "mcp-server",
-      command: `echo 'process.exit(7)' > ${join(dataDir, "program", "mcp-server.mjs")}`,
-      expected: readOnly,
-    },
-    {
-      name: "compile-cache",
-      command: `touch ${join(dataDir, "program", "compile-cache", "planted-by-agent")}`,
-      expected: readOnly,
-    },
     { name: "worker-home", command: `touch ${workerHome}/planted-by-agent`, expected: readOnly },
     { name: "data-dir", command: `touch ${dataDir}/planted-by-agent`, expected: readOnly },
     { name: "other-agent", command: `echo planted >> ${otherAgentNotes()}`, expected: hidden },
@@ -256,10 +245,6 @@ describe("a hostile agent", () => {
     expect(existsSync(plantedInProgram)).toBe(false);
     expect(await readdir(workerHome)).toEqual([]);
     expect(existsSync(join(dataDir, "planted-by-agent"))).toBe(false);
-    expect(await readFile(join(dataDir, "program", "mcp-server.mjs"), "utf8")).not.toContain(
-      "process.exit(7)",
-    );
-    expect(existsSync(join(dataDir, "program", "compile-cache", "planted-by-agent"))).toBe(false);
     expect(await readFile(otherAgentNotes(), "utf8")).toBe("theirs\n");
     expect(existsSync(`/tmp/planted-by-agent-${tag}`)).toBe(false);
     const mirror = mirrorDir();

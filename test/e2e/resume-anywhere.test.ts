@@ -6,7 +6,10 @@
 // work is finished by another host from what was recorded, without running it again.
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { resumeAfterInterruptionMessage } from "../../src/agent/agent-prompt.ts";
+import {
+  restartWithoutSessionMessage,
+  resumeAfterInterruptionMessage,
+} from "../../src/agent/agent-prompt.ts";
 import { worktreeInSandbox } from "../../src/agent/agent-sandbox.ts";
 import { createKeySpace } from "../../src/store/keys.ts";
 import { SessionArchive } from "../../src/store/session-archive.ts";
@@ -79,15 +82,28 @@ function movedChild(context: ScriptContext): ModelTurn {
   return { text: "Child finished on another host." };
 }
 
+/** Runs until its host dies; started again without its conversation, finds its file and ends. */
+function startedAgain(context: ScriptContext): ModelTurn {
+  const conversation = conversationOf(context);
+  if (!conversation.includes(restartWithoutSessionMessage)) {
+    return context.step === 0 ? writeFile(context, "first-life.md", "before the loss\n") : bash(longSleep);
+  }
+  if (!conversation.includes("cat first-life.md")) return bash("cat first-life.md");
+  return { text: "Started again and found my work." };
+}
+
 /** Releases the pushes held while an agent finishes (set by `finisher`). */
 let releasePushes: (() => void) | undefined;
 
 /**
- * Writes finish.md and, once its host has pushed it, gives its final answer, after which every
- * push is held: its host is caught finishing (pushing its branch before the pull request).
+ * Writes finish.md and, once its host has pushed it, late.md, then gives its final answer. From
+ * late.md on, its host's pushes fail while the agent runs (so its exit's checkpoint fails, and
+ * the finish commits and pushes late.md itself) and are held once it is finishing: its host is
+ * caught finishing (pushing its branch before the pull request).
  */
 function finisher(context: ScriptContext): ModelTurn {
   if (context.step === 0) return writeFile(context, "finish.md", "finished across hosts\n");
+  if (context.step > 1) return { text: "Wrote finish.md." };
   const branch = /on branch `([^`]+)`/.exec(context.prompt)?.[1] ?? "";
   const pushed = waitFor(
     async () => (await world.remote.readFile(branch, "finish.md")) !== undefined || undefined,
@@ -96,10 +112,16 @@ function finisher(context: ScriptContext): ModelTurn {
       what: "finish.md on the branch",
     },
   );
+  // agents/<run>/<agent>
+  const runId = branch.split("/")[1] ?? "";
+  const finishing = async () =>
+    (await world.store.listRunAgents(runId)).some(
+      (agent) => agent.branch === branch && agent.state === "finishing",
+    );
   return {
-    text: "Wrote finish.md.",
+    ...writeFile(context, "late.md", "written after the last push\n"),
     holdUntil: pushed.then(() => {
-      releasePushes = world.gitServer.holdPushes();
+      releasePushes = world.gitServer.holdPushes(async () => ((await finishing()) ? "hold" : "fail"));
     }),
   };
 }
@@ -110,7 +132,8 @@ beforeAll(async () => {
     .script("mover", mover)
     .script("waiting-parent", waitingParent)
     .script("moved-child", movedChild)
-    .script("finisher", finisher);
+    .script("finisher", finisher)
+    .script("started-again", startedAgain);
   sessions = new SessionArchive(world.redis, createKeySpace(world.prefix));
   web = await world.startFlotilla({ role: "web" });
   bridge = await openHostBridge(world);
@@ -235,6 +258,37 @@ describe("resume anywhere", () => {
     await hostB.stop();
   }, 400_000);
 
+  it("starts an agent again in its own session id when no copy of its conversation survived", async () => {
+    const hostA = await startWorkerHost(world, "host-g", hostEnv, bridge);
+    const runId = await runFor("/agents run [[script:started-again]] lose the conversation");
+    const before = await agentOf(runId);
+    await waitFor(
+      async () => (await world.remote.readFile(before.branch, "first-life.md")) === "before the loss\n",
+      { timeoutMs: 60_000, what: "first-life.md on the agent's branch" },
+    );
+    await sessionSavedWith(before.id, before.sessionId, longSleep);
+    await hostA.lose();
+    // As if the host had been lost before its first save: the session was started, no copy is left.
+    await world.redis.del(createKeySpace(world.prefix).agentSession(before.id, before.sessionId));
+    const hostB = await startWorkerHost(world, "host-h", hostEnv, bridge);
+
+    const [agent] = await runSucceeded(world.store, runId, 1, 240_000);
+    expect(agent?.sessionId).toBe(before.sessionId);
+    const requests = workRequests("started-again");
+    expect(new Set(requests.map((request) => request.sessionId))).toEqual(new Set([before.sessionId]));
+    // Host H started the conversation again: the prompt, word of the restart, and no earlier turn.
+    const again = requests.find((request) =>
+      JSON.stringify(request.body.messages).includes(restartWithoutSessionMessage),
+    );
+    if (again === undefined) throw new Error("no request started the session again");
+    expect(again.body.messages.some((m) => m.role === "assistant")).toBe(false);
+    expect(JSON.stringify(again.body.messages)).toContain("lose the conversation");
+    // Its work came back from the branch.
+    expect(toolOutputAfter("started-again", "cat first-life.md")).toContain("before the loss");
+    await pullRequestsOpened([before.branch]);
+    await hostB.stop();
+  }, 400_000);
+
   it("finishes on another host an agent whose host was lost while it finished", async () => {
     const hostA = await startWorkerHost(world, "host-e", hostEnv, bridge);
     // Whatever happens, the next test's pushes are not held and this test's hosts are gone.
@@ -262,7 +316,7 @@ describe("resume anywhere", () => {
     const [finished] = await runSucceeded(world.store, runId, 1, 240_000);
     expect(finished?.host).toBe("host-f");
     // Host F finished it from what was recorded: the agent was not run again.
-    expect(workRequests("finisher")).toHaveLength(2);
+    expect(workRequests("finisher")).toHaveLength(3);
     await pullRequestsOpened([agent.branch]);
     expect(
       world.github.checkRuns(e2eOwner, e2eRepo).filter((run) => run.external_id === agent.id),

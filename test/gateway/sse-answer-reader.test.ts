@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { answerIsWhole } from "../../src/gateway/answer-summary.ts";
 import { chargedTokens } from "../../src/gateway/message-usage.ts";
 import { SseAnswerReader } from "../../src/gateway/sse-answer-reader.ts";
 
@@ -32,6 +33,15 @@ describe("SseAnswerReader on recorded answers", () => {
       serverToolRequests: { web_search_requests: 1 },
     });
     expect(answer.stopReason).toBe("end_turn");
+  });
+
+  it("takes an answer as whole only from its stop reason or an error event, not from its bytes ending", () => {
+    const basic = fixture("docs-basic-text.sse");
+    const stop = basic.indexOf("event: message_delta");
+    expect(answerIsWhole(read([basic]))).toBe(true);
+    expect(answerIsWhole(read([basic.subarray(0, stop)]))).toBe(false);
+    expect(answerIsWhole(read([basic.subarray(0, basic.indexOf("event: message_stop"))]))).toBe(true);
+    expect(answerIsWhole(read([fixture("docs-error-midstream.sse")]))).toBe(true);
   });
 
   it("reads the text the model wrote and why it stopped", () => {

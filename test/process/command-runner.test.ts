@@ -12,8 +12,9 @@ import {
   CommandFailedError,
   onSubprocessLaunch,
   runCommand,
-  runShortCommandsIn,
+  runSubprocessesIn,
 } from "../../src/process/run-command.ts";
+import { isAlive } from "../support/processes-under.ts";
 import { waitFor } from "../support/wait-for.ts";
 
 const runner = new CommandRunner();
@@ -23,15 +24,6 @@ const options = {
   timeoutMs: 10_000,
   maxBufferBytes: 1024 * 1024,
 };
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("CommandRunner", () => {
   it("runs a command in its own process and hands back its output, with stdin and cwd", async () => {
@@ -81,11 +73,11 @@ describe("CommandRunner", () => {
   it("takes runCommand's short commands once installed, and counts them as forked by the runner", async () => {
     const forks: string[] = [];
     const stop = onSubprocessLaunch((program, forkedBy) => forks.push(`${program}:${forkedBy}`));
-    runShortCommandsIn(runner);
+    runSubprocessesIn(runner);
     try {
       expect((await runCommand("echo", ["via the runner"])).stdout).toBe("via the runner\n");
     } finally {
-      runShortCommandsIn(undefined);
+      runSubprocessesIn(undefined);
       stop();
     }
     expect(forks).toEqual(["echo:command_runner"]);

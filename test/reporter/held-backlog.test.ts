@@ -15,7 +15,7 @@ afterAll(() => world?.cleanup());
 
 describe("a backlog held by the write limiter", () => {
   it("is prepared about once per write, not once per pass of the loop", async () => {
-    const limits = { perMinute: 4, perHour: 1_000, minuteMs: 1_500, slackMs: 100 };
+    const limits = { perMinute: 4, perHour: 1_000, minuteMs: 1_500 };
     const { agentIds } = await world.createRun("rheld", 40);
     const prepared = vi.spyOn(world.store, "getAgent");
     let passes = 0;

@@ -76,7 +76,7 @@ describe("replies and reactions through the reporter", () => {
   });
 
   it("holds a reaction back while the installation's window is full, then adds it once", async () => {
-    const limits = { perMinute: 1, perHour: 100, minuteMs: 600, slackMs: 0 };
+    const limits = { perMinute: 1, perHour: 100, minuteMs: 600 };
     const reporter = world.createReporter({ limits, minIntervalMs: 100 });
     await reporter.reply("delivery-four", replyTo("fills the window"));
     const reaction = {

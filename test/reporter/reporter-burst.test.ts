@@ -15,7 +15,7 @@ import type { RequestLogEntry } from "../support/fake-github.ts";
 import { createReporterWorld, type ReporterWorld, worldOwner, worldRepo } from "../support/reporter-world.ts";
 import { waitFor } from "../support/wait-for.ts";
 
-const limits = { perMinute: 40, perHour: 300, minuteMs: 2_000, hourMs: 20_000, slackMs: 500 };
+const limits = { perMinute: 40, perHour: 300, minuteMs: 2_000, hourMs: 20_000 };
 const runCount = 4;
 const agentsPerRun = 50;
 const progressRounds = 10;

@@ -44,3 +44,17 @@ export function workRequestsOf(requests: readonly RecordedRequest[], branch: str
     (request) => (request.body.tools ?? []).length > 0 && branchOfRequest(request) === branch,
   );
 }
+
+/**
+ * The requests that carried an agent's first prompt with nothing before it and no restart
+ * message: an agent that was never started over has at most one. It has none when its host was
+ * lost before the first request reached the model: it then starts again in the same session
+ * with the prompt and Flotilla's restart message.
+ */
+export function promptsSentAlone(own: readonly RecordedRequest[]): RecordedRequest[] {
+  return own.filter(
+    (request) =>
+      !request.body.messages.some((message) => message.role === "assistant") &&
+      !JSON.stringify(request.body.messages).includes("Flotilla had to restart you"),
+  );
+}

@@ -44,6 +44,8 @@ export class GitHttpServer {
   private readonly server: Server;
   /** While set, pushes wait for it (see holdPushes). */
   private pushGate: Promise<void> | undefined;
+  /** While set, what each push meets at the gate (see holdPushes). */
+  private pushDecision: (() => Promise<"fail" | "hold">) | undefined;
   /** Pushes that were held (some may have lost their client meanwhile). */
   heldPushes = 0;
 
@@ -81,15 +83,18 @@ export class GitHttpServer {
 
   /**
    * Holds every push (its requests) until the function returned is called: a worker can be
-   * caught in the middle of one, as a host lost while it pushes is.
+   * caught in the middle of one, as a host lost while it pushes is. With `decide`, each push asks
+   * it first, and one it answers "fail" fails at once (500) instead of waiting.
    */
-  holdPushes(): () => void {
+  holdPushes(decide?: () => Promise<"fail" | "hold">): () => void {
     let release: () => void = () => {};
     this.pushGate = new Promise((resolve) => {
       release = resolve;
     });
+    this.pushDecision = decide;
     return () => {
       this.pushGate = undefined;
+      this.pushDecision = undefined;
       release();
     };
   }
@@ -143,6 +148,8 @@ export class GitHttpServer {
     entry.installationId = access.installationId;
     // Its first request too: a push with nothing new sends no pack, only asks for the refs.
     if (entry.service === "git-receive-pack" && this.pushGate !== undefined) {
+      if ((await this.pushDecision?.()) === "fail")
+        return refuse(500, "failed on purpose", "The push failed (test git server).");
       this.heldPushes += 1;
       await this.pushGate;
     }

@@ -23,3 +23,13 @@ export async function processesUnder(dir: string): Promise<ProcessInfo[]> {
   }
   return found;
 }
+
+/** Whether a process with this id exists (a zombie still does). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -30,8 +30,11 @@ export interface ModelTurn {
   serverToolUse?: Record<string, number>;
 }
 
-interface HttpError {
+export interface HttpError {
+  /** The status answered; with `dropConnection`, none is (the recorded error keeps it for the test). */
   status: number;
+  /** Close the connection without an answer, as an API that is down does: the gateway cannot reach it. */
+  dropConnection?: boolean;
   /** The body's `error.type`, e.g. `invalid_request_error`. @defaultValue "api_error" */
   type?: string;
   /** @defaultValue "scripted error" */
@@ -196,6 +199,10 @@ export class ScriptedModel {
       if (answered.holdUntil !== undefined) await answered.holdUntil;
       if (answered.httpError !== undefined) {
         this.errorsAnswered.push({ request: recorded, error: answered.httpError });
+        if (answered.httpError.dropConnection === true) {
+          request.socket.destroy();
+          return;
+        }
         const { status, type = "api_error", message = "scripted error", headers = {} } = answered.httpError;
         response.writeHead(status, { "content-type": "application/json", ...headers });
         response.end(JSON.stringify({ type: "error", error: { type, message } }));

@@ -1,6 +1,6 @@
 // A stand-in for the real model API behind the gateway: it records every request it receives
-// (headers and body) and answers with what the test queued, in chunks of chosen sizes, and can
-// hold an answer open half-way until the test releases it.
+// (headers and body) and answers with what the test queued, in chunks of chosen sizes, can hold
+// an answer open half-way until the test releases it, and can end an answer early.
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import { closeServer, listenOnLoopback, loopbackOrigin } from "./loopback-server.ts";
 
@@ -16,6 +16,11 @@ export interface StubAnswer {
   holdAfterBytes?: number | undefined;
   /** Hold before the status line (a model that has not begun to answer) until `releaseHeld()`. */
   holdBeforeHeaders?: boolean | undefined;
+  /**
+   * Write only this many bytes of `body`, then end the answer cleanly, as a proxy that lost the
+   * model's connection may: the HTTP answer is complete, the message is not.
+   */
+  endAfterBytes?: number | undefined;
 }
 
 export interface StubRequest {
@@ -111,7 +116,8 @@ export class UpstreamStub {
     const contentType = status === 200 ? "text/event-stream" : "application/json";
     response.writeHead(status, { "content-type": contentType, ...answer.headers });
     response.flushHeaders();
-    const body = Buffer.from(answer.body);
+    const whole = Buffer.from(answer.body);
+    const body = answer.endAfterBytes === undefined ? whole : whole.subarray(0, answer.endAfterBytes);
     let offset = 0;
     while (offset < body.length && !response.destroyed) {
       if (

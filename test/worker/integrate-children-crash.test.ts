@@ -73,7 +73,8 @@ async function waitingParent(runId: string): Promise<{ run: RunRecord; parentId:
     await store.addAgent(child);
     await store.updateAgent(child.id, { state: "succeeded", hasChanges: true, pushedSha: commits[name] });
   }
-  await store.updateAgent(parent.id, { state: "waiting" });
+  // A waiting parent ran before (the worker records its start before it first prepares its worktree).
+  await store.updateAgent(parent.id, { state: "waiting", startedAt: Date.now() });
   return { run: await store.requireRun(runId), parentId: parent.id };
 }
 
@@ -242,7 +243,10 @@ describe("a worker killed while it merges a parent's children", () => {
       for (let dieAt = 1; dieAt <= steps; dieAt += 1) await dieAndResume(dieAt, resumeOn, statesSeen);
       // Not one state for all: the deaths left the resumed worker different places to start from.
       expect(statesSeen.size).toBeGreaterThan(resumeOn === "same host" ? 10 : 4);
-    }, 300_000);
+      // About forty deaths, each with a workspace prepared and a resume: ~2 minutes on 2 quiet
+      // cores, over 5 on a loaded machine. A timeout would leave this loop running into the next
+      // test (its step counter still listening), so the limit is set well above either.
+    }, 900_000);
   }
 
   it("keeps the merges a checkpoint pushed with their markers when another host resumes the parent", async () => {

@@ -1,7 +1,7 @@
 // A parent's worktree takes in its children's branches against real git: clean merges are
 // committed with both parents; a conflict leaves git's markers in the files and commits nothing
 // until the resolution, which then records the merge; nothing is merged twice.
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { git } from "../../src/workspace/git.ts";
@@ -89,6 +89,8 @@ describe("merging children into a parent's worktree", () => {
       join(parent.worktreeDir, ".git", "config"),
       `[merge "planted"]\n\tdriver = touch ${trace("driver")}\n[core]\n\tfsmonitor = touch ${trace("fsmonitor")}\n`,
     );
+    // The agent's repository starts without a hooks directory (no template): the agent makes one.
+    await mkdir(join(parent.worktreeDir, ".git", "hooks"), { recursive: true });
     for (const hook of ["pre-merge-commit", "post-merge", "post-commit", "post-checkout"]) {
       const path = join(parent.worktreeDir, ".git", "hooks", hook);
       await writeFile(path, `#!/bin/sh\ntouch ${trace(hook)}\n`, { mode: 0o755 });

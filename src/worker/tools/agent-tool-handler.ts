@@ -1,6 +1,6 @@
-// The worker's side of the tools each agent gets (src/agent-tools/ is the agent's side, which
-// forwards each call here through the gateway). The caller is identified by its gateway token,
-// so an agent can only act on its own subtree.
+// What each of an agent's tools does (src/agent-tools/ is how they look to the model; the
+// gateway serves them over MCP). The caller is identified by its gateway token, so an agent can
+// only act on its own subtree.
 
 import { toolInputSchemas } from "../../agent-tools/flotilla-tools.ts";
 import type { Services } from "../../services.ts";
@@ -17,16 +17,12 @@ export type AgentToolServices = Pick<
 >;
 
 export function createAgentToolHandler(deps: AgentToolServices) {
-  return async (
-    agentId: string,
-    tool: string,
-    input: unknown,
-  ): Promise<{ status: number; body: ToolReply }> => {
+  return async (agentId: string, tool: string, input: unknown): Promise<ToolReply> => {
     try {
-      return { status: 200, body: await runTool(deps, agentId, tool, input ?? {}) };
+      return await runTool(deps, agentId, tool, input ?? {});
     } catch (error) {
       deps.log.error({ err: error, runId: runIdOfAgent(agentId), agentId, tool }, "agent tool failed");
-      return { status: 200, body: toolError(`Flotilla could not run ${tool}: ${String(error)}. Try again.`) };
+      return toolError(`Flotilla could not run ${tool}: ${String(error)}. Try again.`);
     }
   };
 }

@@ -2,35 +2,27 @@
 // to allow. The file holds the agent's token, so it is written readable by its owner only,
 // through a rename so that no reader ever sees it half-written.
 import { rename, rm, writeFile } from "node:fs/promises";
-import type { McpServerProgram } from "../../agent/mcp-server-program.ts";
 import { mcpServerName, toolNames } from "../../agent-tools/flotilla-tools.ts";
 
 /** The names the CLI offers Flotilla's tools under, for `--allowedTools`. */
 export const flotillaToolNames: readonly string[] = toolNames.map((tool) => `mcp__${mcpServerName}__${tool}`);
 
 export interface McpConfigOptions {
-  /** The worker's tool endpoint base URL, e.g. `http://127.0.0.1:4567`. */
+  /** The worker's gateway base URL, e.g. `http://127.0.0.1:4567`; it serves the tools at /flotilla/mcp. */
   gatewayUrl: string;
-  /** The per-agent token the server presents on every call. */
+  /** The per-agent token the CLI presents on every MCP request. */
   agentToken: string;
-  /** The server's program: the worker's bundle (mcp-server-program.ts) or the sources. */
-  server: McpServerProgram;
 }
 
 export async function writeMcpConfig(path: string, options: McpConfigOptions): Promise<void> {
   const config = {
     mcpServers: {
+      // Served by the worker's own gateway: no process to start per agent and per resume, so the
+      // CLI's `initialize` is one loopback round trip (bench/mcp-startup.ts).
       [mcpServerName]: {
-        type: "stdio",
-        command: process.execPath,
-        args: [options.server.entry],
-        env: {
-          FLOTILLA_GATEWAY_URL: options.gatewayUrl,
-          FLOTILLA_AGENT_TOKEN: options.agentToken,
-          ...(options.server.compileCacheDir === undefined
-            ? {}
-            : { NODE_COMPILE_CACHE: options.server.compileCacheDir }),
-        },
+        type: "http",
+        url: `${options.gatewayUrl.replace(/\/+$/, "")}/flotilla/mcp`,
+        headers: { Authorization: `Bearer ${options.agentToken}` },
       },
     },
   };

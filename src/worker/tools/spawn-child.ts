@@ -55,11 +55,13 @@ export async function spawnChild(
       context.workspace,
       parent,
       `${parent.name}: work in progress before spawning a sub-agent`,
-      {
-        pushEvenIfUnchanged: true,
-      },
+      // A branch already pushed as it is now is not pushed again: a parent spawning ten children
+      // in a row pushes once, not ten times.
+      { pushEvenIfUnchanged: true, pushedSha: parent.pushedSha },
     ),
   );
+  if (checkpoint.pushedSha !== undefined && checkpoint.pushedSha !== parent.pushedSha)
+    await deps.store.updateAgent(parentId, { pushedSha: checkpoint.pushedSha });
   const created = await withRedisLock(deps.store.redis, deps.store.keys.runSpawnLock(run.id), 10_000, () =>
     createChild(deps, run, parent, request, checkpoint.pushedSha ?? parent.baseSha),
   );

@@ -1,8 +1,9 @@
-// What the worker answers the MCP bridge for a tool call: a text result (an error the model can
-// read and act on, or not), or "park", which makes the call never return.
+// What the worker answers an agent's tool call: a text result (an error the model can read and
+// act on, or not), or "park", which makes the call never return.
 import type { z } from "zod";
+import type { ToolAnswer } from "../../agent-tools/flotilla-mcp-server.ts";
 
-export type ToolReply = { text: string; isError?: boolean } | { park: true };
+export type ToolReply = ToolAnswer;
 
 export function toolError(text: string): ToolReply {
   return { text, isError: true };

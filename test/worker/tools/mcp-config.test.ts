@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mcpServerFromSources, mcpServerPath } from "../../../src/agent/mcp-server-program.ts";
 import { flotillaToolNames, writeMcpConfig } from "../../../src/worker/tools/mcp-config.ts";
 
 let dir: string;
@@ -14,39 +13,16 @@ afterEach(async () => {
 });
 
 describe("writeMcpConfig", () => {
-  it("writes a stdio server entry that runs this Node on mcp-server.ts with the gateway settings", async () => {
+  it("points the CLI at the gateway's MCP endpoint with the agent's token", async () => {
     const path = join(dir, "mcp-config.json");
-    await writeMcpConfig(path, {
-      gatewayUrl: "http://127.0.0.1:4567",
-      agentToken: "tok-1",
-      server: mcpServerFromSources,
-    });
+    await writeMcpConfig(path, { gatewayUrl: "http://127.0.0.1:4567/", agentToken: "tok-1" });
     expect(JSON.parse(await readFile(path, "utf8"))).toEqual({
       mcpServers: {
         flotilla: {
-          type: "stdio",
-          command: process.execPath,
-          args: [mcpServerPath],
-          env: { FLOTILLA_GATEWAY_URL: "http://127.0.0.1:4567", FLOTILLA_AGENT_TOKEN: "tok-1" },
+          type: "http",
+          url: "http://127.0.0.1:4567/flotilla/mcp",
+          headers: { Authorization: "Bearer tok-1" },
         },
-      },
-    });
-    expect(mcpServerPath).toMatch(/\/src\/agent-tools\/mcp-server\.ts$/);
-    await expect(stat(mcpServerPath)).resolves.toBeTruthy();
-  });
-
-  it("starts the worker's bundle with its compile cache", async () => {
-    const path = join(dir, "mcp-config.json");
-    const server = { entry: "/data/program/mcp-server.mjs", compileCacheDir: "/data/program/compile-cache" };
-    await writeMcpConfig(path, { gatewayUrl: "http://127.0.0.1:4567", agentToken: "tok-1", server });
-    expect(JSON.parse(await readFile(path, "utf8")).mcpServers.flotilla).toEqual({
-      type: "stdio",
-      command: process.execPath,
-      args: ["/data/program/mcp-server.mjs"],
-      env: {
-        FLOTILLA_GATEWAY_URL: "http://127.0.0.1:4567",
-        FLOTILLA_AGENT_TOKEN: "tok-1",
-        NODE_COMPILE_CACHE: "/data/program/compile-cache",
       },
     });
   });
@@ -54,11 +30,7 @@ describe("writeMcpConfig", () => {
   it("leaves the file readable by its owner only, also when it replaces a wider one", async () => {
     const path = join(dir, "mcp-config.json");
     await writeFile(path, "{}", { mode: 0o644 });
-    await writeMcpConfig(path, {
-      gatewayUrl: "http://127.0.0.1:1",
-      agentToken: "tok-2",
-      server: mcpServerFromSources,
-    });
+    await writeMcpConfig(path, { gatewayUrl: "http://127.0.0.1:1", agentToken: "tok-2" });
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(await readFile(path, "utf8")).toContain("tok-2");
   });

@@ -1,37 +1,35 @@
-// Flotilla's tools in the real `claude` CLI (scripted model, stub worker): the server connects,
-// a call reaches the worker with the agent's token and its answer reaches the model, a parked
-// wait stops the agent cold, and `--resume` continues the same session afterwards.
+// Flotilla's tools in the real `claude` CLI (scripted model; the real gateway serving them over
+// MCP, with a scripted tool handler in place of the worker's): the CLI connects, a call is run
+// for the agent whose token the CLI presents and its answer reaches the model, a parked wait
+// stops the agent cold, and `--resume` continues the same session afterwards.
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildClaudeArguments } from "../../src/agent/claude-arguments.ts";
-import { mcpServerFromSources } from "../../src/agent/mcp-server-program.ts";
 import { signalProcessGroup } from "../../src/process/run-command.ts";
 import { flotillaToolNames, writeMcpConfig } from "../../src/worker/tools/mcp-config.ts";
 import { ScriptedModel } from "../support/scripted-model.ts";
+import { useTestRedis } from "../support/test-redis.ts";
 import { waitFor } from "../support/wait-for.ts";
 import {
   type AgentSandbox,
   createAgentSandbox,
-  findProcessWithEnv,
   initLine,
   isAlive,
-  processGroupOf,
-  readEnviron,
   type StreamLine,
   startCli,
 } from "./cli-run.ts";
-import { StubToolWorker } from "./stub-tool-worker.ts";
+import { ToolGateway } from "./tool-gateway.ts";
 
-const agentToken = `agent-token-${randomUUID()}`;
-const cliOnlyMarker = "FLOTILLA_TEST_CLI_ONLY";
+const agentId = "r1/root";
 const spawnInput = { task: "Write tests for the login page", name: "login-tests", budget_tokens: 20_000 };
 const spawnAnswer = "Started sub-agent r1/login-tests; it works on agents/r1/login-tests.";
 const childResults = "Sub-agent r1/login-tests succeeded: PR #12. Excerpt: added 3 tests for login.";
 
+const testRedis = useTestRedis();
 const model = new ScriptedModel();
-const worker = new StubToolWorker();
+let worker: ToolGateway;
 let sandbox: AgentSandbox;
 let mcpConfigPath: string;
 
@@ -42,17 +40,18 @@ beforeAll(async () => {
     return { text: "All sub-agents are done." };
   });
   await model.start();
+  worker = new ToolGateway(testRedis, model.url);
   await worker.start();
-  worker.handler = (call) =>
-    call.tool === "wait_for_agents" ? { json: { park: true } } : { json: { text: spawnAnswer } };
-  sandbox = await createAgentSandbox(model.url, { [cliOnlyMarker]: "1" });
+  worker.handler = (call) => (call.tool === "wait_for_agents" ? { park: true } : { text: spawnAnswer });
+  sandbox = await createAgentSandbox(model.url);
   mcpConfigPath = join(sandbox.dir, "mcp-config.json");
-  await writeMcpConfig(mcpConfigPath, { gatewayUrl: worker.url, agentToken, server: mcpServerFromSources });
+  const credential = worker.register(agentId);
+  await writeMcpConfig(mcpConfigPath, { gatewayUrl: credential.baseUrl, agentToken: credential.token });
 });
 
 afterAll(async () => {
   await model.stop();
-  await worker.stop();
+  await worker?.stop();
   await sandbox?.cleanup();
 });
 
@@ -75,27 +74,13 @@ describe("flotilla tools in the real claude CLI", () => {
     expect(init.mcp_servers).toEqual([{ name: "flotilla", status: "connected" }]);
     expect(init.tools).toEqual(expect.arrayContaining([...flotillaToolNames]));
 
-    // The server runs in the CLI's process group, and with the CLI's environment plus the config's:
-    // so a group kill reaches it, and so do the session markers killAgentProcesses looks for.
-    const serverPid = await waitFor(() => findProcessWithEnv(`FLOTILLA_AGENT_TOKEN=${agentToken}`), {
-      what: "the MCP server process",
-    });
-    expect(await processGroupOf(serverPid)).toBe(run.process.pid);
-    expect(await readEnviron(serverPid)).toMatchObject({
-      FLOTILLA_GATEWAY_URL: worker.url,
-      [cliOnlyMarker]: "1",
-      CLAUDE_CONFIG_DIR: sandbox.claudeConfigDir,
-      CLAUDE_CODE_SESSION_ID: sessionId,
-    });
-
-    // (2) spawn_agent reaches the worker with the token and input; its answer reaches the model.
+    // (2) spawn_agent is run for the agent the token names, with its input; its answer reaches the model.
     await waitFor(() => worker.callsOf("wait_for_agents").length === 1, {
       what: "the wait call",
       timeoutMs: 60_000,
     });
     const [spawnCall] = worker.callsOf("spawn_agent");
-    expect(spawnCall?.authorization).toBe(`Bearer ${agentToken}`);
-    expect(spawnCall?.body).toEqual(spawnInput);
+    expect(spawnCall).toEqual({ agentId, tool: "spawn_agent", input: spawnInput });
     const toolRequests = model
       .requestsFor("spawn-then-wait")
       .filter((request) => (request.body.tools ?? []).length > 0);
@@ -118,11 +103,6 @@ describe("flotilla tools in the real claude CLI", () => {
     const killed = await run.process;
     await run.drained;
     expect(killed.signal).toBe("SIGKILL");
-    const serverGone = await waitFor(() => !isAlive(serverPid) && "gone", {
-      what: "the MCP server to die",
-      timeoutMs: 5000,
-    });
-    expect(serverGone).toBe("gone");
 
     // The session file holds the wait call as its last entry…
     const sessionLines = (await readFile(sessionFilePath(sessionId), "utf8")).trim().split("\n");
@@ -163,7 +143,7 @@ describe("flotilla tools in the real claude CLI", () => {
   });
 
   it("shows the model the worker's refusals and the schema's complaints as error results", async () => {
-    worker.handler = () => ({ json: { text: "You may start at most 0 sub-agents.", isError: true } });
+    worker.handler = () => ({ text: "You may start at most 0 sub-agents.", isError: true });
     model.script("refused", ({ step }) =>
       step === 0
         ? {
@@ -187,7 +167,7 @@ describe("flotilla tools in the real claude CLI", () => {
     );
     expect((await run.process).exitCode).toBe(0);
     await run.drained;
-    expect(worker.callsOf("spawn_agent").map((call) => call.body)).toContainEqual({ task: "Fix the build" });
+    expect(worker.callsOf("spawn_agent").map((call) => call.input)).toContainEqual({ task: "Fix the build" });
     const results = (model.requestsFor("refused").at(-1)?.body.messages.at(-1)?.content ?? []) as unknown[];
     expect(results).toHaveLength(2);
     expect(results[0]).toMatchObject({ type: "tool_result", is_error: true });

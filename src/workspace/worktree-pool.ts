@@ -1,0 +1,107 @@
+// Finished worktrees kept per mirror, so that the next agent of the repository starts from one:
+// git then writes only the files that differ from its base commit, not the whole repository.
+// The pool is in the worker's places (beside the mirror, under the data dir no agent sees); an
+// entry is a worktree. The worker's index for it is not kept: its stat data came from the agent's files.
+//
+// A pooled worktree is hostile until proven clean: its agent could write anything in it. The
+// agent's `.git` goes before it is pooled; the taker resets it with the worker's git (never the
+// worktree's), cleans it, and keeps it only if recycled-tree-check.ts finds exactly the base
+// commit's files. Anything else and it is removed, and the caller checks out afresh.
+// Callers hold the mirror lock; taking an entry is still a rename, so no two takers share one.
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { removeAgentOwnedTree } from "./agent-owned-tree.ts";
+import { worktreePoolPath } from "./data-paths.ts";
+import { git } from "./git.ts";
+import { checkRecycledTree } from "./recycled-tree-check.ts";
+import { worktreeGitOptions } from "./sparse-checkout.ts";
+
+interface PooledCheckout {
+  mirrorDir: string;
+  worktreeDir: string;
+  indexFile: string;
+}
+
+/**
+ * Moves a finished worktree into the mirror's pool, keeping the newest `poolSize` entries.
+ * Returns false when it could not (the caller removes it instead).
+ */
+export async function poolWorktree(checkout: PooledCheckout, poolSize: number): Promise<boolean> {
+  if (poolSize < 1) return false;
+  const pool = worktreePoolPath(checkout.mirrorDir);
+  try {
+    // The finished agent's repository is of no use to the next one, and is its to have poisoned.
+    await removeAgentOwnedTree(join(checkout.worktreeDir, ".git"));
+    await mkdir(pool, { recursive: true, mode: 0o700 });
+    // Named by time first: the oldest sort first, and go first when the pool is full.
+    await rename(
+      checkout.worktreeDir,
+      join(pool, `${Date.now().toString().padStart(15, "0")}-${randomUUID()}`),
+    );
+  } catch {
+    return false;
+  }
+  const entries = await pooledEntries(pool);
+  for (const extra of entries.slice(0, Math.max(0, entries.length - poolSize)))
+    await discardEntry(pool, extra);
+  return true;
+}
+
+/**
+ * Takes the newest pooled worktree of the mirror into `checkout.worktreeDir` (which must not
+ * exist) and resets it to `commit`, with a new index. Returns false, leaving neither behind,
+ * when the pool is empty or the worktree was not fit to reuse.
+ */
+export async function takePooledWorktree(checkout: PooledCheckout, commit: string): Promise<boolean> {
+  const pool = worktreePoolPath(checkout.mirrorDir);
+  const newest = (await pooledEntries(pool)).at(-1);
+  if (newest === undefined) return false;
+  await mkdir(dirname(checkout.worktreeDir), { recursive: true });
+  await mkdir(dirname(checkout.indexFile), { recursive: true });
+  try {
+    // The claim: of two takers, one rename finds it gone.
+    await rename(join(pool, newest), checkout.worktreeDir);
+  } catch {
+    return false;
+  }
+  try {
+    await resetRecycled(checkout, commit);
+    return true;
+  } catch {
+    // Whatever failed (git, the file system, the check), a fresh checkout is the sure way.
+    await removeAgentOwnedTree(checkout.worktreeDir);
+    await rm(checkout.indexFile, { force: true });
+    return false;
+  }
+}
+
+/**
+ * Writes only what differs, and trusts no stat data the previous agent could have shaped (git
+ * compares times to the second, and an agent sets its files' mtimes): the index starts new, with
+ * no stat data, so refreshing it compares every file's content with the commit's; `read-tree
+ * --reset` then rewrites only the files that differed. Clean removes everything untracked or
+ * ignored, nested repositories too (`-ff`).
+ */
+async function resetRecycled(checkout: PooledCheckout, commit: string): Promise<void> {
+  const files = { ...worktreeGitOptions(checkout), workTree: checkout.worktreeDir };
+  await removeAgentOwnedTree(join(checkout.worktreeDir, ".git"));
+  await rm(checkout.indexFile, { force: true });
+  await git(["read-tree", commit], files);
+  await git(["update-index", "-q", "--refresh"], files);
+  await git(["read-tree", "-u", "--reset", commit], files);
+  await git(["clean", "-ffdxq"], files);
+  // Exit 1: a tracked file still differs from the commit.
+  await git(["diff-files", "--quiet"], files);
+  await checkRecycledTree(files);
+}
+async function pooledEntries(pool: string): Promise<string[]> {
+  const names = await readdir(pool).catch((): string[] => []);
+  return names.filter((name) => !name.startsWith(".")).sort();
+}
+
+async function discardEntry(pool: string, name: string): Promise<void> {
+  const doomed = join(pool, `.discarded-${randomUUID()}`);
+  await rename(join(pool, name), doomed).catch(() => undefined);
+  await removeAgentOwnedTree(doomed);
+}
