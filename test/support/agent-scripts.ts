@@ -46,6 +46,34 @@ export function workRequestsOf(requests: readonly RecordedRequest[], branch: str
 }
 
 /**
+ * The model's own turns a request carries: assistant messages with a tool call (every first turn
+ * of these scripts is one). The CLI also writes assistant messages of its own into a session (an
+ * API error it gave up on, say, when its worker died under it), which the model never wrote.
+ */
+export function modelTurnsIn(request: RecordedRequest | undefined): number {
+  return (request?.body.messages ?? []).filter(
+    (message) =>
+      message.role === "assistant" &&
+      Array.isArray(message.content) &&
+      message.content.some((block) => block.type === "tool_use"),
+  ).length;
+}
+
+/** A request's conversation in one line per message (role and the start of its text), for failures. */
+export function conversationOf(request: RecordedRequest | undefined): string {
+  return (request?.body.messages ?? [])
+    .map((message) => {
+      const blocks =
+        typeof message.content === "string" ? [{ type: "text", text: message.content }] : message.content;
+      const shown = blocks.map((block) =>
+        block.type === "text" ? (block.text ?? "").slice(0, 120) : `[${block.type}]`,
+      );
+      return `${message.role}: ${shown.join(" ")}`;
+    })
+    .join("\n");
+}
+
+/**
  * The requests that carried an agent's first prompt with nothing before it and no restart
  * message: an agent that was never started over has at most one. It has none when its host was
  * lost before the first request reached the model: it then starts again in the same session
