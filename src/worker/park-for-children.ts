@@ -46,7 +46,7 @@ export async function park(
  * message it is resumed with: a bounded report of those children and of each merge.
  */
 export async function prepareResumeAfterWaiting(
-  deps: Pick<Services, "store" | "reporter" | "log">,
+  deps: Pick<Services, "store" | "log"> & { reporter: Pick<Services["reporter"], "changed"> },
   agent: AgentRecord,
   workspace: AgentWorkspace,
 ): Promise<AgentRecord> {

@@ -42,7 +42,7 @@ export function renderPullRequest(input: PullRequestViewInput): {
   const { run, agent } = input;
   const title = oneLine(agent.task.split("\n")[0] ?? agent.task, 72) || `Agent ${agent.name}`;
   const footer = [
-    ...childrenSection(input.children ?? []),
+    ...childrenSection(input.children ?? [], agent.mergeDeclined),
     "---",
     `🚢 Opened by Flotilla agent \`${agent.name}\` (run \`${run.id}\`), started by @${run.commenter} in ${run.commentUrl}.`,
     `Spend: ${formatTokens(agent.spentTokens)} of ${formatTokens(agent.budgetTokens)} tokens · $${agent.costUsd.toFixed(4)} · ${agent.turns} turns.`,
@@ -108,11 +108,12 @@ function forkWarning(pullNumber: number): string {
 /** Which sub-agents' work this pull request holds: each one's outcome and its merge. */
 function childrenSection(
   children: readonly { agent: AgentRecord; merge: ChildMerge | undefined }[],
+  mergeDeclined: boolean,
 ): string[] {
   if (children.length === 0) return [];
   const lines = children.map(({ agent, merge }) => {
     const pull = agent.pullRequestUrl === undefined ? "" : ` · ${agent.pullRequestUrl}`;
-    return `- \`${agent.name}\`: ${stateLabelOf(agent)} · ${mergeWords(merge)}${pull}`;
+    return `- \`${agent.name}\`: ${stateLabelOf(agent)} · ${mergeWords(merge, mergeDeclined)}${pull}`;
   });
   return ["### Sub-agents", "", ...lines, ""];
 }

@@ -4,7 +4,7 @@
 import type { AgentRecord, RunRecord } from "../../store/records.ts";
 import { stateLabelOf } from "../../text/agent-state-labels.ts";
 import { formatTokens } from "../../text/format-tokens.ts";
-import { mergeWords } from "../../text/merge-words.ts";
+import { childMergeWords } from "../../text/merge-words.ts";
 import { oneLine } from "../../text/one-line.ts";
 import { commentBodyLimit, escapeTableCell, truncateMarkdown } from "./text-limits.ts";
 
@@ -29,6 +29,7 @@ export function renderTrackingComment(input: TrackingCommentInput): string {
     .filter((agent) => agent.parentId === undefined)
     .reduce((sum, a) => sum + a.budgetTokens, 0);
   const merges = new Map(agents.flatMap((agent) => agent.childMerges.map((merge) => [merge.childId, merge])));
+  const agentsById = new Map(agents.map((agent) => [agent.id, agent]));
   const rows = orderAsTree(agents).map(({ agent, depth }) => {
     const name = `${"&nbsp;&nbsp;".repeat(depth * 2)}${depth > 0 ? "↳ " : ""}\`${agent.name}\``;
     const checkUrl = input.checkRunUrl(agent);
@@ -36,8 +37,9 @@ export function renderTrackingComment(input: TrackingCommentInput): string {
     const pull =
       agent.pullRequestUrl === undefined ? "—" : `[#${agent.pullRequestNumber}](${agent.pullRequestUrl})`;
     const spend = `${formatTokens(agent.spentTokens)} / ${formatTokens(agent.budgetTokens)}`;
-    const merge = merges.get(agent.id);
-    const state = merge === undefined ? stateLabelOf(agent) : `${stateLabelOf(agent)} · ${mergeWords(merge)}`;
+    const parent = agent.parentId === undefined ? undefined : agentsById.get(agent.parentId);
+    const mergeShown = childMergeWords(agent, parent, merges.get(agent.id));
+    const state = mergeShown === undefined ? stateLabelOf(agent) : `${stateLabelOf(agent)} · ${mergeShown}`;
     return `| ${name} | ${escapeTableCell(state)} | ${spend} | ${check} | ${pull} | ${escapeTableCell(oneLine(agent.currentStep || agent.task, 80))} |`;
   });
   const body = [

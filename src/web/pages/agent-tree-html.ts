@@ -5,7 +5,7 @@ import type { PageLinks } from "../../links/page-links.ts";
 import type { AgentRecord } from "../../store/records.ts";
 import { stateLabelOf } from "../../text/agent-state-labels.ts";
 import { formatTokens } from "../../text/format-tokens.ts";
-import { mergeWords } from "../../text/merge-words.ts";
+import { childMergeWords } from "../../text/merge-words.ts";
 import { html, type SafeHtml, safeUrl } from "./html.ts";
 
 export function agentTreeHtml(
@@ -21,18 +21,19 @@ export function agentTreeHtml(
     childrenOf.set(parent, [...(childrenOf.get(parent) ?? []), agent]);
   }
   const merges = new Map(agents.flatMap((agent) => agent.childMerges.map((merge) => [merge.childId, merge])));
+  const byId = new Map(agents.map((agent) => [agent.id, agent]));
   const list = (parentId: string | undefined): SafeHtml => {
     const children = childrenOf.get(parentId) ?? [];
     if (children.length === 0) return html``;
     return html`<ul class="tree">${children.map((agent) => {
       const pull = safeUrl(agent.pullRequestUrl);
       const checkRun = safeUrl(agent.checkRunUrl);
-      const merge = merges.get(agent.id);
+      const mergeShown = childMergeWords(agent, byId.get(agent.parentId ?? ""), merges.get(agent.id));
       return html`<li data-agent="${agent.id}"${agent.id === currentAgentId ? html` class="current"` : ""}>
 <a href="${links.agentPage(agent, expiresAt)}">${agent.name}</a>
 · <span data-part="state">${stateLabelOf(agent)}</span>${
         agent.host === undefined ? "" : html` on <span data-part="host">${agent.host}</span>`
-      }${merge === undefined ? "" : html` · <span data-part="merge">${mergeWords(merge)}</span>`}
+      }${mergeShown === undefined ? "" : html` · <span data-part="merge">${mergeShown}</span>`}
 · <span data-part="spend">${formatTokens(agent.spentTokens)} / ${formatTokens(agent.budgetTokens)}</span>${
         pull === undefined ? "" : html` · <a href="${pull}">#${agent.pullRequestNumber}</a>`
       }${checkRun === undefined ? "" : html` · <a data-part="check-run" href="${checkRun}">check run</a>`}${list(agent.id)}</li>`;
