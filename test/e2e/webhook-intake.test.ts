@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { IntakeQueue } from "../../src/queue/intake-queue.ts";
 import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { createKeySpace } from "../../src/store/keys.ts";
@@ -198,18 +199,27 @@ describe("webhook intake", () => {
       await redisServer?.catch(() => undefined);
     }
 
-    it("answers 503 while Redis is away, and runs each redelivery once when it is back", async () => {
+    /** A web process on a fresh redis-server of this test's own, and the test's view of its keys. */
+    async function webOnOwnRedis(prefix: string) {
+      await stopRedis();
       await startRedis();
       const redisUrl = `redis://127.0.0.1:${port}`;
       const redis = createRedisConnection(redisUrl, "commands");
-      const prefix = "{flotilla-intake-outage}";
-      const store = new RunStore(redis, createKeySpace(prefix));
-      const intake = new IntakeQueue(redis, prefix);
       redis.on("error", () => {});
       const web = await world.startFlotilla({
         role: "web",
         extraEnv: { REDIS_URL: redisUrl, FLOTILLA_REDIS_PREFIX: prefix, ...fastRecovery },
       });
+      return {
+        redis,
+        web,
+        store: new RunStore(redis, createKeySpace(prefix)),
+        intake: new IntakeQueue(redis, prefix),
+      };
+    }
+
+    it("answers 503 while Redis is away, and runs each redelivery once when it is back", async () => {
+      const { redis, web, store, intake } = await webOnOwnRedis("{flotilla-intake-outage}");
       try {
         const before = commandDelivery("before the outage");
         expect(await send(web, before, world.webhookSecret)).toBe(200);
@@ -242,7 +252,65 @@ describe("webhook intake", () => {
         expect(metrics).toMatch(/^flotilla_events_oldest_age_seconds\{[^}]*\} 0$/m);
         const ready: unknown = await (await fetch(`${web.url}/readyz`)).json();
         expect(ready).toMatchObject({ ready: true, details: { events: { depth: 0, oldestAgeSeconds: 0 } } });
+
+        // A delivery its consumer cannot process yet (GitHub answers its permission lookup 502
+        // three times, so it waits 2 + 4 + 8 s between tries): the operator sees it waiting, with
+        // its age, in /metrics and /readyz, and then processed.
+        world.github.failNext({
+          method: "GET",
+          pathPattern: `/repos/${e2eOwner}/${repo}/collaborators/*/permission`,
+          status: 502,
+          times: 3,
+        });
+        const held = commandDelivery("held up by GitHub");
+        expect(await send(web, held, world.webhookSecret)).toBe(200);
+        const readySchema = z.object({ details: z.object({ events: z.object({ depth: z.number() }) }) });
+        await waitFor(
+          async () => {
+            const text = await (await fetch(`${web.opsUrl}/metrics`)).text();
+            const readyz = readySchema.safeParse(await (await fetch(`${web.url}/readyz`)).json());
+            return (
+              (/^flotilla_events_depth\{[^}]*\} 1$/m.test(text) &&
+                /^flotilla_events_oldest_age_seconds\{[^}]*\} [1-9]/m.test(text) &&
+                readyz.data?.details.events.depth === 1) ||
+              undefined
+            );
+          },
+          { what: "the held delivery in /metrics (at least a second old) and /readyz" },
+        );
+        expect(await deliveryProcessed(intake, held.id)).toBe("completed");
+        expect(world.github.pendingFaults).toBe(0);
+        expect(await store.runIdForDelivery(held.id)).toBeDefined();
+        expect(await intake.backlog()).toEqual({ depth: 0, oldestAgeMs: 0 });
       } finally {
+        await web.kill();
+        await intake.close();
+        redis.disconnect();
+      }
+    }, 300_000);
+
+    it("answers 503 within its store timeout when Redis hangs, and runs the redelivery once", async () => {
+      const { redis, web, store, intake } = await webOnOwnRedis("{flotilla-intake-hang}");
+      try {
+        // A Redis that accepts connections and never answers: no error tells the web process.
+        redisServer?.kill("SIGSTOP");
+        const stuck = commandDelivery("while Redis hangs");
+        const answer = await postWebhook(`${web.url}/api/github/webhooks`, stuck, world.webhookSecret);
+        expect(answer.status).toBe(503);
+        // The intake's own deadline (500 ms) answered it, long before GitHub's 10 s.
+        expect(await answer.text()).toContain("Redis did not confirm within 500 ms");
+        const chatter = commentDelivery("Ordinary comment while Redis hangs");
+        expect(await send(web, chatter, world.webhookSecret)).toBe(200);
+
+        redisServer?.kill("SIGCONT");
+        // What the hung store sent may land late: the redelivery is still one run.
+        expect(await send(web, stuck, world.webhookSecret)).toBe(200);
+        expect(await deliveryProcessed(intake, stuck.id)).toBe("completed");
+        const runId = await store.runIdForDelivery(stuck.id);
+        expect(runId).toBeDefined();
+        expect(await store.runIdsForIssue(e2eOwner, repo, pullNumber)).toEqual([runId]);
+      } finally {
+        redisServer?.kill("SIGCONT");
         await web.kill();
         await intake.close();
         redis.disconnect();
