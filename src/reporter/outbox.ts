@@ -2,35 +2,41 @@
 // the reporter has written them, so they are paced, retried and survive a crash like every
 // other write. One reply and one reaction per webhook delivery: a redelivery adds nothing.
 import type { Redis } from "ioredis";
+import { z } from "zod";
 import type { CommentKind } from "../github/reactions.ts";
 import { LuaScript } from "../redis/lua-script.ts";
 import type { KeySpace } from "../store/keys.ts";
 
-export interface ReplyRequest {
-  installationId: number;
-  owner: string;
-  repo: string;
-  issueNumber: number;
-  body: string;
-}
+/** A stored record's numbers and flags, as Redis gives them back: strings. */
+const storedNumber = z.coerce.number().int();
+const storedFlag = z
+  .enum(["0", "1"])
+  .optional()
+  .transform((value) => value === "1");
 
-export interface StoredReply extends ReplyRequest {
+const storedReplySchema = z.object({
+  installationId: storedNumber,
+  owner: z.string(),
+  repo: z.string(),
+  issueNumber: storedNumber,
+  body: z.string(),
   /** A write was started: it may have reached GitHub, so look before posting again. */
-  attempted: boolean;
-  commentId: number | undefined;
-}
+  attempted: storedFlag,
+  commentId: storedNumber.optional(),
+});
+export type StoredReply = z.infer<typeof storedReplySchema>;
+export type ReplyRequest = Omit<StoredReply, "attempted" | "commentId">;
 
-export interface ReactionRequest {
-  installationId: number;
-  owner: string;
-  repo: string;
-  commentId: number;
-  commentKind: CommentKind;
-}
-
-export interface StoredReaction extends ReactionRequest {
-  done: boolean;
-}
+const storedReactionSchema = z.object({
+  installationId: storedNumber,
+  owner: z.string(),
+  repo: z.string(),
+  commentId: storedNumber,
+  commentKind: z.enum(["issue", "review"]) satisfies z.ZodType<CommentKind>,
+  done: storedFlag,
+});
+export type StoredReaction = z.infer<typeof storedReactionSchema>;
+export type ReactionRequest = Omit<StoredReaction, "done">;
 
 const retentionSeconds = 7 * 86_400;
 
@@ -58,16 +64,8 @@ export class Outbox {
 
   async getReply(deliveryId: string): Promise<StoredReply | undefined> {
     const fields = await this.redis.hgetall(this.keys.deliveryReply(deliveryId));
-    if (fields.body === undefined) return undefined;
-    return {
-      installationId: Number(fields.installationId),
-      owner: fields.owner ?? "",
-      repo: fields.repo ?? "",
-      issueNumber: Number(fields.issueNumber),
-      body: fields.body,
-      attempted: fields.attempted === "1",
-      commentId: fields.commentId === undefined ? undefined : Number(fields.commentId),
-    };
+    // Without its body it is no reply: a mark (attempted, posted) that outlived its record.
+    return fields.body === undefined ? undefined : storedReplySchema.parse(fields);
   }
 
   async markReplyAttempted(deliveryId: string): Promise<void> {
@@ -84,15 +82,7 @@ export class Outbox {
 
   async getReaction(deliveryId: string): Promise<StoredReaction | undefined> {
     const fields = await this.redis.hgetall(this.keys.deliveryReaction(deliveryId));
-    if (fields.commentId === undefined) return undefined;
-    return {
-      installationId: Number(fields.installationId),
-      owner: fields.owner ?? "",
-      repo: fields.repo ?? "",
-      commentId: Number(fields.commentId),
-      commentKind: fields.commentKind === "review" ? "review" : "issue",
-      done: fields.done === "1",
-    };
+    return fields.installationId === undefined ? undefined : storedReactionSchema.parse(fields);
   }
 
   async markReactionDone(deliveryId: string): Promise<void> {

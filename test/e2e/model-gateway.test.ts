@@ -3,9 +3,7 @@
 // in it, and its token dies with it; an agent that keeps spending is stopped when its next call
 // would not fit what is left of its budget, its work pushed and its check run asking for more.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { BudgetStore } from "../../src/store/budget-store.ts";
-import { createKeySpace } from "../../src/store/keys.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import { testAppCredentials } from "../support/app-credentials.ts";
 import { FakeGitHub, probotEnvFor } from "../support/fake-github.ts";
@@ -14,14 +12,13 @@ import { type BareRemote, createBareRemote } from "../support/git-fixtures.ts";
 import { GitHttpServer } from "../support/git-http-server.ts";
 import { waitForAgentJobDone } from "../support/quiet-flotilla.ts";
 import { type RecordedRequest, ScriptedModel } from "../support/scripted-model.ts";
-import { deleteKeysWithPrefix, testRedisUrl } from "../support/test-redis.ts";
+import { testRedisUrl, useTestRedis } from "../support/test-redis.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { issueCommentCreated, postWebhook } from "../support/webhooks.ts";
 
 const owner = "octo-org";
 const repo = "gateway-demo";
 const installationId = 5151;
-const prefix = `{flotilla-e2e-gateway-${process.pid}}`;
 const realKey = "sk-ant-api03-E2E-REAL-UPSTREAM-KEY-must-never-reach-an-agent";
 const hogInputTokens = 800;
 const hogOutputTokens = 40;
@@ -33,8 +30,8 @@ let cloneUrl: string;
 let model: ScriptedModel;
 let flotilla: RunningFlotilla;
 const credentials = testAppCredentials();
-const redis = createRedisConnection(testRedisUrl, "commands");
-const keys = createKeySpace(prefix);
+// Keys of this file's own, removed (and the connection closed) after its last test.
+const { redis, prefix, keys } = useTestRedis();
 const budgets = new BudgetStore(redis, keys);
 const runs = new RunStore(redis, keys);
 
@@ -85,8 +82,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await flotilla?.stop();
-  await deleteKeysWithPrefix(redis, prefix);
-  redis.disconnect();
   await model?.stop();
   await gitServer?.stop();
   await remote?.cleanup();

@@ -5,7 +5,6 @@ import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentQueueName } from "../../src/queue/agent-queue.ts";
 import { IntakeQueue } from "../../src/queue/intake-queue.ts";
-import { createRedisConnection } from "../../src/redis/redis-connection.ts";
 import { testAppCredentials } from "../support/app-credentials.ts";
 import { deliveryProcessed } from "../support/delivery-processed.ts";
 import { FakeGitHub, probotEnvFor } from "../support/fake-github.ts";
@@ -13,7 +12,7 @@ import { type RunningFlotilla, removeDataDir, startFlotillaProcess } from "../su
 import { type BareRemote, createBareRemote } from "../support/git-fixtures.ts";
 import { GitHttpServer } from "../support/git-http-server.ts";
 import { ScriptedModel } from "../support/scripted-model.ts";
-import { deleteKeysWithPrefix, testRedisUrl } from "../support/test-redis.ts";
+import { testRedisUrl, useTestRedis } from "../support/test-redis.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { issueCommentCreated, postWebhook } from "../support/webhooks.ts";
 
@@ -21,7 +20,6 @@ const owner = "octo-org";
 const repo = "demo";
 const installationId = 4242;
 const webhookSecret = "e2e-webhook-secret";
-const prefix = `{flotilla-e2e-${process.pid}}`;
 const greeting = "Hello from a Flotilla agent!\n";
 
 let remote: BareRemote;
@@ -31,7 +29,8 @@ let cloneUrl: string;
 let model: ScriptedModel;
 let flotilla: RunningFlotilla;
 let queue: Queue;
-const redis = createRedisConnection(testRedisUrl, "commands");
+// Keys of this file's own, removed (and the connection closed) after its last test.
+const { redis, prefix } = useTestRedis();
 const intake = new IntakeQueue(redis, prefix);
 
 /** Posts a signed delivery; after a 2xx, waits until the delivery consumer has processed it. */
@@ -99,8 +98,6 @@ afterAll(async () => {
   await flotilla?.stop();
   await queue?.close();
   await intake.close();
-  await deleteKeysWithPrefix(redis, prefix);
-  redis.disconnect();
   await model?.stop();
   await gitServer?.stop();
   await remote?.cleanup();
