@@ -52,10 +52,10 @@ async function main(): Promise<void> {
     if (started === undefined) return;
     await (await started).stop();
   });
-  // Redis before the slow part of the start (loading Probot and the bundler, the other checks,
-  // which spawn the claude CLI): a Redis that refuses, a host that does not resolve or no
-  // redis-server is named within a second. A host that stays silent is named after the probe's
-  // timeout (3 s), which a slow but working Redis (TLS across regions, a loaded host) must not hit.
+  // Redis before the slow part of the start (loading Probot, the other checks, which spawn the
+  // claude CLI): a Redis that refuses, a host that does not resolve or no redis-server is named
+  // within a second. A host that stays silent is named after the probe's timeout (10 s), which a
+  // slow but working Redis (TLS across regions, a loaded host) must not hit.
   // The start checks probe it once more, in the same words: one PING.
   await refuseWithoutRedis({ role, config, credentials, env: process.env });
   const { startFlotilla } = await import("./start-flotilla.ts");

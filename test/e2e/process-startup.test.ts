@@ -67,9 +67,9 @@ async function runMain(dir: string, env: Record<string, string>) {
 /**
  * A refusal "within a second" (the issue's target), asserted in a way a loaded machine cannot
  * break: the process refused before it loaded Probot, i.e. before the slow part of the start
- * (Probot, the bundler, the start checks that spawn the claude CLI and call GitHub), and within a
+ * (Probot, the start checks that spawn the claude CLI and call GitHub), and within a
  * deadline ten times the target. Measured on 2 busy cores (load 5): settings 0.6-1.1 s, a Redis
- * that refuses or does not resolve 0.9-1.5 s, a silent one 3 s (the probe's timeout) + that.
+ * that refuses or does not resolve 0.9-1.5 s, a silent one 10 s (the probe's timeout) + that.
  */
 function expectQuickRefusal(result: { stderr: string; elapsedMs: number }, deadlineMs = 10_000): void {
   expect(result.stderr).not.toContain(probotLoaded);

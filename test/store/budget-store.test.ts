@@ -11,10 +11,15 @@ const budgets = new BudgetStore(testRedis.redis, testRedis.keys);
 const runs = new RunStore(testRedis.redis, testRedis.keys);
 
 /** Records an agent the way the web and spawn code do (a full record, not bare budget fields). */
-async function createAgent(budgetTokens: number, parentId?: string, maxTurns = 1_000): Promise<string> {
+async function createAgent(
+  budgetTokens: number,
+  parentId?: string,
+  maxTurns = 1_000,
+  fixedName?: string,
+): Promise<string> {
   counter += 1;
   const runId = "rbudget";
-  const name = `agent-${counter}`;
+  const name = fixedName ?? `agent-${counter}`;
   const id = `${runId}/${name}`;
   await runs.addAgent({
     id,
@@ -492,7 +497,12 @@ describe("concurrency", () => {
   it("keeps a whole tree within its root's budget in a fixed interleaving of spends, spawns and ends", async () => {
     // Every agent takes one step per round, in a fixed order, with its own draws: the same
     // sequence of Redis calls on every run, so a failure here reproduces.
-    const outcome = await simulateTree({ rootBudget: 50_000, seed: 42, schedule: "rounds" });
+    const outcome = await simulateTree({
+      rootBudget: 50_000,
+      seed: 42,
+      schedule: "rounds",
+      rootName: "fixed-interleaving-root",
+    });
     expect(outcome.agents).toBeGreaterThan(5);
     expect(outcome.childrenReleasedAtExactBudget).toBeGreaterThan(0);
     expect(outcome.totalSpent).toBeGreaterThan(50_000 / 2);
@@ -536,8 +546,10 @@ async function simulateTree(options: {
   rootBudget: number;
   seed: number;
   schedule: "rounds" | "parallel";
+  /** A fixed root id makes every draw, and so the whole run, independent of the other tests. */
+  rootName?: string;
 }): Promise<TreeOutcome> {
-  const root = await createAgent(options.rootBudget);
+  const root = await createAgent(options.rootBudget, undefined, 1_000, options.rootName);
   const everyone: string[] = [root];
   let exactReleases = 0;
 
