@@ -4,6 +4,7 @@
 // on its branch; no agent runs twice.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisConnection } from "../../src/redis/redis-connection.ts";
+import { trackingCommentMarker } from "../../src/reporter/views/tracking-comment-view.ts";
 import { createKeySpace } from "../../src/store/keys.ts";
 import { RunStore } from "../../src/store/run-store.ts";
 import {
@@ -12,6 +13,7 @@ import {
   resumedWithReport,
   spawn,
   waitForAll,
+  workRequestsOf,
   writeFile,
 } from "../support/agent-scripts.ts";
 import { createE2eEnvironment, type E2eEnvironment, e2eOwner, e2eRepo } from "../support/e2e-environment.ts";
@@ -148,8 +150,23 @@ describe("a Redis Sentinel failover mid-run", () => {
         const leaf = agents.find((agent) => agent.name === name);
         expect(await world.remote.readFile(leaf?.branch ?? "", `${name}.md`)).toBe(`written by ${name}\n`);
       }
+      const root = agents.find((agent) => agent.parentId === undefined);
+      expect(await world.remote.readFile(root?.branch ?? "", "root.md")).toBe("root after the failover\n");
       // Each leaf was started once: its first turn was decided once, so none began again from scratch.
       expect(Object.fromEntries(firstTurns)).toEqual({ "leaf-a": 1, "leaf-b": 1 });
+      // One session per agent over its whole life, the root's across its wait included.
+      for (const agent of agents) {
+        const own = workRequestsOf(world.model.requests, agent.branch);
+        expect(own.length, agent.name).toBeGreaterThan(0);
+        expect(new Set(own.map((request) => request.sessionId)), agent.name).toEqual(
+          new Set([agent.sessionId]),
+        );
+      }
+      // One tracking comment for the run, however often Redis changed masters under the reporter.
+      const tracking = world.github
+        .comments(e2eOwner, e2eRepo, 7)
+        .filter((comment) => (comment.body ?? "").includes(trackingCommentMarker(runId ?? "")));
+      expect(tracking).toHaveLength(1);
     } finally {
       redis.disconnect();
     }
