@@ -6,6 +6,7 @@
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execa } from "execa";
 import type { AgentRecord, RunRecord } from "../src/store/records.ts";
 import {
   type AgentWorkspace,
@@ -25,6 +26,14 @@ import { largeRepository } from "./support/large-repository.ts";
 import { numberOptions } from "./support/options.ts";
 import { currentCommand, median, recordResults } from "./support/results.ts";
 import { timeIt } from "./support/time-it.ts";
+
+/**
+ * Writes the page cache's dirty pages to disk before a timed step: each step writes hundreds of
+ * MiB, and without this the kernel's writeback of one step lands in the next step's time.
+ */
+async function flushDirtyPages(): Promise<void> {
+  await execa("sync");
+}
 
 const values = numberOptions({ agents: 5, files: 50_000, commits: 5_000 });
 const agentCount = values.agents;
@@ -57,12 +66,14 @@ try {
   // machine hits every kind alike.
   for (let index = 1; index <= agentCount; index += 1) {
     const agent = makeAgentRecord({ runId: "bench", name: `agent-${index}`, baseSha: repository.head });
+    await flushDirtyPages();
     const prepared = await timeIt(() => prepareAgentWorkspace(host, run, agent));
     const fresh = prepared.value;
     worktree.ms.push(prepared.ms);
     worktree.bytes.push(await diskUsageBytes([fresh.paths.worktree, fresh.paths.gitIndex]));
 
     const cloneDir = join(scratch, "clones", agent.name);
+    await flushDirtyPages();
     const cloned = await timeIt(() =>
       clonePerAgent(repository.path, cloneDir, agent.branch, repository.head),
     );
@@ -78,6 +89,7 @@ try {
     const untouched = await inodeOfUntouchedDirectory(fresh.paths.worktree);
     await removeAgentWorkspace({ ...fresh, poolSize }, agent);
     const next = makeAgentRecord({ runId: "bench", name: `pooled-${index}`, baseSha: repository.head });
+    await flushDirtyPages();
     const taken = await timeIt(() => prepareAgentWorkspace(pooledHost, run, next));
     if ((await inodeOfUntouchedDirectory(taken.value.paths.worktree)) === untouched) pooled.reused += 1;
     pooled.ms.push(taken.ms);
@@ -90,6 +102,7 @@ try {
       name: `sparse-${index}`,
       baseSha: repository.head,
     });
+    await flushDirtyPages();
     const sparsePrepared = await timeIt(() => prepareAgentWorkspace(host, sparseRun, sparseAgent));
     const sparsePlace = sparsePrepared.value.paths;
     sparse.ms.push(sparsePrepared.ms);
@@ -202,7 +215,7 @@ try {
     ],
     notes: [
       `Repository: generated with git fast-import (bench/support/large-repository.ts), ${repository.files.toLocaleString("en-US")} files (${mebibytes(repository.checkoutBytes)} MiB checked out), ${repository.commits.toLocaleString("en-US")} commits, repacked with \`git repack -a -d\`; the same bytes every run.`,
-      `${agentCount} agents of each kind, made round by round (fresh worktree, clone, pooled, sparse); medians. Page cache warm (the repository was just generated or read), as on a busy worker.`,
+      `${agentCount} agents of each kind, made round by round (fresh worktree, clone, pooled, sparse); medians. Page cache warm (the repository was just generated or read), as on a busy worker; \`sync\` before each timed step, so that no step pays for the writeback of the one before it.`,
       "Worktree: the worker's own prepareAgentWorkspace (src/workspace/agent-workspace.ts) with no pool: prepareWorktree (`git read-tree -u --reset` into an empty directory with the worker's own index, and the agent's own `.git`) under the mirror lock, plus the agent's empty home and tmp dirs. Its disk is the worktree's checkout plus the worker's index; the mirror is shared and listed separately.",
       `Pooled worktree: the same call with WORKTREE_POOL_SIZE ${poolSize}; the previous agent edited 5 files, added 2 and left 20 untracked build files, was checkpointed and removed (into the pool). The worker resets it with a new index (every file's content compared: no stat data of the previous agent's is trusted), cleans it and checks it with one \`find\` listing (no link followed). ${pooled.reused} of ${pooled.ms.length} came from the pool (a directory no agent touched kept its inode). Its disk is a full checkout like the fresh worktree's; the pool's idle worktrees are disk the host keeps in addition, listed separately.`,
       `Sparse worktree: \`workspace: sparse: [${sparsePaths.join(", ")}]\` (${sparsePaths.length} of the 41 top directories); git's sparse checkout with the agent's own admin directory in the worker's places. Its disk is the checkout, the worker's index (which lists every file) and that admin directory.`,
