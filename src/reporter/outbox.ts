@@ -6,13 +6,10 @@ import { z } from "zod";
 import type { CommentKind } from "../github/reactions.ts";
 import { LuaScript } from "../redis/lua-script.ts";
 import type { KeySpace } from "../store/keys.ts";
+import { storedFlag } from "../store/records.ts";
 
-/** A stored record's numbers and flags, as Redis gives them back: strings. */
+/** A stored record's numbers, as Redis gives them back: strings. */
 const storedNumber = z.coerce.number().int();
-const storedFlag = z
-  .enum(["0", "1"])
-  .optional()
-  .transform((value) => value === "1");
 
 const storedReplySchema = z.object({
   installationId: storedNumber,

@@ -32,7 +32,8 @@ export function isTerminal(state: AgentState): state is TerminalState {
 }
 
 const optionalNumber = z.coerce.number().optional();
-const flag = z
+/** A yes/no field as Redis keeps it ("1" or "0"); absent reads as no. */
+export const storedFlag = z
   .enum(["0", "1"])
   .default("0")
   .transform((value) => value === "1");
@@ -83,7 +84,7 @@ export const runRecordSchema = z.object({
   repo: z.string(),
   cloneUrl: z.string(),
   issueNumber: z.coerce.number(),
-  isPullRequest: flag,
+  isPullRequest: storedFlag,
   commentId: z.coerce.number(),
   commentUrl: z.string(),
   commenter: z.string(),
@@ -101,7 +102,7 @@ export const runRecordSchema = z.object({
   reviewLocation: jsonText(reviewLocationSchema).optional(),
   createdAt: z.coerce.number(),
   /** `--stack`: the run's task list becomes a chain of pull requests, one per item (worker/stack-children.ts). */
-  stack: flag,
+  stack: storedFlag,
   /** Why the run's agents were stopped from outside (its pull request closed): shown on its tracking comment. */
   stopNote: z.string().optional(),
   limits: jsonText(runLimitsSchema),
@@ -128,7 +129,7 @@ export const agentRecordSchema = z.object({
   /** Bumped on retry/continue so that each new stretch of work gets a fresh job id. */
   generation: z.coerce.number().default(0),
   sessionId: z.string(),
-  sessionStarted: flag,
+  sessionStarted: storedFlag,
   budgetTokens: z.coerce.number(),
   spentTokens: z.coerce.number().default(0),
   childCommittedTokens: z.coerce.number().default(0),
@@ -146,10 +147,10 @@ export const agentRecordSchema = z.object({
   /** The check run's page on GitHub (its `html_url`). */
   checkRunUrl: z.string().optional(),
   /** Whether `checkRunId` was written as completed (a new generation must not leave it running). */
-  checkRunCompleted: flag,
+  checkRunCompleted: storedFlag,
   pullRequestNumber: optionalNumber,
   pullRequestUrl: z.string().optional(),
-  hasChanges: flag,
+  hasChanges: storedFlag,
   pushedSha: z.string().optional(),
   currentStep: z.string().default(""),
   recentTools: jsonList,
@@ -164,7 +165,7 @@ export const agentRecordSchema = z.object({
   waitingFor: jsonList,
   waitKind: z.enum(["asked", "ended-early", "model"]).optional(),
   /** The agent asked wait_for_agents not to merge its children's branches into its own. */
-  mergeDeclined: flag,
+  mergeDeclined: storedFlag,
   /** What became of each child's branch merged into this agent's, in the order they were merged. */
   childMerges: jsonText(z.array(childMergeSchema)).default([]),
   /**
@@ -173,7 +174,7 @@ export const agentRecordSchema = z.object({
    */
   stackBase: z.string().optional(),
   /** This child's pull request was closed because its parent's branch holds its work. */
-  closedAsMerged: flag,
+  closedAsMerged: storedFlag,
   /** The model API's last trouble with this agent's calls, in words (the gateway's record). */
   modelTrouble: z.string().optional(),
   /** When an agent parked for the model resumes (ms since the epoch). */
@@ -182,7 +183,7 @@ export const agentRecordSchema = z.object({
   modelWaitSince: optionalNumber,
   modelWaits: z.coerce.number().default(0),
   /** Set by `/agents continue` on an agent parked for the model: resume now, brake or not. */
-  modelResumeNow: flag,
+  modelResumeNow: storedFlag,
   /** Fresh sessions started because the conversation outgrew the model's context window. */
   contextResets: z.coerce.number().default(0),
   /** What a fresh session after an over-long conversation is told of the work so far. */
@@ -193,7 +194,7 @@ export const agentRecordSchema = z.object({
   slotWaitSince: optionalNumber,
   /** Time spent running (not waiting), for the wall-clock limit. */
   activeMs: z.coerce.number().default(0),
-  cancelRequested: flag,
+  cancelRequested: storedFlag,
   /** The worker host the agent last ran on (its WORKER_HOST_NAME). */
   host: z.string().optional(),
   createdAt: z.coerce.number(),

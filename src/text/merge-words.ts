@@ -11,8 +11,8 @@ interface MergeShown {
 /** Said of a child whose parent asked `wait_for_agents` not to merge its children's branches. */
 const declinedMergeWords = "not merged (parent's choice)";
 
-export function mergeWords(merge: MergeShown | undefined, parentDeclined = false): string {
-  if (merge === undefined) return parentDeclined ? declinedMergeWords : "not merged";
+export function mergeWords(merge: MergeShown | undefined): string {
+  if (merge === undefined) return "not merged";
   switch (merge.outcome) {
     case "merged":
       return merge.recorded ? "merged" : "merged, waiting for a conflict's resolution";

@@ -5,7 +5,7 @@ import { holdsEveryItem } from "../../store/integration-state.ts";
 import type { AgentRecord, ChildMerge, RunRecord } from "../../store/records.ts";
 import { stateLabelOf } from "../../text/agent-state-labels.ts";
 import { formatTokens } from "../../text/format-tokens.ts";
-import { mergeWords } from "../../text/merge-words.ts";
+import { childMergeWords, mergeWords } from "../../text/merge-words.ts";
 import { oneLine } from "../../text/one-line.ts";
 import { commentBodyLimit, sizeIn, type TextLimit, truncateMarkdown } from "./text-limits.ts";
 
@@ -42,7 +42,7 @@ export function renderPullRequest(input: PullRequestViewInput): {
   const { run, agent } = input;
   const title = oneLine(agent.task.split("\n")[0] ?? agent.task, 72) || `Agent ${agent.name}`;
   const footer = [
-    ...childrenSection(input.children ?? [], agent.mergeDeclined),
+    ...childrenSection(input.children ?? [], agent),
     "---",
     `🚢 Opened by Flotilla agent \`${agent.name}\` (run \`${run.id}\`), started by @${run.commenter} in ${run.commentUrl}.`,
     `Spend: ${formatTokens(agent.spentTokens)} of ${formatTokens(agent.budgetTokens)} tokens · $${agent.costUsd.toFixed(4)} · ${agent.turns} turns.`,
@@ -108,12 +108,12 @@ function forkWarning(pullNumber: number): string {
 /** Which sub-agents' work this pull request holds: each one's outcome and its merge. */
 function childrenSection(
   children: readonly { agent: AgentRecord; merge: ChildMerge | undefined }[],
-  mergeDeclined: boolean,
+  parent: AgentRecord,
 ): string[] {
   if (children.length === 0) return [];
   const lines = children.map(({ agent, merge }) => {
     const pull = agent.pullRequestUrl === undefined ? "" : ` · ${agent.pullRequestUrl}`;
-    return `- \`${agent.name}\`: ${stateLabelOf(agent)} · ${mergeWords(merge, mergeDeclined)}${pull}`;
+    return `- \`${agent.name}\`: ${stateLabelOf(agent)} · ${childMergeWords(agent, parent, merge) ?? mergeWords(merge)}${pull}`;
   });
   return ["### Sub-agents", "", ...lines, ""];
 }
