@@ -64,11 +64,18 @@ await runBenchmark(async () => {
   }
   const flotillaMs: number[] = [];
   const bareMs: number[] = [];
+  const flotillaSteps: Steps[] = [];
+  const bareSteps: Steps[] = [];
   for (let round = 0; round < options.runs; round += 1) {
-    flotillaMs.push(await timeFlotillaRun(world, flotilla));
+    const flotillaRun = await timeFlotillaRun(world, flotilla);
+    flotillaMs.push(flotillaRun.totalMs);
+    flotillaSteps.push(flotillaRun.steps);
+    const bareStart = Date.now();
     bareMs.push(await timeBare());
+    bareSteps.push(bareStepsOf(world, bareStart, Date.now()));
     console.log(
       `run ${round + 1}/${options.runs}: flotilla ${flotillaMs.at(-1)?.toFixed(0)} ms, bare ${bareMs.at(-1)?.toFixed(0)} ms`,
+      JSON.stringify({ flotilla: flotillaSteps.at(-1), bare: bareSteps.at(-1) }),
     );
   }
 
@@ -99,6 +106,7 @@ await runBenchmark(async () => {
         value: Math.round(flotillaMedian - bareMedian),
         unit: "ms",
       },
+      ...stepFigures(flotillaSteps, bareSteps),
     ],
     notes: [
       `${options.runs} runs each after ${options.warmup} untimed warm-up run(s) each (the first run clones the mirror); Flotilla and bare runs alternate. Ranges: Flotilla ${range(flotillaMs)}, bare ${range(bareMs)}.`,
@@ -111,8 +119,76 @@ await runBenchmark(async () => {
   });
 });
 
-/** One `/agents run` through Flotilla; returns ms from sending the webhook to check run completed. */
-async function timeFlotillaRun(world: E2eEnvironment, web: RunningFlotilla): Promise<number> {
+/**
+ * Where one run's time went, in ms, from what the stand-ins saw (each records when a request
+ * arrived): before the model's first request, between its first and last (the CLI running the
+ * tools), and after its last until the end (the CLI's exit; for Flotilla also commit, push and
+ * the check run). The stand-ins share this process's clock, so the steps need no polling.
+ */
+interface Steps {
+  beforeFirstModelCall: number;
+  modelCalls: number;
+  afterLastModelCall: number;
+  /** Flotilla only: the webhook until the check run was created, and until the mirror was fetched. */
+  checkRunCreated?: number;
+  mirrorFetched?: number;
+  /** Flotilla only: the model's last request until the agent's last push arrived. */
+  pushedAfterLastModelCall?: number;
+}
+
+const stepNames: { key: keyof Steps; name: string }[] = [
+  { key: "checkRunCreated", name: "webhook sent → check run created" },
+  { key: "mirrorFetched", name: "webhook sent → mirror fetched (last upload-pack request)" },
+  { key: "beforeFirstModelCall", name: "start → the model's first request" },
+  { key: "modelCalls", name: "the model's first request → its last (the CLI runs the tools)" },
+  { key: "pushedAfterLastModelCall", name: "the model's last request → the agent's push arrived" },
+  {
+    key: "afterLastModelCall",
+    name: "the model's last request → end (CLI exit; Flotilla: check run completed)",
+  },
+];
+
+/** Median of each step, Flotilla beside bare where bare has the step. */
+function stepFigures(flotilla: Steps[], bare: Steps[]) {
+  const medianOf = (steps: Steps[], key: keyof Steps) => {
+    const values = steps.flatMap((step) => (step[key] === undefined ? [] : [step[key]]));
+    return values.length === 0 ? undefined : Math.round(median(values));
+  };
+  return stepNames.map(({ key, name }) => {
+    const ours = medianOf(flotilla, key);
+    const theirs = medianOf(bare, key);
+    return {
+      name: `step: ${name}, Flotilla${theirs === undefined ? "" : " (bare)"} (median)`,
+      value: theirs === undefined ? `${ours ?? "?"}` : `${ours ?? "?"} (${theirs})`,
+      unit: "ms",
+    };
+  });
+}
+
+/** The bench-notes requests the model received in [from, to]. */
+function modelRequestTimes(world: E2eEnvironment, from: number, to: number): number[] {
+  return world.model
+    .requestsFor("bench-notes")
+    .map((request) => request.receivedAt)
+    .filter((at) => at >= from && at <= to);
+}
+
+function bareStepsOf(world: E2eEnvironment, startedAt: number, endedAt: number): Steps {
+  const times = modelRequestTimes(world, startedAt, endedAt);
+  const first = times[0] ?? Number.NaN;
+  const last = times.at(-1) ?? Number.NaN;
+  return {
+    beforeFirstModelCall: first - startedAt,
+    modelCalls: last - first,
+    afterLastModelCall: endedAt - last,
+  };
+}
+
+/** One `/agents run` through Flotilla: ms from sending the webhook to check run completed, and its steps. */
+async function timeFlotillaRun(
+  world: E2eEnvironment,
+  web: RunningFlotilla,
+): Promise<{ totalMs: number; steps: Steps }> {
   const delivery = issueCommentCreated({
     owner: e2eOwner,
     repo: e2eRepo,
@@ -126,20 +202,43 @@ async function timeFlotillaRun(world: E2eEnvironment, web: RunningFlotilla): Pro
   // The check run's external_id is the agent id, `<run id>/<name>`, and the run id comes from the delivery.
   const agentPrefix = `${runIdForDelivery(delivery.id)}/`;
   let stopListening = () => {};
-  const completed = new Promise<{ at: number; conclusion: string | null }>((resolve) => {
+  let createdAt: number | undefined;
+  const completed = new Promise<{ at: number; wallAt: number; conclusion: string | null }>((resolve) => {
     stopListening = world.github.onCheckRunEvent(({ checkRun }) => {
-      if (checkRun.status === "completed" && checkRun.external_id?.startsWith(agentPrefix))
-        resolve({ at: performance.now(), conclusion: checkRun.conclusion });
+      if (!checkRun.external_id?.startsWith(agentPrefix)) return;
+      createdAt ??= Date.now();
+      if (checkRun.status === "completed")
+        resolve({ at: performance.now(), wallAt: Date.now(), conclusion: checkRun.conclusion });
     });
   });
   try {
+    const wallStart = Date.now();
     const startedAt = performance.now();
     const status = await world.deliver(web, delivery);
     if (status !== 200) throw new Error(`Flotilla answered the webhook with ${status}`);
     const end = await Promise.race([completed, rejectAfter(120_000, "the check run to complete")]);
     if (end.conclusion !== "success") throw new Error(`the agent ended with ${end.conclusion}`);
     await settle(world);
-    return end.at - startedAt;
+    const times = modelRequestTimes(world, wallStart, end.wallAt);
+    const first = times[0] ?? Number.NaN;
+    const last = times.at(-1) ?? Number.NaN;
+    const gitTimes = (service: string, from: number, to: number) =>
+      world.gitServer.requests
+        .filter((entry) => entry.service === service && entry.time >= from && entry.time <= to)
+        .map((entry) => entry.time);
+    const fetched = gitTimes("git-upload-pack", wallStart, first).at(-1);
+    const pushed = gitTimes("git-receive-pack", last, end.wallAt).at(-1);
+    return {
+      totalMs: end.at - startedAt,
+      steps: {
+        checkRunCreated: (createdAt ?? Number.NaN) - wallStart,
+        ...(fetched === undefined ? {} : { mirrorFetched: fetched - wallStart }),
+        beforeFirstModelCall: first - wallStart,
+        modelCalls: last - first,
+        ...(pushed === undefined ? {} : { pushedAfterLastModelCall: pushed - last }),
+        afterLastModelCall: end.wallAt - last,
+      },
+    };
   } finally {
     stopListening();
   }

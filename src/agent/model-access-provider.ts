@@ -5,12 +5,17 @@ import type { ModelCallSummary } from "../gateway/model-call-record.ts";
 import type { AgentRecord } from "../store/records.ts";
 import type { ModelAccess } from "./agent-environment.ts";
 
+export interface GrantOptions {
+  /** Resolves once the agent's conversation is kept; its model calls wait for it (worker/session-keeper.ts). */
+  conversationKept?(): Promise<void>;
+}
+
 /**
  * Hands each agent a model credential of its own, and takes it back when the agent stops. Spend
  * and turns are charged outside the agent, call by call, where the credential is checked.
  */
 export interface ModelAccessProvider {
-  grant(agent: AgentRecord): Promise<ModelAccess>;
+  grant(agent: AgentRecord, options?: GrantOptions): Promise<ModelAccess>;
   /** Takes the credential back; resolves with what was seen of the agent's model calls, if any. */
   revoke(agent: AgentRecord): Promise<ModelCallSummary | undefined>;
 }

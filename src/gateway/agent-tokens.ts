@@ -15,6 +15,13 @@ export interface GatewayAgent {
 export interface GatewayAgentHooks {
   /** The agent has no budget left: stop it at once. Called at most once per registration. */
   onBudgetExhausted(agentId: string): void;
+  /**
+   * Resolves once the agent's conversation is kept where another host can resume it; called at
+   * its first model call, and every model call waits for it. A call the model read before then
+   * could be lost with the host: the agent, started again, would make the model read its first
+   * prompt twice. Absent: calls do not wait.
+   */
+  conversationKept?(): Promise<void>;
 }
 
 export interface Registration {
@@ -31,6 +38,8 @@ export interface Registration {
   /** Calls holding or asking for a budget reservation, and those waiting for room. */
   readonly reserving: ReservingCalls;
   exhaustionReported: boolean;
+  /** `hooks.conversationKept()`, asked once, at the first model call. */
+  kept: Promise<void> | undefined;
 }
 
 const agentTokenPrefix = "flt_";
@@ -54,6 +63,7 @@ export class AgentTokens {
       ended: new AbortController(),
       reserving: new ReservingCalls(),
       exhaustionReported: false,
+      kept: undefined,
     });
     return token;
   }

@@ -63,8 +63,10 @@ async function forwardChargedCall(
 
   let releaseSlot: () => void;
   try {
+    await conversationKept(registration, signal);
     releaseSlot = await registration.slots.acquire(signal);
-  } catch {
+  } catch (error) {
+    if (!signal.aborted) throw error;
     registration.calls.record({ kind: "cut_off", status: clientGoneStatus });
     call.response.destroy();
     return { status: clientGoneStatus, responseBytes: 0 };
@@ -143,6 +145,29 @@ async function forwardReservedCall(
     },
   );
   return streamed.outcome;
+}
+
+/** Waits until the agent's conversation is kept (agent-tokens.ts says why); rejects when `signal` aborts first. */
+function conversationKept(registration: Registration, signal: AbortSignal): Promise<void> {
+  const hook = registration.hooks.conversationKept;
+  if (hook === undefined) return Promise.resolve();
+  registration.kept ??= hook.call(registration.hooks);
+  const kept = registration.kept;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    kept.then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** How a forwarded call ended, for the agent's call record. */

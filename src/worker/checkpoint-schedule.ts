@@ -1,6 +1,6 @@
-// When a running agent's work is checkpointed: first as soon as the CLI has written its session
-// file (polled; it holds the prompt before the first model call goes out), so that a host lost in
-// an agent's first seconds does not take the only copy of a new session with it; then every
+// When a running agent's work is checkpointed: first as soon as the session has been saved (polled
+// here; the gateway's hold on the agent's first model call has it saved sooner, see
+// session-keeper.ts), so that the pushed work holds what the saved session remembers; then every
 // interval. One checkpoint at a time; a failed one is reported and tried again at the next turn.
 
 export interface CheckpointSchedule {

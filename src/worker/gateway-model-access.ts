@@ -3,7 +3,7 @@
 // worker; spend and turns are charged exactly by the gateway, and its record of the agent's calls
 // is what the worker judges the run by.
 import type { ModelAccess } from "../agent/agent-environment.ts";
-import type { ModelAccessProvider } from "../agent/model-access-provider.ts";
+import type { GrantOptions, ModelAccessProvider } from "../agent/model-access-provider.ts";
 import type { AgentGateway } from "../gateway/agent-gateway.ts";
 import type { ModelCallSummary } from "../gateway/model-call-record.ts";
 import type { BudgetStore } from "../store/budget-store.ts";
@@ -29,14 +29,14 @@ export class GatewayModelAccess implements ModelAccessProvider {
     this.onBudgetExhausted = onBudgetExhausted;
   }
 
-  async grant(agent: AgentRecord): Promise<ModelAccess> {
+  async grant(agent: AgentRecord, options: GrantOptions = {}): Promise<ModelAccess> {
     const run = await this.store.requireRun(agent.runId);
     await this.revoke(agent);
     // This worker runs the agent now: a call reservation still held is a dead worker's.
     await this.budgets.dropCallReservations(agent.id);
     const credential = this.gateway.register(
       { id: agent.id, installationId: run.installationId },
-      { onBudgetExhausted: this.onBudgetExhausted },
+      { onBudgetExhausted: this.onBudgetExhausted, ...options },
     );
     this.tokensByAgent.set(agent.id, credential.token);
     return { baseUrl: credential.baseUrl, apiKey: credential.token };

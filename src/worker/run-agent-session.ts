@@ -31,6 +31,7 @@ import { classifyExit, type ExitMeaning } from "./classify-exit.ts";
 import { LiveEventPublisher } from "./live-event-publisher.ts";
 import { ProgressRecorder } from "./progress-recorder.ts";
 import { recordChildMerges } from "./record-child-merges.ts";
+import { SessionKeeper } from "./session-keeper.ts";
 import { flotillaToolNames, writeMcpConfig } from "./tools/mcp-config.ts";
 
 type SessionServices = Pick<
@@ -72,7 +73,19 @@ export async function runAgentSession(
   const session = await ensureResumableSession(deps, agent, workspace, cwd);
   agent = session.agent;
   const message = messageFor(session, run, cwd);
-  const modelAccess = await deps.modelAccess.grant(agent);
+  const sessionKeeper = new SessionKeeper({
+    save: () => saveSession(deps.sessions, agent.id, agent.sessionId, workspace.paths, cwd),
+    onError: (error) =>
+      deps.log.warn({ err: error, agentId: agent.id }, "could not save the agent's session; trying again"),
+    onGiveUp: () =>
+      deps.log.warn(
+        { agentId: agent.id },
+        "the CLI wrote no session file in time: the agent's model calls go ahead before its session is kept",
+      ),
+  });
+  const modelAccess = await deps.modelAccess.grant(agent, {
+    conversationKept: () => sessionKeeper.untilSaved(),
+  });
   await writeMcpConfig(workspace.paths.mcpConfig, {
     gatewayUrl: modelAccess.baseUrl,
     agentToken: modelAccess.apiKey,
@@ -132,7 +145,7 @@ export async function runAgentSession(
     Math.max(1_000, run.limits.timeoutMs - agent.activeMs),
   );
   const stopCheckpoints = scheduleCheckpoints({
-    saveSession: () => saveSession(deps.sessions, agent.id, agent.sessionId, workspace.paths, cwd),
+    saveSession: () => sessionKeeper.saveOnce(),
     checkpoint: async () => {
       await checkpointWhileRunning(deps, agent, context, cwd);
     },
@@ -158,6 +171,7 @@ export async function runAgentSession(
     };
   } finally {
     clearTimeout(timeout);
+    sessionKeeper.stop();
     await stopCheckpoints();
     // The session with its last turns is saved only with the work they did: a push first. A
     // refused push (a workflow file) is the ending's to report; the earlier saved session stays.

@@ -1,15 +1,16 @@
 // Issue 16's acceptance: a tree of 1+4 agents on three worker hosts at concurrency 1 each, while
 // ten times a random host is lost at a random moment (SIGKILL of its worker and everything its
 // agents run, its data dir and HOME deleted) and a fresh host with an empty disk takes its place.
-// Every agent finishes with exactly one check run, one pull request and one session (no agent
-// starts over: its prompt alone is sent once), and every file is on its branch.
+// Every agent finishes with exactly one check run, one pull request and one session (the model
+// reads its prompt in one conversation only), and every file is on its branch. Agents keep working
+// until the tenth loss, so all ten land on a running tree.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resumeAfterInterruptionMessage } from "../../src/agent/agent-prompt.ts";
 import {
   agentNameOf,
   conversationOf,
+  conversationsBegun,
   modelTurnsIn,
-  promptsSentAlone,
   spawn,
   waitForAll,
   workRequestsOf,
@@ -35,8 +36,12 @@ const hostEnv = {
   CHECKPOINT_INTERVAL_SECONDS: "1",
 };
 const leaves = ["north", "east", "south", "west"];
-/** Enough work that the tree is still running at the tenth loss. */
-const pauses = 10;
+/** Pauses each agent makes at least; it goes on pausing until every loss has happened. */
+const pauses = 3;
+const losses = 10;
+let lossesDone = false;
+/** Every request the model read, and whether the agent's session was in Redis when it arrived. */
+const keptAtRead: Promise<{ sessionId: string | undefined; kept: boolean }>[] = [];
 /** What the pause command prints (its text does not contain it). */
 const woke = "awake";
 
@@ -54,7 +59,7 @@ function pausingWorker(context: ScriptContext, file: string, conversation: strin
   if (written) {
     return { text: `${agentNameOf(context)} finished ${file}` };
   }
-  if (conversation.split(woke).length - 1 >= pauses) {
+  if (lossesDone && conversation.split(woke).length - 1 >= pauses) {
     return writeFile(context, file, `written by ${agentNameOf(context)}\n`);
   }
   return {
@@ -65,7 +70,18 @@ function pausingWorker(context: ScriptContext, file: string, conversation: strin
   };
 }
 
+/** Looks up the session of the request the model reads now (the gateway saved it before forwarding). */
+function noteSessionKept(context: ScriptContext): void {
+  const { sessionId } = context.request;
+  keptAtRead.push(
+    world.redis
+      .keys(`${world.prefix}:agent:*:session:${sessionId}`)
+      .then((keys) => ({ sessionId, kept: sessionId !== undefined && keys.length === 1 })),
+  );
+}
+
 function root(context: ScriptContext): ModelTurn {
+  noteSessionKept(context);
   const conversation = JSON.stringify(context.request.body.messages);
   const report = conversation.lastIndexOf("Your sub-agents have finished");
   if (report >= 0) return pausingWorker(context, "root.md", conversation.slice(report));
@@ -75,6 +91,7 @@ function root(context: ScriptContext): ModelTurn {
 }
 
 function leaf(context: ScriptContext): ModelTurn {
+  noteSessionKept(context);
   return pausingWorker(context, `${agentNameOf(context)}.md`, JSON.stringify(context.request.body.messages));
 }
 
@@ -92,6 +109,7 @@ afterAll(async () => {
 
 describe("a fleet of hosts", () => {
   it("finishes a tree of 1+4 agents on three hosts while hosts are lost ten times", async () => {
+    const lostWhileRunning: number[] = [];
     let hostCount = 0;
     /** Every host started, lost ones too: their last warnings explain a timeout. */
     const everyHost: WorkerHost[] = [];
@@ -109,25 +127,14 @@ describe("a fleet of hosts", () => {
       what: "the run",
     });
 
-    for (let loss = 0; loss < 10; loss += 1) {
+    for (let loss = 0; loss < losses; loss += 1) {
       const callsBefore = world.model.requests.length;
-      // A loss lands while the model is being asked something; on a fast run the tree may be
-      // done before all ten losses, and then there is nothing left to lose.
-      const next = await waitFor(
-        async () => {
-          if (world.model.requests.length > callsBefore) return "call";
-          const agents = await world.store.listRunAgents(runId);
-          return agents.length === 5 && agents.every((agent) => agent.state === "succeeded")
-            ? "done"
-            : undefined;
-        },
-        {
-          timeoutMs: 120_000,
-          what: `a model call before loss ${loss + 1}`,
-          describe: () => describeRunAgents(world.store, runId),
-        },
-      );
-      if (next === "done") break;
+      // A loss lands while the model is being asked something (the agents pause until the last loss).
+      await waitFor(async () => world.model.requests.length > callsBefore || undefined, {
+        timeoutMs: 120_000,
+        what: `a model call before loss ${loss + 1}`,
+        describe: () => describeRunAgents(world.store, runId),
+      });
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 3_000));
       // The first loss takes a host that runs an agent, when one does: on a fast run that ends
       // after a few losses, random ones may all hit idle hosts and prove nothing about resuming.
@@ -142,9 +149,11 @@ describe("a fleet of hosts", () => {
           : hosts;
       const lost = candidates[Math.floor(Math.random() * candidates.length)];
       if (lost !== undefined) hosts.splice(hosts.indexOf(lost), 1);
+      if (lost !== undefined && busy.has(lost.name)) lostWhileRunning.push(loss);
       await lost?.lose();
       hosts.push(await newHost());
     }
+    lossesDone = true;
 
     const agents = await runSucceeded(world.store, runId, 5, 400_000);
 
@@ -205,15 +214,20 @@ describe("a fleet of hosts", () => {
     for (const agent of agents) {
       const own = workRequestsOf(work, agent.branch);
       expect(new Set(own.map((request) => request.sessionId))).toEqual(new Set([agent.sessionId]));
-      // Its prompt went out alone once: a host lost right after it resumes the saved session
-      // (prompt and restart message), it does not start over. One lost before its first save (a
-      // few milliseconds after the CLI wrote it) starts again in the same session, saying so.
       // Its conversation starts from its prompt: no turn of the model came before its first
       // request (the CLI's own notes, such as an API error when its worker died, may).
       expect(modelTurnsIn(own[0]), `${agent.name}'s first request:\n${conversationOf(own[0])}`).toBe(0);
-      expect(promptsSentAlone(own).length, `${agent.name}'s prompt sent alone`).toBeLessThanOrEqual(1);
+      // The model read its prompt in one conversation: a host lost after the model read it resumes
+      // the kept session; only one lost before any call was forwarded starts the agent again.
+      expect(conversationsBegun(own), `${agent.name}'s conversations`).toBe(1);
     }
-    // Hosts were lost under running agents, which resumed elsewhere.
+    // The model read nothing of a session that was not yet kept in Redis.
+    const reads = await Promise.all(keptAtRead);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.filter((read) => !read.kept)).toEqual([]);
+    // Every loss happened, and hosts were lost under running agents, which resumed elsewhere.
+    expect(everyHost).toHaveLength(3 + losses);
+    expect(lostWhileRunning.length).toBeGreaterThan(0);
     expect(work.some((request) => JSON.stringify(request.body.messages.at(-1)).includes(restarted))).toBe(
       true,
     );

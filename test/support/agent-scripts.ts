@@ -1,6 +1,7 @@
 // Scripts for the scripted model that drive agent trees: who the agent is comes from its
 // prompt ("You are "<name>""), and what to do next from the newest user message (tool results
 // or the report Flotilla resumes a parent with).
+import { restartWithoutSessionMessage } from "../../src/agent/agent-prompt.ts";
 import type { ModelTurn, RecordedRequest, ScriptContext } from "./scripted-model.ts";
 
 export function agentNameOf(context: ScriptContext): string {
@@ -74,15 +75,18 @@ export function conversationOf(request: RecordedRequest | undefined): string {
 }
 
 /**
- * The requests that carried an agent's first prompt with nothing before it and no restart
- * message: an agent that was never started over has at most one. It has none when its host was
- * lost before the first request reached the model: it then starts again in the same session
- * with the prompt and Flotilla's restart message.
+ * In how many conversations the model read an agent's first prompt: requests that carried it with
+ * no turn before it and no restart message (more than one is the CLI retrying the same call) begin
+ * one; requests that carried it again after Flotilla started the agent over without its session
+ * begin another. An agent the model read once has exactly one, however often its host was lost.
  */
-export function promptsSentAlone(own: readonly RecordedRequest[]): RecordedRequest[] {
-  return own.filter(
+export function conversationsBegun(own: readonly RecordedRequest[]): number {
+  const text = (request: RecordedRequest) => JSON.stringify(request.body.messages);
+  const alone = own.some(
     (request) =>
       !request.body.messages.some((message) => message.role === "assistant") &&
-      !JSON.stringify(request.body.messages).includes("Flotilla had to restart you"),
+      !text(request).includes("Flotilla had to restart you"),
   );
+  const startedOver = own.some((request) => text(request).includes(restartWithoutSessionMessage));
+  return (alone ? 1 : 0) + (startedOver ? 1 : 0);
 }

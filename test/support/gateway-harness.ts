@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { type AgentCredential, AgentGateway } from "../../src/gateway/agent-gateway.ts";
+import type { GatewayAgentHooks } from "../../src/gateway/agent-tokens.ts";
 import type { ChargeEvent, ToolHandler, TrafficEvent } from "../../src/gateway/gateway-types.ts";
 import { apiOverheadTokens } from "../../src/gateway/input-bound.ts";
 import type { RequestPolicy } from "../../src/gateway/request-policy.ts";
@@ -90,6 +91,7 @@ export async function replaceGateway(next: AgentGateway): Promise<void> {
 export async function newAgent(
   budgetTokens: number,
   spentTokens = 0,
+  hooks: Pick<GatewayAgentHooks, "conversationKept"> = {},
 ): Promise<{ id: string; credential: AgentCredential }> {
   agentCounter += 1;
   const id = `rgateway/agent-${agentCounter}`;
@@ -110,7 +112,7 @@ export async function newAgent(
     await budgets.settleCall(id, undefined, { tokens: spentTokens, costUsd: 0, answered: false });
   const credential = gateway.register(
     { id, installationId },
-    { onBudgetExhausted: (agentId) => exhausted.push(agentId) },
+    { onBudgetExhausted: (agentId) => exhausted.push(agentId), ...hooks },
   );
   return { id, credential };
 }

@@ -1,0 +1,74 @@
+// Keeps a new session of an agent before the model reads any of it. The gateway holds the agent's
+// model calls until `untilSaved` resolves (gateway/agent-tokens.ts, `conversationKept`): a call
+// the model read could otherwise be lost with the host before the first save, and the agent,
+// started again, would make the model read its first prompt twice. The CLI writes its session
+// file (the prompt) a few milliseconds after its first model call leaves it (docs/cli-facts.md
+// §7), so a held call is released within a few polls.
+
+export interface SessionKeeperOptions {
+  /** Saves the session; false while the CLI has not written it yet. */
+  save(): Promise<boolean>;
+  /** A save failed (a link in the agent's config dir, Redis away); it is tried again. */
+  onError(error: unknown): void;
+  /** The session was not saved in time: the held calls go ahead anyway (only durability is lost). */
+  onGiveUp(): void;
+  /** @defaultValue 10 */
+  pollMs?: number;
+  /** @defaultValue 10 000 */
+  giveUpMs?: number;
+}
+
+export class SessionKeeper {
+  private readonly options: SessionKeeperOptions;
+  private saved = false;
+  private stopped = false;
+  private saving: Promise<boolean> | undefined;
+  private waiting: Promise<void> | undefined;
+
+  constructor(options: SessionKeeperOptions) {
+    this.options = options;
+  }
+
+  /** Saves the session unless it was saved already; true once it has been. One save at a time. */
+  saveOnce(): Promise<boolean> {
+    if (this.saved) return Promise.resolve(true);
+    this.saving ??= this.options
+      .save()
+      .then((saved) => {
+        this.saved ||= saved;
+        return this.saved;
+      })
+      .finally(() => {
+        this.saving = undefined;
+      });
+    return this.saving;
+  }
+
+  /** Resolves once the session is saved, or once it is given up on, or the keeper stopped. Never rejects. */
+  untilSaved(): Promise<void> {
+    this.waiting ??= this.pollUntilSaved();
+    return this.waiting;
+  }
+
+  /** The agent's process has ended: nothing waits any more. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async pollUntilSaved(): Promise<void> {
+    const pollMs = this.options.pollMs ?? 10;
+    const deadline = Date.now() + (this.options.giveUpMs ?? 10_000);
+    while (!this.stopped) {
+      try {
+        if (await this.saveOnce()) return;
+      } catch (error) {
+        this.options.onError(error);
+      }
+      if (Date.now() >= deadline) {
+        this.options.onGiveUp();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+}
