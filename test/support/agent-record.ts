@@ -1,7 +1,7 @@
 // Builds a complete AgentRecord for tests the way Redis would give it back (through the same
 // schema), so that new record fields with defaults do not break every test that needs one.
 import { type AgentRecord, agentRecordSchema } from "../../src/store/records.ts";
-import type { NewAgent, NewRun } from "../../src/store/run-store.ts";
+import type { NewAgent, NewRun, RunStore } from "../../src/store/run-store.ts";
 
 export function makeAgentRecord(overrides: Partial<AgentRecord> & { name: string }): AgentRecord {
   const runId = overrides.runId ?? "r1";
@@ -67,5 +67,27 @@ export function makeNewAgent(runId: string, name: string, parentId?: string): Ne
     maxTurns: 10,
     createdAt: 1,
     ...(parentId === undefined ? {} : { parentId }),
+  };
+}
+
+/**
+ * Returns a function that records an agent in `runId` with the given budget and turn limit, and
+ * returns its id. It writes the full record, as the web and spawn code do, because the budget
+ * scripts refuse an agent that has no record. Each agent gets a new name, so that tests sharing
+ * one Redis prefix never touch each other's agents; pass `fixedName` when the id itself must not
+ * change between runs (a seeded simulation draws from it).
+ */
+export function agentRecorder(runs: RunStore, runId: string) {
+  let counter = 0;
+  return async function createAgent(
+    budgetTokens: number,
+    parentId?: string,
+    maxTurns = 1_000,
+    fixedName?: string,
+  ): Promise<string> {
+    counter += 1;
+    const agent = makeNewAgent(runId, fixedName ?? `agent-${counter}`, parentId);
+    await runs.addAgent({ ...agent, budgetTokens, maxTurns });
+    return agent.id;
   };
 }
