@@ -6,6 +6,7 @@
 // `node bench/overhead.ts [--runs 10] [--warmup 1]`
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
 import { runIdForDelivery } from "../src/store/identifiers.ts";
 import { createKeySpace } from "../src/store/keys.ts";
 import {
@@ -24,6 +25,22 @@ import { prepareBareCheckout } from "./support/bare-claude.ts";
 import { onCleanup, runBenchmark } from "./support/cleanup.ts";
 import { numberOptions } from "./support/options.ts";
 import { currentCommand, median, recordResults } from "./support/results.ts";
+
+/** What the breakdown reads of a line of the Flotilla process's JSON log. */
+const logLine = z.object({ msg: z.string(), time: z.number(), agentId: z.string().optional() });
+
+const stepNames: { key: keyof Steps; name: string }[] = [
+  { key: "checkRunCreated", name: "webhook sent → check run created" },
+  { key: "jobStarted", name: "webhook sent → a worker began the agent's job (its startedAt)" },
+  { key: "workspaceReady", name: "webhook sent → the agent's worktree was ready (the worker's log)" },
+  { key: "beforeFirstModelCall", name: "start → the model's first request" },
+  { key: "modelCalls", name: "the model's first request → its last (the CLI runs the tools)" },
+  { key: "pushedAfterLastModelCall", name: "the model's last request → the agent's push arrived" },
+  {
+    key: "afterLastModelCall",
+    name: "the model's last request → end (CLI exit; Flotilla: check run completed)",
+  },
+];
 
 const options = numberOptions({ runs: 10, warmup: 1 });
 const targetRatio = 1.3;
@@ -111,7 +128,8 @@ await runBenchmark(async () => {
     notes: [
       `${options.runs} runs each after ${options.warmup} untimed warm-up run(s) each (the first run clones the mirror); Flotilla and bare runs alternate. Ranges: Flotilla ${range(flotillaMs)}, bare ${range(bareMs)}.`,
       "Task: the scripted model makes two tool calls (Write NOTES.md, Read it back), then answers; the real `claude` CLI from node_modules runs them. Same script, flags (buildClaudeArguments), agent environment and allowed tools on both sides; the bare side has no MCP config.",
-      "Flotilla: one real `node src/main.ts all` process (web + worker), Redis on 127.0.0.1, stand-in GitHub and scripted model in the benchmark process. Timed from just before the signed issue_comment POST to the moment the stand-in GitHub records the agent's check run as completed (an in-process hook, so no polling error). Includes permission and config lookups, 👀, check run and tracking comment creation, queue pick-up, mirror fetch and worktree, MCP server start, the model gateway, the agent sandbox (if the kernel allows namespaces), commit and push.",
+      "Flotilla: one real `node src/main.ts all` process (web + worker), Redis on 127.0.0.1, stand-in GitHub and scripted model in the benchmark process. Timed from just before the signed issue_comment POST to the moment the stand-in GitHub records the agent's check run as completed (an in-process hook, so no polling error). Includes permission and config lookups, 👀, check run and tracking comment creation, queue pick-up, the mirror and the worktree (from the pool after the first run), Flotilla's tools served by the gateway, the gateway's hold of the first model call until the session is saved, the agent sandbox (if the kernel allows namespaces), commit and push. The repository is the stand-in's authenticated smart HTTP (`git http-backend` behind the installation token), as GitHub's would be: the worker fetches and pushes over it.",
+      "Steps: when the stand-ins received the model's first and last requests, the agent's push and the check run's creation; when the worker began the job (the agent's `startedAt`) and logged its worktree ready. Bare: spawn, the model's first and last requests, exit.",
       "Bare: `claude -p` with the same arguments minus MCP, in a plain clone of the same repository (reset between runs, untimed), timed from spawn to exit.",
       "Settings: product defaults (REPORT_MIN_INTERVAL_MS=10000, WORKER_CONCURRENCY=2, AGENT_SANDBOX=auto) except GITHUB_WRITES_PER_MINUTE=2000 and GITHUB_WRITES_PER_HOUR=100000: back-to-back runs from one installation would otherwise wait on the write pace limiter. Between Flotilla runs the benchmark waits (untimed) until the job is done and no GitHub write is pending.",
       "Caveat: a shared 2-core machine; other work inflates both sides, which is why the runs alternate.",
@@ -129,24 +147,13 @@ interface Steps {
   beforeFirstModelCall: number;
   modelCalls: number;
   afterLastModelCall: number;
-  /** Flotilla only: the webhook until the check run was created, and until the mirror was fetched. */
+  /** Flotilla only: the webhook until the check run was created, the job began and the worktree was ready. */
   checkRunCreated?: number;
-  mirrorFetched?: number;
+  jobStarted?: number;
+  workspaceReady?: number;
   /** Flotilla only: the model's last request until the agent's last push arrived. */
   pushedAfterLastModelCall?: number;
 }
-
-const stepNames: { key: keyof Steps; name: string }[] = [
-  { key: "checkRunCreated", name: "webhook sent → check run created" },
-  { key: "mirrorFetched", name: "webhook sent → mirror fetched (last upload-pack request)" },
-  { key: "beforeFirstModelCall", name: "start → the model's first request" },
-  { key: "modelCalls", name: "the model's first request → its last (the CLI runs the tools)" },
-  { key: "pushedAfterLastModelCall", name: "the model's last request → the agent's push arrived" },
-  {
-    key: "afterLastModelCall",
-    name: "the model's last request → end (CLI exit; Flotilla: check run completed)",
-  },
-];
 
 /** Median of each step, Flotilla beside bare where bare has the step. */
 function stepFigures(flotilla: Steps[], bare: Steps[]) {
@@ -192,7 +199,7 @@ async function timeFlotillaRun(
   const delivery = issueCommentCreated({
     owner: e2eOwner,
     repo: e2eRepo,
-    cloneUrl: world.remote.cloneUrl,
+    cloneUrl: world.cloneUrl,
     installationId: e2eInstallationId,
     issueNumber: e2ePullNumber,
     isPullRequest: true,
@@ -226,13 +233,17 @@ async function timeFlotillaRun(
       world.gitServer.requests
         .filter((entry) => entry.service === service && entry.time >= from && entry.time <= to)
         .map((entry) => entry.time);
-    const fetched = gitTimes("git-upload-pack", wallStart, first).at(-1);
     const pushed = gitTimes("git-receive-pack", last, end.wallAt).at(-1);
+    const [agent] = await world.store.listRunAgents(runIdForDelivery(delivery.id));
+    const ready = web.logs
+      .map((line) => parseLogLine(line))
+      .find((entry) => entry?.msg === "agent workspace ready" && entry.agentId === agent?.id);
     return {
       totalMs: end.at - startedAt,
       steps: {
         checkRunCreated: (createdAt ?? Number.NaN) - wallStart,
-        ...(fetched === undefined ? {} : { mirrorFetched: fetched - wallStart }),
+        jobStarted: (agent?.startedAt ?? Number.NaN) - wallStart,
+        workspaceReady: (ready?.time ?? Number.NaN) - wallStart,
         beforeFirstModelCall: first - wallStart,
         modelCalls: last - first,
         ...(pushed === undefined ? {} : { pushedAfterLastModelCall: pushed - last }),
@@ -242,6 +253,19 @@ async function timeFlotillaRun(
   } finally {
     stopListening();
   }
+}
+
+/** A line of the Flotilla process's JSON log, or undefined for any other line. */
+function parseLogLine(line: string): z.infer<typeof logLine> | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+  const parsed = logLine.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** Waits (untimed) until the last run's job is done and its GitHub writes are out, so runs do not overlap. */
