@@ -40,7 +40,9 @@ async function mcpConfigFor(round: number): Promise<string> {
   return path;
 }
 
-async function initLineMs(mcpConfigPath: string | undefined): Promise<number> {
+/** From spawning the CLI to its init line, and to the model's receiving its first request. */
+async function cliStartMs(mcpConfigPath: string | undefined): Promise<{ init: number; firstCall: number }> {
+  const spawnedAt = Date.now();
   const run = startCli(
     sandbox,
     buildClaudeArguments({
@@ -57,7 +59,9 @@ async function initLineMs(mcpConfigPath: string | undefined): Promise<number> {
   const init = run.lines.find(({ line }) => line === initLine(run));
   if (init === undefined) throw new Error("no init line");
   signalProcessGroup(run.process.pid, "SIGKILL");
-  return init.atMs;
+  const firstCall = model.requests.find((request) => request.receivedAt >= spawnedAt);
+  if (firstCall === undefined) throw new Error("the CLI asked the model nothing");
+  return { init: init.atMs, firstCall: firstCall.receivedAt - spawnedAt };
 }
 
 async function initializeMs(): Promise<number> {
@@ -78,12 +82,22 @@ async function initializeMs(): Promise<number> {
 }
 
 const first = await initializeMs();
-const samples = { initialize: [] as number[], initNoMcp: [] as number[], initTools: [] as number[] };
+const samples = {
+  initialize: [] as number[],
+  initNoMcp: [] as number[],
+  initTools: [] as number[],
+  callNoMcp: [] as number[],
+  callTools: [] as number[],
+};
 // Interleaved, so that a burst of load on the machine hits every variant alike.
 for (let round = 0; round < rounds; round += 1) {
   samples.initialize.push(await initializeMs());
-  samples.initNoMcp.push(await initLineMs(undefined));
-  samples.initTools.push(await initLineMs(await mcpConfigFor(round)));
+  const bare = await cliStartMs(undefined);
+  const withTools = await cliStartMs(await mcpConfigFor(round));
+  samples.initNoMcp.push(bare.init);
+  samples.callNoMcp.push(bare.firstCall);
+  samples.initTools.push(withTools.init);
+  samples.callTools.push(withTools.firstCall);
 }
 const range = (values: number[]) =>
   `${median(values).toFixed(0)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
@@ -101,9 +115,15 @@ await recordResults({
     },
     { name: "CLI init line, no MCP server", value: range(samples.initNoMcp), unit: "ms" },
     { name: "CLI init line, Flotilla's tools from the gateway", value: range(samples.initTools), unit: "ms" },
+    { name: "CLI first model request, no MCP server", value: range(samples.callNoMcp), unit: "ms" },
+    {
+      name: "CLI first model request, Flotilla's tools from the gateway",
+      value: range(samples.callTools),
+      unit: "ms",
+    },
   ],
   notes: [
-    `Median (min–max) of ${rounds} interleaved rounds. \`initialize\` is timed from creating the SDK's Streamable HTTP client to its connect resolving (both requests of the handshake, each on loopback to the gateway in this process); the init line from spawning \`claude -p\` to its first stream line (the CLI waits for its MCP servers).`,
+    `Median (min–max) of ${rounds} interleaved rounds. \`initialize\` is timed from creating the SDK's Streamable HTTP client to its connect resolving (both requests of the handshake, each on loopback to the gateway in this process); the init line from spawning \`claude -p\` to its first stream line (the CLI waits for its MCP servers); the first model request from spawning to the scripted model receiving it.`,
     "The tools are served by the worker's model gateway at /flotilla/mcp (src/agent-tools/serve-mcp-request.ts), authenticated with the agent's gateway token; before this change each agent's CLI started Flotilla's MCP server as a Node process of its own (a bundle with a compile cache).",
   ],
 });

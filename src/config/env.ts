@@ -71,6 +71,7 @@ const envSchema = z.object({
   CHECKPOINT_INTERVAL_SECONDS: positiveInteger.default(120),
   WORKTREE_RETENTION_HOURS: z.coerce.number().min(0).default(24),
   WORKTREE_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(4),
+  WORKTREE_POOL_MIN_FILES: z.coerce.number().int().min(0).default(1_000),
   AGENT_BRANCH_RETENTION_HOURS: z.coerce.number().min(0).default(24),
   GITHUB_WRITES_PER_MINUTE: positiveInteger.default(80),
   GITHUB_WRITES_PER_HOUR: positiveInteger.default(500),
@@ -136,6 +137,8 @@ export interface FlotillaConfig {
   worktreeRetentionMs: number;
   /** Finished worktrees each repository's mirror keeps on a host, for new agents to start from (0: none). */
   worktreePoolSize: number;
+  /** A finished worktree with fewer files is removed, not pooled: a fresh checkout is faster. */
+  worktreePoolMinFiles: number;
   /** The operator's half of allowing agents on forks' pull requests (the repository's is `access.allow_forks`). */
   allowForks: boolean;
   /** How long an agent's branch outlives its pull request closed unmerged. */
@@ -226,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
     checkpointIntervalMs: e.CHECKPOINT_INTERVAL_SECONDS * 1000,
     worktreeRetentionMs: e.WORKTREE_RETENTION_HOURS * 3_600_000,
     worktreePoolSize: e.WORKTREE_POOL_SIZE,
+    worktreePoolMinFiles: e.WORKTREE_POOL_MIN_FILES,
     allowForks: e.FLOTILLA_ALLOW_FORKS,
     agentBranchRetentionMs: e.AGENT_BRANCH_RETENTION_HOURS * 3_600_000,
     githubWritesPerMinute: e.GITHUB_WRITES_PER_MINUTE,

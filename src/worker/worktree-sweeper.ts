@@ -32,6 +32,7 @@ export async function sweepWorktrees(
         await removeWorktree(
           checkoutOf(paths, mirrorDir, agent, run.limits.sparsePaths),
           deps.config.worktreePoolSize,
+          deps.config.worktreePoolMinFiles,
         );
       } else {
         await removeAgentOwnedTree(paths.worktree);

@@ -28,6 +28,8 @@ export interface AgentWorkspace {
   sparsePaths: readonly string[] | undefined;
   /** How many finished worktrees the mirror's pool keeps (0: none). */
   poolSize: number;
+  /** Fewest files a finished worktree has to go into the pool (worktree-pool.ts). */
+  poolMinFiles: number;
 }
 
 export interface WorkspaceHost {
@@ -39,6 +41,8 @@ export interface WorkspaceHost {
    * @defaultValue 0
    */
   worktreePoolSize?: number;
+  /** @defaultValue 0 */
+  worktreePoolMinFiles?: number;
 }
 
 export async function prepareAgentWorkspace(
@@ -66,7 +70,15 @@ export async function prepareAgentWorkspace(
     mkdir(paths.claudeConfigDir, { recursive: true }),
     mkdir(paths.tmpDir, { recursive: true }),
   ]);
-  return { paths, mirrorDir, source, origin, sparsePaths, poolSize: host.worktreePoolSize ?? 0 };
+  return {
+    paths,
+    mirrorDir,
+    source,
+    origin,
+    sparsePaths,
+    poolSize: host.worktreePoolSize ?? 0,
+    poolMinFiles: host.worktreePoolMinFiles ?? 0,
+  };
 }
 
 /**
@@ -135,7 +147,7 @@ export function pendingMergesOf(agent: { childMerges: readonly ChildMerge[] }): 
  * branch stays on the repository.
  */
 export async function removeAgentWorkspace(workspace: AgentWorkspace, agent: AgentRecord): Promise<void> {
-  await removeWorktree(workspaceCheckout(workspace, agent), workspace.poolSize);
+  await removeWorktree(workspaceCheckout(workspace, agent), workspace.poolSize, workspace.poolMinFiles);
   await rm(workspace.paths.tmpDir, { recursive: true, force: true });
 }
 

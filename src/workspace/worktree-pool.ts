@@ -7,9 +7,12 @@
 // agent's `.git` goes before it is pooled; the taker resets it with the worker's git (never the
 // worktree's), cleans it, and keeps it only if recycled-tree-check.ts finds exactly the base
 // commit's files. Anything else and it is removed, and the caller checks out afresh.
+// A small worktree is not pooled: the taker's reset costs five git processes and a walk, about
+// what a fresh checkout of a thousand files costs (measured: 100 files 38 ms fresh vs 65 ms
+// recycled, 1,000 files 140 vs 115 ms, 3,000 files 629 vs 216 ms).
 // Callers hold the mirror lock; taking an entry is still a rename, so no two takers share one.
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { removeAgentOwnedTree } from "./agent-owned-tree.ts";
 import { worktreePoolPath } from "./data-paths.ts";
@@ -25,10 +28,16 @@ interface PooledCheckout {
 
 /**
  * Moves a finished worktree into the mirror's pool, keeping the newest `poolSize` entries.
- * Returns false when it could not (the caller removes it instead).
+ * Returns false when it could not, or when the worker's index for it lists fewer than `minFiles`
+ * files (the caller removes it instead).
  */
-export async function poolWorktree(checkout: PooledCheckout, poolSize: number): Promise<boolean> {
+export async function poolWorktree(
+  checkout: PooledCheckout,
+  poolSize: number,
+  minFiles = 0,
+): Promise<boolean> {
   if (poolSize < 1) return false;
+  if (minFiles > 0 && ((await indexEntryCount(checkout.indexFile)) ?? 0) < minFiles) return false;
   const pool = worktreePoolPath(checkout.mirrorDir);
   try {
     // The finished agent's repository is of no use to the next one, and is its to have poisoned.
@@ -95,6 +104,24 @@ async function resetRecycled(checkout: PooledCheckout, commit: string): Promise<
   await git(["diff-files", "--quiet"], files);
   await checkRecycledTree(files);
 }
+/**
+ * How many entries a git index lists, from its header ("DIRC", version, entry count; all 32-bit
+ * big-endian). The index is the worker's own file, written by the worker's git. Undefined when
+ * it is missing or not an index.
+ */
+async function indexEntryCount(indexFile: string): Promise<number | undefined> {
+  const handle = await open(indexFile, "r").catch(() => undefined);
+  if (handle === undefined) return undefined;
+  try {
+    const header = Buffer.alloc(12);
+    const { bytesRead } = await handle.read(header, 0, 12, 0);
+    if (bytesRead < 12 || header.toString("latin1", 0, 4) !== "DIRC") return undefined;
+    return header.readUInt32BE(8);
+  } finally {
+    await handle.close();
+  }
+}
+
 async function pooledEntries(pool: string): Promise<string[]> {
   const names = await readdir(pool).catch((): string[] => []);
   return names.filter((name) => !name.startsWith(".")).sort();

@@ -245,14 +245,15 @@ export async function pushBranch(checkout: Checkout, source: RepositorySource): 
 
 /**
  * Removes the agent's worktree and its branch from the mirror; the worktree goes to the mirror's
- * pool instead when `poolSize` allows (the agent has ended: nothing of its runs any more).
+ * pool instead when `poolSize` allows and it has at least `poolMinFiles` files (the agent has
+ * ended: nothing of its runs any more).
  */
-export async function removeWorktree(checkout: Checkout, poolSize = 0): Promise<void> {
+export async function removeWorktree(checkout: Checkout, poolSize = 0, poolMinFiles = 0): Promise<void> {
   await withMirrorLock(checkout.mirrorDir, async () => {
     const pooled =
       checkout.sparse === undefined &&
       (await exists(checkout.worktreeDir)) &&
-      (await poolWorktree(checkout, poolSize));
+      (await poolWorktree(checkout, poolSize, poolMinFiles));
     if (!pooled) await removeAgentOwnedTree(checkout.worktreeDir);
     await rm(checkout.indexFile, { force: true });
     if (checkout.sparse !== undefined) await rm(checkout.sparse.gitDir, { recursive: true, force: true });

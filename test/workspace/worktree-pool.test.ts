@@ -174,6 +174,23 @@ describe("the worktree pool", () => {
     expect(await poolEntries()).toEqual([]);
   });
 
+  it("does not keep a worktree of fewer files than WORKTREE_POOL_MIN_FILES: a fresh checkout is faster", async () => {
+    const files = baseEntries.filter((entry) => entry.startsWith("file ")).length;
+    const small = spec("m1");
+    await prepareWorktree(small);
+    await removeWorktree(small, 4, files + 1);
+    expect(await poolEntries()).toEqual([]);
+    await expect(stat(small.worktreeDir)).rejects.toThrow(/ENOENT/);
+    await expect(stat(small.indexFile)).rejects.toThrow(/ENOENT/);
+    const enough = spec("m2");
+    await prepareWorktree(enough);
+    await removeWorktree(enough, 4, files);
+    expect(await poolEntries()).toHaveLength(1);
+    await prepareWorktree(spec("m3"));
+    expect(await poolEntries()).toEqual([]);
+    await removeWorktree(spec("m3"));
+  });
+
   it("is not taken from on a host that keeps none (WORKTREE_POOL_SIZE=0)", async () => {
     const finished = spec("z1");
     await prepareWorktree(finished);
