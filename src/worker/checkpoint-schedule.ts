@@ -1,7 +1,9 @@
-// When a running agent's work is checkpointed: first as soon as the session has been saved (polled
-// here; the gateway's hold on the agent's first model call has it saved sooner, see
-// session-keeper.ts), so that the pushed work holds what the saved session remembers; then every
-// interval. One checkpoint at a time; a failed one is reported and tried again at the next turn.
+// When a running agent's work is checkpointed: its session is saved first, as soon as the CLI has
+// written it (polled here; the gateway's hold on the agent's first model call has it saved
+// sooner, see session-keeper.ts), then the work is committed and pushed every interval. The
+// first save comes before the model has answered this process anything, so no tool of it has run
+// yet and there is nothing of its own to push with it. One checkpoint at a time; a failed one is
+// reported and tried again at the next turn.
 
 export interface CheckpointSchedule {
   /** Saves the session; false while the CLI has not written it yet. */
@@ -30,9 +32,7 @@ export function scheduleCheckpoints(schedule: CheckpointSchedule): () => Promise
   const turn = async () => {
     try {
       if (!written) written = await schedule.saveSession();
-      // The first checkpoint right after the first save: the pushed work then holds all that the
-      // saved session remembers doing.
-      if (written && !stopped) await schedule.checkpoint();
+      else if (!stopped) await schedule.checkpoint();
     } catch (error) {
       schedule.onError(error);
     }

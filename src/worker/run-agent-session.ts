@@ -73,8 +73,19 @@ export async function runAgentSession(
   const session = await ensureResumableSession(deps, agent, workspace, cwd);
   agent = session.agent;
   const message = messageFor(session, run, cwd);
+  const context = createRunningAgentContext(job, workspace);
   const sessionKeeper = new SessionKeeper({
-    save: () => saveSession(deps.sessions, agent.id, agent.sessionId, workspace.paths, cwd),
+    // A session this host still had may remember work its worktree holds uncommitted (a worker
+    // that died here): that work is pushed before the session is saved, or the saved session
+    // could be ahead of the branch. Any other session is saved as it is: this process has run
+    // nothing yet when it is first saved.
+    save:
+      session.copy === "present"
+        ? async () => {
+            await checkpointWhileRunning(deps, agent, context, cwd);
+            return true;
+          }
+        : () => saveSession(deps.sessions, agent.id, agent.sessionId, workspace.paths, cwd),
     onError: (error) =>
       deps.log.warn({ err: error, agentId: agent.id }, "could not save the agent's session; trying again"),
     onGiveUp: () =>
@@ -136,7 +147,6 @@ export async function runAgentSession(
     onEvent: (event) => recorder.record(event),
     isolation: isolationFor(deps.sandbox, workspace),
   });
-  const context = createRunningAgentContext(job, workspace);
   deps.runningAgents.add(agent.id, agentProcess, context);
   // A cancel published while the agent was being prepared found no process to stop.
   if ((await deps.store.requireAgent(agent.id)).cancelRequested) await agentProcess.stop("cancelled");

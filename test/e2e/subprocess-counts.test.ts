@@ -26,8 +26,10 @@ import { waitFor } from "../support/wait-for.ts";
  * checkpoint reads the branch's head and commit count from what it just did instead of asking
  * git again, and a first start looks for no branch of its own. 12 when the agent's first
  * checkpoint comes after its exit, 16 when it comes just before (the exit's then finds nothing new).
+ * 12 (2026-12-07): the first save of a session is not followed by a checkpoint at once (this
+ * process has run nothing yet), so an agent shorter than CHECKPOINT_INTERVAL_SECONDS has none.
  */
-const maxGitPerAgent = 16;
+const maxGitPerAgent = 12;
 /**
  * The agent's own process (bwrap, or claude without a sandbox): one per stretch of its life, forked
  * by the command runner (on the worker's event loop until 2026-12-06, issue 18).

@@ -26,16 +26,18 @@ function recordingAgent(pollsUntilWritten: number) {
 }
 
 describe("checkpoint schedule", () => {
-  it("checkpoints as soon as the session is written, then every interval", async () => {
+  it("saves the session as soon as the CLI has written it, then checkpoints every interval", async () => {
     const agent = recordingAgent(2);
     const stop = scheduleCheckpoints({ ...agent, intervalMs: 60_000, pollMs: 100, onError: () => {} });
     await vi.advanceTimersByTimeAsync(250);
     expect(agent.calls).toEqual(["save", "save"]);
     await vi.advanceTimersByTimeAsync(100);
-    expect(agent.calls).toEqual(["save", "save", "save", "checkpoint"]);
+    expect(agent.calls).toEqual(["save", "save", "save"]);
     await vi.advanceTimersByTimeAsync(59_000);
-    expect(agent.calls).toHaveLength(4);
+    expect(agent.calls).toHaveLength(3);
     await vi.advanceTimersByTimeAsync(1_000);
+    expect(agent.calls).toEqual(["save", "save", "save", "checkpoint"]);
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(agent.calls).toEqual(["save", "save", "save", "checkpoint", "checkpoint"]);
     await stop();
     await vi.advanceTimersByTimeAsync(120_000);
@@ -57,7 +59,7 @@ describe("checkpoint schedule", () => {
       pollMs: 100,
       onError: (error) => errors.push(error),
     });
-    await vi.advanceTimersByTimeAsync(100);
+    await vi.advanceTimersByTimeAsync(1_100);
     expect(errors).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(errors).toHaveLength(1);
@@ -81,7 +83,7 @@ describe("checkpoint schedule", () => {
       pollMs: 100,
       onError: () => {},
     });
-    await vi.advanceTimersByTimeAsync(100);
+    await vi.advanceTimersByTimeAsync(1_100);
     expect(events).toEqual(["push started"]);
     const stopped = stop().then(() => events.push("stopped"));
     await vi.advanceTimersByTimeAsync(10);
