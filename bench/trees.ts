@@ -6,6 +6,8 @@
 // concurrency); then the same tree with parents holding their slots while they poll list_agents,
 // which should deadlock: it is stopped at `--hold-limit-seconds` (default 3× ideal, at least 60 s).
 // `node bench/trees.ts [--fanout 10] [--depth 2] [--concurrency 4] [--work-seconds 2]`
+import { readFile } from "node:fs/promises";
+import { cpus } from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isTerminal } from "../src/store/records.ts";
@@ -41,6 +43,19 @@ interface TreeRun {
   states: Record<string, number>;
   /** Agents that ended other than succeeded, with the reason they give. */
   failures: string[];
+}
+
+/** The machine's CPU time so far, from /proc/stat's first line (clock ticks of 10 ms). */
+async function machineCpu(): Promise<{ busyS: number; totalS: number }> {
+  const fields = ((await readFile("/proc/stat", "utf8")).split("\n")[0] ?? "")
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  // user nice system idle iowait irq softirq steal: idle and iowait are the unused time.
+  const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
+  const unused = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busyS: (total - unused) / 100, totalS: total / 100 };
 }
 
 /** Posts the tree's root command and follows its run until the root ends or time is up. */
@@ -91,7 +106,12 @@ try {
   const web = await world.startFlotilla({ role: "web", env });
   await world.startFlotilla({ role: "worker", env });
 
+  const cpuBefore = await machineCpu();
   const parked = await runTree(web, "park", Math.max(600, 20 * idealS));
+  const cpuAfter = await machineCpu();
+  const busyS = cpuAfter.busyS - cpuBefore.busyS;
+  const busyShare = busyS / (cpuAfter.totalS - cpuBefore.totalS);
+  const sessions = totalAgents + (totalAgents - leaves);
   if (parked.finishedAtS === undefined)
     throw new Error(`the parked tree did not finish: ${JSON.stringify(parked.states)}`);
   const ratio = parked.finishedAtS / idealS;
@@ -101,7 +121,17 @@ try {
   const figures: Figure[] = [
     { name: `parked tree of ${totalAgents}: makespan`, value: parked.finishedAtS, unit: "s" },
     { name: "ideal: leaf work / concurrency", value: idealS, unit: "s" },
-    { name: "makespan / ideal", value: ratio, unit: "×" },
+    { name: "makespan / ideal", value: ratio, unit: "×", target: "≤ 1.5×", met: ratio <= 1.5 },
+    {
+      name: `machine CPU busy during the parked tree (${cpus().length} cores)`,
+      value: `${(busyShare * 100).toFixed(0)} %`,
+      unit: "",
+    },
+    {
+      name: `CPU time per agent session (${sessions} sessions, leaves' sleep uses none)`,
+      value: busyS / sessions,
+      unit: "s",
+    },
     {
       name: "parked tree: agents succeeded",
       value: `${parked.states.succeeded ?? 0} of ${totalAgents}`,
