@@ -16,6 +16,8 @@ export interface SessionKeeperOptions {
   pollMs?: number;
   /** @defaultValue 10 000 */
   giveUpMs?: number;
+  /** How long after a failed save the next is tried (a push refused is not retried at once). @defaultValue 1 000 */
+  retryAfterErrorMs?: number;
 }
 
 export class SessionKeeper {
@@ -24,20 +26,32 @@ export class SessionKeeper {
   private stopped = false;
   private saving: Promise<boolean> | undefined;
   private waiting: Promise<void> | undefined;
+  /** Before this time (ms since the epoch), after a failed save, none is tried. */
+  private retryAt = 0;
 
   constructor(options: SessionKeeperOptions) {
     this.options = options;
   }
 
-  /** Saves the session unless it was saved already; true once it has been. One save at a time. */
+  /**
+   * Saves the session unless it was saved already; true once it has been. One save at a time;
+   * for a while after a failed one (which rejects), false without trying.
+   */
   saveOnce(): Promise<boolean> {
     if (this.saved) return Promise.resolve(true);
+    if (this.saving === undefined && Date.now() < this.retryAt) return Promise.resolve(false);
     this.saving ??= this.options
       .save()
-      .then((saved) => {
-        this.saved ||= saved;
-        return this.saved;
-      })
+      .then(
+        (saved) => {
+          this.saved ||= saved;
+          return this.saved;
+        },
+        (error: unknown) => {
+          this.retryAt = Date.now() + (this.options.retryAfterErrorMs ?? 1_000);
+          throw error;
+        },
+      )
       .finally(() => {
         this.saving = undefined;
       });

@@ -61,10 +61,14 @@ describe("session keeper", () => {
     expect(events).toEqual(["save"]);
   });
 
-  it("reports a failed save and tries again", async () => {
+  it("reports a failed save and tries again a second later, not at every poll", async () => {
     const { keeper, events } = keeperOf(1, { failFirst: true });
     const waiting = keeper.untilSaved();
-    await vi.advanceTimersByTimeAsync(10);
+    await vi.advanceTimersByTimeAsync(990);
+    expect(events).toEqual(["save", "error: Redis went away"]);
+    expect(await keeper.saveOnce()).toBe(false);
+    expect(await settled(waiting)).toBe(false);
+    await vi.advanceTimersByTimeAsync(20);
     expect(await settled(waiting)).toBe(true);
     expect(events).toEqual(["save", "error: Redis went away", "save"]);
   });
