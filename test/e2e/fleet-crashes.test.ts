@@ -29,7 +29,10 @@ let web: RunningFlotilla;
 /** Each host's own network, where this machine allows it. */
 let bridge: LoopbackBridge | undefined;
 
+/** Agents pause until the tenth loss, a turn a second or so: well within this many turns. */
+const turnLimit = { AGENT_MAX_TURNS: "400" };
 const hostEnv = {
+  ...turnLimit,
   WORKER_CONCURRENCY: "1",
   WORKER_LOCK_DURATION_MS: "3000",
   WORKER_STALLED_INTERVAL_MS: "1500",
@@ -98,7 +101,7 @@ function leaf(context: ScriptContext): ModelTurn {
 beforeAll(async () => {
   world = await createE2eEnvironment("fleet");
   world.model.script("fleet-root", root).script("fleet-leaf", leaf);
-  web = await world.startFlotilla({ role: "web" });
+  web = await world.startFlotilla({ role: "web", extraEnv: turnLimit });
   bridge = await openHostBridge(world);
 });
 
