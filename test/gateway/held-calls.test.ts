@@ -2,6 +2,7 @@
 // says why): nothing reaches the model before, the worker is asked once, and a call held when the
 // agent's token ends is cut off unsent and uncharged.
 import { describe, expect, it } from "vitest";
+import { clientGoneStatus } from "../../src/gateway/stream-upstream.ts";
 import {
   countAnswer,
   fixture,
@@ -54,8 +55,16 @@ describe("calls held until the conversation is kept", () => {
 
     upstream.queue({ body: fixture("docs-basic-text.sse") }, { body: fixture("docs-basic-text.sse") });
     conversation.keep();
-    const statuses = await Promise.all(answers.map(async (answer) => (await answer).status));
-    expect(statuses).toEqual([200, 200]);
+    // Read to the end: a call whose answer is still streaming when the test ends would be
+    // reported (to the next test's traffic) only when its gateway stops.
+    const ended = await Promise.all(
+      answers.map(async (answer) => {
+        const response = await answer;
+        return { status: response.status, text: await response.text() };
+      }),
+    );
+    expect(ended.map((answer) => answer.status)).toEqual([200, 200]);
+    expect(ended.every((answer) => answer.text.includes("message_stop"))).toBe(true);
     expect(upstream.requests.filter((request) => request.url === "/v1/messages")).toHaveLength(2);
     expect(conversation.asked.count).toBe(1);
   });
@@ -70,6 +79,8 @@ describe("calls held until the conversation is kept", () => {
     await answer.then((response) => response.arrayBuffer()).catch(() => undefined);
     expect(upstream.requests).toEqual([]);
     expect(await spent(id)).toMatchObject({ spentTokens: 0, reservedTokens: 0 });
-    expect(traffic.filter((event) => event.endpoint === "messages")).toHaveLength(1);
+    expect(traffic.filter((event) => event.endpoint === "messages").map((event) => event.status)).toEqual([
+      clientGoneStatus,
+    ]);
   });
 });

@@ -75,18 +75,16 @@ export function conversationOf(request: RecordedRequest | undefined): string {
 }
 
 /**
- * In how many conversations the model read an agent's first prompt: requests that carried it with
- * no turn before it and no restart message (more than one is the CLI retrying the same call) begin
- * one; requests that carried it again after Flotilla started the agent over without its session
- * begin another. An agent the model read once has exactly one, however often its host was lost.
+ * In how many conversations the model read an agent's first prompt (requests in arrival order):
+ * 1, however often the agent's session was resumed; 2 when Flotilla started the agent over
+ * without its session (its restart message in the first prompt) after a request of the agent had
+ * already reached the model, which then read the prompt twice (invariant 4 forbids it). 0 when
+ * the model never heard from the agent.
  */
 export function conversationsBegun(own: readonly RecordedRequest[]): number {
-  const text = (request: RecordedRequest) => JSON.stringify(request.body.messages);
-  const alone = own.some(
-    (request) =>
-      !request.body.messages.some((message) => message.role === "assistant") &&
-      !text(request).includes("Flotilla had to restart you"),
+  if (own.length === 0) return 0;
+  const firstStartedOver = own.findIndex((request) =>
+    JSON.stringify(request.body.messages).includes(restartWithoutSessionMessage),
   );
-  const startedOver = own.some((request) => text(request).includes(restartWithoutSessionMessage));
-  return (alone ? 1 : 0) + (startedOver ? 1 : 0);
+  return firstStartedOver > 0 ? 2 : 1;
 }
