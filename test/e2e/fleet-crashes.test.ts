@@ -139,8 +139,8 @@ describe("a fleet of hosts", () => {
         describe: () => describeRunAgents(world.store, runId),
       });
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 3_000));
-      // The first loss takes a host that runs an agent, when one does: on a fast run that ends
-      // after a few losses, random ones may all hit idle hosts and prove nothing about resuming.
+      // The first loss takes a host that runs an agent, when one does: random ones might all hit
+      // idle hosts and prove nothing about resuming.
       const busy = new Set(
         (await world.store.listRunAgents(runId))
           .filter((agent) => agent.state === "running")
