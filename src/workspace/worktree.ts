@@ -126,8 +126,11 @@ export async function commitWorktree(
   message: string,
   pending?: PendingMerges,
 ): Promise<{ head: string; committed: boolean }> {
-  const tree = await stageWorktree(checkout);
-  const { commit: parent, tree: parentTree } = await headCommitAndTree(checkout);
+  // At once: staging writes the worker's index and objects, the lookup only reads the branch.
+  const [tree, { commit: parent, tree: parentTree }] = await Promise.all([
+    stageWorktree(checkout),
+    headCommitAndTree(checkout),
+  ]);
   const mergeParents = pending === undefined ? [] : await resolvedMerges(checkout, tree, parent, pending);
   if (tree === parentTree && mergeParents.length === 0) return { head: parent, committed: false };
   return { head: await commitOnBranch(checkout, tree, [parent, ...mergeParents], message), committed: true };
