@@ -5,15 +5,9 @@
 // interleaving so a failure reproduces; a seeded property runs agents in parallel.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BudgetStore } from "../../src/store/budget-store.ts";
-import { RunStore } from "../../src/store/run-store.ts";
-import { agentRecorder } from "../support/agent-record.ts";
-import { useTestRedis } from "../support/test-redis.ts";
+import { useBudgetWorld } from "../support/budget-world.ts";
 
-const testRedis = useTestRedis();
-const budgets = new BudgetStore(testRedis.redis, testRedis.keys);
-const runs = new RunStore(testRedis.redis, testRedis.keys);
-const createAgent = agentRecorder(runs, "rbudget");
+const { testRedis, budgets, createAgent } = useBudgetWorld();
 
 describe("concurrency", () => {
   it("keeps a whole tree within its root's budget in a fixed interleaving of spends, spawns and ends", async () => {
