@@ -27,14 +27,25 @@ import { numberOptions } from "./support/options.ts";
 import { currentCommand, median, recordResults } from "./support/results.ts";
 
 /** What the breakdown reads of a line of the Flotilla process's JSON log. */
-const logLine = z.object({ msg: z.string(), time: z.number(), agentId: z.string().optional() });
+const logLine = z.object({
+  msg: z.string(),
+  time: z.number(),
+  agentId: z.string().optional(),
+  heldMs: z.number().optional(),
+});
 
 const stepNames: { key: keyof Steps; name: string }[] = [
   { key: "checkRunCreated", name: "webhook sent → check run created" },
   { key: "jobStarted", name: "webhook sent → a worker began the agent's job (its startedAt)" },
   { key: "workspaceReady", name: "webhook sent → the agent's worktree was ready (the worker's log)" },
+  { key: "claudeStarted", name: "webhook sent → the agent's claude was started (the worker's log)" },
   { key: "beforeFirstModelCall", name: "start → the model's first request" },
+  {
+    key: "firstCallHeld",
+    name: "of which the gateway held the first model call until the session was kept (the worker's log)",
+  },
   { key: "modelCalls", name: "the model's first request → its last (the CLI runs the tools)" },
+  { key: "claudeExited", name: "the model's last request → the CLI exited (Flotilla: the worker's log)" },
   { key: "pushedAfterLastModelCall", name: "the model's last request → the agent's push arrived" },
   {
     key: "afterLastModelCall",
@@ -129,7 +140,7 @@ await runBenchmark(async () => {
       `${options.runs} runs each after ${options.warmup} untimed warm-up run(s) each (the first run clones the mirror); Flotilla and bare runs alternate. Ranges: Flotilla ${range(flotillaMs)}, bare ${range(bareMs)}.`,
       "Task: the scripted model makes two tool calls (Write NOTES.md, Read it back), then answers; the real `claude` CLI from node_modules runs them. Same script, flags (buildClaudeArguments), agent environment and allowed tools on both sides; the bare side has no MCP config.",
       "Flotilla: one real `node src/main.ts all` process (web + worker), Redis on 127.0.0.1, stand-in GitHub and scripted model in the benchmark process. Timed from just before the signed issue_comment POST to the moment the stand-in GitHub records the agent's check run as completed (an in-process hook, so no polling error). Includes permission and config lookups, 👀, check run and tracking comment creation, queue pick-up, the mirror and the worktree (from the pool after the first run), Flotilla's tools served by the gateway, the gateway's hold of the first model call until the session is saved, the agent sandbox (if the kernel allows namespaces), commit and push. The repository is the stand-in's authenticated smart HTTP (`git http-backend` behind the installation token), as GitHub's would be: the worker fetches and pushes over it.",
-      "Steps: when the stand-ins received the model's first and last requests, the agent's push and the check run's creation; when the worker began the job (the agent's `startedAt`) and logged its worktree ready. Bare: spawn, the model's first and last requests, exit.",
+      "Steps: when the stand-ins received the model's first and last requests, the agent's push and the check run's creation; when the worker began the job (the agent's `startedAt`), and logged its worktree ready, the CLI started, the first model call let go (with how long it was held) and the CLI's exit. Bare: spawn, the model's first and last requests, exit.",
       "Bare: `claude -p` with the same arguments minus MCP, in a plain clone of the same repository (reset between runs, untimed), timed from spawn to exit.",
       "Settings: product defaults (REPORT_MIN_INTERVAL_MS=10000, WORKER_CONCURRENCY=2, AGENT_SANDBOX=auto) except GITHUB_WRITES_PER_MINUTE=2000 and GITHUB_WRITES_PER_HOUR=100000: back-to-back runs from one installation would otherwise wait on the write pace limiter. Between Flotilla runs the benchmark waits (untimed) until the job is done and no GitHub write is pending.",
       "Caveat: a shared 2-core machine; other work inflates both sides, which is why the runs alternate.",
@@ -151,6 +162,11 @@ interface Steps {
   checkRunCreated?: number;
   jobStarted?: number;
   workspaceReady?: number;
+  claudeStarted?: number;
+  /** Flotilla only: how long the gateway held the first model call until the session was kept. */
+  firstCallHeld?: number;
+  /** The model's last request until the CLI exited (bare: the end). */
+  claudeExited?: number;
   /** Flotilla only: the model's last request until the agent's last push arrived. */
   pushedAfterLastModelCall?: number;
 }
@@ -187,6 +203,7 @@ function bareStepsOf(world: E2eEnvironment, startedAt: number, endedAt: number):
   return {
     beforeFirstModelCall: first - startedAt,
     modelCalls: last - first,
+    claudeExited: endedAt - last,
     afterLastModelCall: endedAt - last,
   };
 }
@@ -235,17 +252,25 @@ async function timeFlotillaRun(
         .map((entry) => entry.time);
     const pushed = gitTimes("git-receive-pack", last, end.wallAt).at(-1);
     const [agent] = await world.store.listRunAgents(runIdForDelivery(delivery.id));
-    const ready = web.logs
+    const agentLog = web.logs
       .map((line) => parseLogLine(line))
-      .find((entry) => entry?.msg === "agent workspace ready" && entry.agentId === agent?.id);
+      .filter((entry) => entry !== undefined && entry.agentId === agent?.id);
+    const logged = (msg: string) => agentLog.find((entry) => entry?.msg === msg);
+    const ready = logged("agent workspace ready");
+    const started = logged("agent's claude started");
+    const kept = logged("agent's session kept: its model calls go ahead");
+    const exited = logged("agent's claude exited");
     return {
       totalMs: end.at - startedAt,
       steps: {
         checkRunCreated: (createdAt ?? Number.NaN) - wallStart,
         jobStarted: (agent?.startedAt ?? Number.NaN) - wallStart,
         workspaceReady: (ready?.time ?? Number.NaN) - wallStart,
+        claudeStarted: (started?.time ?? Number.NaN) - wallStart,
         beforeFirstModelCall: first - wallStart,
+        firstCallHeld: kept?.heldMs ?? Number.NaN,
         modelCalls: last - first,
+        claudeExited: (exited?.time ?? Number.NaN) - last,
         ...(pushed === undefined ? {} : { pushedAfterLastModelCall: pushed - last }),
         afterLastModelCall: end.wallAt - last,
       },

@@ -14,6 +14,7 @@ import { isTerminal } from "../src/store/records.ts";
 import { e2eOwner, e2ePullNumber, e2eRepo } from "../test/support/e2e-environment.ts";
 import type { RunningFlotilla } from "../test/support/flotilla-process.ts";
 import { openBenchWorld, printLogTails } from "./support/bench-world.ts";
+import { cpuBetween, cpuSnapshot, pidOf } from "./support/cpu-breakdown.ts";
 import { numberOptions } from "./support/options.ts";
 import { currentCommand, type Figure, recordResults } from "./support/results.ts";
 
@@ -45,17 +46,24 @@ interface TreeRun {
   failures: string[];
 }
 
-/** The machine's CPU time so far, from /proc/stat's first line (clock ticks of 10 ms). */
-async function machineCpu(): Promise<{ busyS: number; totalS: number }> {
+/**
+ * The machine's CPU time so far, from /proc/stat's first line (clock ticks of 10 ms): busy (user,
+ * nice, system, irq, softirq), stolen (the hypervisor ran another guest: neither work nor idle
+ * here) and all of it.
+ */
+async function machineCpu(): Promise<{ busyS: number; stolenS: number; totalS: number }> {
   const fields = ((await readFile("/proc/stat", "utf8")).split("\n")[0] ?? "")
     .trim()
     .split(/\s+/)
     .slice(1)
     .map(Number);
-  // user nice system idle iowait irq softirq steal: idle and iowait are the unused time.
-  const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
-  const unused = (fields[3] ?? 0) + (fields[4] ?? 0);
-  return { busyS: (total - unused) / 100, totalS: total / 100 };
+  // user nice system idle iowait irq softirq steal
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+  return {
+    busyS: (user + nice + system + irq + softirq) / 100,
+    stolenS: steal / 100,
+    totalS: (user + nice + system + idle + iowait + irq + softirq + steal) / 100,
+  };
 }
 
 /** Posts the tree's root command and follows its run until the root ends or time is up. */
@@ -104,13 +112,24 @@ try {
     PATH: `${dirname(process.execPath)}:${process.env.PATH ?? "/usr/bin:/bin"}`,
   };
   const web = await world.startFlotilla({ role: "web", env });
-  await world.startFlotilla({ role: "worker", env });
+  const worker = await world.startFlotilla({ role: "worker", env });
+  const watched = {
+    "benchmark (stand-in GitHub, git http-backend)": process.pid,
+    "web process": web.pid,
+    "worker process (agents, bwrap)": worker.pid,
+    "redis-server": await pidOf("redis-server"),
+  };
 
   const cpuBefore = await machineCpu();
+  const processesBefore = await cpuSnapshot(watched);
   const parked = await runTree(web, "park", Math.max(600, 20 * idealS));
   const cpuAfter = await machineCpu();
+  const processCpu = cpuBetween(processesBefore, await cpuSnapshot(watched));
   const busyS = cpuAfter.busyS - cpuBefore.busyS;
-  const busyShare = busyS / (cpuAfter.totalS - cpuBefore.totalS);
+  const elapsedCpuS = cpuAfter.totalS - cpuBefore.totalS;
+  const busyShare = busyS / elapsedCpuS;
+  const stolenShare = (cpuAfter.stolenS - cpuBefore.stolenS) / elapsedCpuS;
+  const attributedS = processCpu.reduce((sum, row) => sum + row.ownS + row.childrenS, 0);
   const sessions = totalAgents + (totalAgents - leaves);
   if (parked.finishedAtS === undefined)
     throw new Error(`the parked tree did not finish: ${JSON.stringify(parked.states)}`);
@@ -125,6 +144,11 @@ try {
     {
       name: `machine CPU busy during the parked tree (${cpus().length} cores)`,
       value: `${(busyShare * 100).toFixed(0)} %`,
+      unit: "",
+    },
+    {
+      name: "machine CPU stolen by the hypervisor during the parked tree",
+      value: `${(stolenShare * 100).toFixed(0)} %`,
       unit: "",
     },
     {
@@ -160,6 +184,11 @@ try {
     notes: [
       `One root, ${fanout} children, each with ${fanout} leaves (${depth} levels below the root, ${totalAgents} agents); WORKER_CONCURRENCY=${concurrency}; a web and a worker process against Redis on 127.0.0.1 and a stand-in GitHub; started by one signed \`/agents run\` webhook. Makespan: from posting it until the root agent's record is final.`,
       `Each agent's \`claude\` is bench/stand-in/tree-claude.ts (Node): it connects to Flotilla's tools named in the --mcp-config it is given (the worker's gateway over HTTP, as the CLI does), prints init, tool_use/tool_result and result lines and writes its session file. Leaves sleep ${options["work-seconds"]} s; parents spawn with spawn_agent and do no work of their own, so the ideal counts leaf work only and the ratio includes every cost of Flotilla and of starting ${totalAgents} + ${totalAgents - leaves} (resumed parents) stand-in sessions (each ends with one model call through the gateway, as a real agent's last turn).`,
+      `Where the parked tree's ${busyS.toFixed(0)} CPU s went (/proc: each process's own time and that of its children it waited for): ${processCpu
+        .map((row) => `${row.name} ${(row.ownS + row.childrenS).toFixed(1)} s`)
+        .join(
+          "; ",
+        )}; the other ${(busyS - attributedS).toFixed(1)} s are the agents' sandboxed processes (the stand-in CLI's Node, bwrap: a process in bwrap's PID namespace is not counted to the process that started bwrap) and anything else the machine ran.`,
       ...(parked.failures.length === 0
         ? []
         : [`Parked tree, agents that did not succeed: ${parked.failures.join("; ")}.`]),

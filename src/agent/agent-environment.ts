@@ -53,6 +53,10 @@ export function buildAgentEnvironment(options: AgentEnvironmentOptions): Record<
     // would lack Flotilla's tools (docs/cli-facts.md §4): wait for them, up to 20 s.
     MCP_CONNECTION_NONBLOCKING: "0",
     MCP_CONNECT_TIMEOUT_MS: "20000",
+    // The CLI writes a new message to its session file before the model request that carries it,
+    // rather than ~50–85 ms after (docs/cli-facts.md §9): the gateway holds an agent's first model
+    // call until the worker has kept the session, and this way it is there to keep at once.
+    CLAUDE_CODE_EAGER_FLUSH: "1",
     // Agents commit nothing themselves, but tools like `git stash` want an identity.
     GIT_AUTHOR_NAME: "flotilla-agent",
     GIT_AUTHOR_EMAIL: "flotilla-agent@users.noreply.github.com",

@@ -27,6 +27,7 @@ export class FlotillaMetrics {
   private readonly modelDuration: Histogram<"endpoint">;
   private readonly modelUpstreamErrors: Counter<"kind">;
   private readonly agentDuration: Histogram<"outcome">;
+  private readonly sessionKeepWait: Histogram;
   private readonly agentsEnded: Counter<"outcome">;
   private readonly errors: Counter<"source">;
   private readonly subprocesses: Counter<"program" | "forked_by">;
@@ -128,6 +129,12 @@ export class FlotillaMetrics {
       buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14_400],
       registers,
     });
+    this.sessionKeepWait = new Histogram({
+      name: "flotilla_session_keep_wait_seconds",
+      help: "How long a new session's first model call was held until the worker had kept the session (what durability costs an agent's start)",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
     this.agentsEnded = new Counter({
       name: "flotilla_agents_ended_total",
       help: "Agents that ended, by outcome",
@@ -187,6 +194,10 @@ export class FlotillaMetrics {
     this.agentsEnded.inc({ outcome });
     if (durationMs !== undefined && durationMs >= 0)
       this.agentDuration.observe({ outcome }, durationMs / 1000);
+  }
+
+  sessionKeepWaited(durationMs: number): void {
+    this.sessionKeepWait.observe(durationMs / 1000);
   }
 
   error(source: ErrorSource): void {

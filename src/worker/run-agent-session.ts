@@ -95,7 +95,13 @@ export async function runAgentSession(
       ),
   });
   const modelAccess = await deps.modelAccess.grant(agent, {
-    conversationKept: () => sessionKeeper.untilSaved(),
+    conversationKept: async () => {
+      const heldSince = Date.now();
+      await sessionKeeper.untilSaved();
+      const heldMs = Date.now() - heldSince;
+      deps.metrics.sessionKeepWaited(heldMs);
+      deps.log.info({ heldMs }, "agent's session kept: its model calls go ahead");
+    },
   });
   await writeMcpConfig(workspace.paths.mcpConfig, {
     gatewayUrl: modelAccess.baseUrl,
@@ -147,6 +153,7 @@ export async function runAgentSession(
     onEvent: (event) => recorder.record(event),
     isolation: isolationFor(deps.sandbox, workspace),
   });
+  deps.log.info({ pid: agentProcess.pid }, "agent's claude started");
   deps.runningAgents.add(agent.id, agentProcess, context);
   // A cancel published while the agent was being prepared found no process to stop.
   if ((await deps.store.requireAgent(agent.id)).cancelRequested) await agentProcess.stop("cancelled");
@@ -167,6 +174,7 @@ export async function runAgentSession(
   let exitCheckpoint: Checkpoint | undefined;
   try {
     const exit = await agentProcess.exited;
+    deps.log.info({ exitCode: exit.exitCode, signal: exit.signal }, "agent's claude exited");
     // Its calls still in flight are settled first, so the turns read below include them.
     const calls = await deps.modelAccess.revoke(agent);
     await recorder.flush();

@@ -1,9 +1,9 @@
 // Keeps a new session of an agent before the model reads any of it. The gateway holds the agent's
 // model calls until `untilSaved` resolves (gateway/agent-tokens.ts, `conversationKept`): a call
 // the model read could otherwise be lost with the host before the first save, and the agent,
-// started again, would make the model read its first prompt twice. The CLI writes its session
-// file (the prompt) a few milliseconds after its first model call leaves it (docs/cli-facts.md
-// §7), so a held call is released within a few polls.
+// started again, would make the model read its first prompt twice. With CLAUDE_CODE_EAGER_FLUSH
+// (agent-environment.ts) the CLI writes its session file (the prompt) before its first model
+// call leaves it, so the first poll finds it; without, 50–85 ms after (docs/cli-facts.md §9).
 
 export interface SessionKeeperOptions {
   /** Saves the session; false while the CLI has not written it yet. */

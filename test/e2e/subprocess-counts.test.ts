@@ -66,9 +66,17 @@ async function launches(): Promise<Map<string, number>> {
   return byProgram;
 }
 
+/** First model calls held until their session was kept, so far (flotilla_session_keep_wait_seconds). */
+async function heldFirstCalls(): Promise<number> {
+  const samples = await scrapeMetrics(`${flotilla.opsUrl}/metrics`);
+  const count = [...samples].find(([key]) => key.startsWith("flotilla_session_keep_wait_seconds_count"));
+  return count?.[1] ?? 0;
+}
+
 describe("subprocesses per agent", () => {
   it("stays within the counts measured for one agent that writes a file and opens a pull request", async () => {
     const before = await launches();
+    const heldBefore = await heldFirstCalls();
     expect((await world.comment(flotilla, "/agents run [[script:counted]] write a file")).status).toBe(200);
     const pull = await waitFor(
       () =>
@@ -99,5 +107,7 @@ describe("subprocesses per agent", () => {
       (added.get("bwrap:command_runner") ?? 0) + (added.get("claude:command_runner") ?? 0);
     expect(agentProcesses).toBeGreaterThan(0);
     expect(agentProcesses).toBeLessThanOrEqual(maxAgentProcessesPerAgent);
+    // Its one session's first model call waited for the session to be kept, and was measured.
+    expect((await heldFirstCalls()) - heldBefore).toBe(1);
   });
 });

@@ -37,6 +37,7 @@ describe("ops endpoints", () => {
       remainingTokens: 1000,
     });
     metrics.agentEnded("succeeded", 95_000);
+    metrics.sessionKeepWaited(80);
     metrics.error("agent_job");
     let workerRunning = true;
     const readiness = new Readiness();
@@ -61,6 +62,8 @@ describe("ops endpoints", () => {
         'flotilla_model_cost_usd_total{model="claude-sonnet-4-5",role="worker"} 0.0012',
         'flotilla_agents_ended_total{outcome="succeeded",role="worker"} 1',
         'flotilla_agent_duration_seconds_bucket{le="120",role="worker",outcome="succeeded"} 1',
+        'flotilla_session_keep_wait_seconds_bucket{le="0.05",role="worker"} 0',
+        'flotilla_session_keep_wait_seconds_bucket{le="0.1",role="worker"} 1',
         'flotilla_errors_total{source="agent_job",role="worker"} 1',
       ]) {
         expect(text).toContain(line);
