@@ -3,7 +3,16 @@
 // prints its figures and appends them to bench/RESULTS.md.
 import { execa } from "execa";
 
-const benchmarks = ["overhead", "workspace", "load", "trees", "stream", "webhooks", "gateway"] as const;
+const benchmarks = [
+  "overhead",
+  "mcp-startup",
+  "workspace",
+  "load",
+  "trees",
+  "stream",
+  "webhooks",
+  "gateway",
+] as const;
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !(benchmarks as readonly string[]).includes(name));

@@ -49,7 +49,9 @@ const run = { owner: "bench", repo: "large", cloneUrl, headFetchRef: undefined, 
 const sparsePaths = ["src/m0", "src/m1", "src/m2", "src/m3"];
 const sparseRun = { ...run, limits: { ...run.limits, sparsePaths } } as RunRecord;
 const poolSize = 4;
-const pooledHost = { ...host, worktreePoolSize: poolSize };
+// Every finished worktree is pooled here, whatever its size (WORKTREE_POOL_MIN_FILES 0).
+const pool = { size: poolSize, minFiles: 0 };
+const pooledHost = { ...host, worktreePool: pool };
 const mirrorDir = mirrorPath(dataDir, run.owner, run.repo);
 
 try {
@@ -87,7 +89,7 @@ try {
     await editLikeAnAgent(mirrorDir, repository.head, fresh.paths.worktree, index);
     await commitAll(workspaceCheckout(fresh, agent), "work");
     const untouched = await inodeOfUntouchedDirectory(fresh.paths.worktree);
-    await removeAgentWorkspace({ ...fresh, poolSize }, agent);
+    await removeAgentWorkspace({ ...fresh, pool }, agent);
     const next = makeAgentRecord({ runId: "bench", name: `pooled-${index}`, baseSha: repository.head });
     await flushDirtyPages();
     const taken = await timeIt(() => prepareAgentWorkspace(pooledHost, run, next));
@@ -122,7 +124,7 @@ try {
   const upToDateFetch = await timeIt(() => syncMirror(mirrorDir, { cloneUrl }));
   // The worker's own clean-up path, into the pool, so that it too is known to work at this size.
   if (lastPooled !== undefined)
-    await removeAgentWorkspace({ ...lastPooled.workspace, poolSize }, lastPooled.agent);
+    await removeAgentWorkspace({ ...lastPooled.workspace, pool }, lastPooled.agent);
   const poolBytes = await diskUsageBytes([worktreePoolPath(mirrorDir)]);
   const poolEntries = (await readdir(worktreePoolPath(mirrorDir))).length;
 

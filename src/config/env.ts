@@ -135,10 +135,12 @@ export interface FlotillaConfig {
   sandboxHiddenPaths: string[];
   checkpointIntervalMs: number;
   worktreeRetentionMs: number;
-  /** Finished worktrees each repository's mirror keeps on a host, for new agents to start from (0: none). */
-  worktreePoolSize: number;
-  /** A finished worktree with fewer files is removed, not pooled: a fresh checkout is faster. */
-  worktreePoolMinFiles: number;
+  /**
+   * Finished worktrees each repository's mirror keeps on a host for new agents to start from
+   * (`size`, 0: none); one with fewer than `minFiles` files is removed, not pooled (a fresh
+   * checkout is faster).
+   */
+  worktreePool: { size: number; minFiles: number };
   /** The operator's half of allowing agents on forks' pull requests (the repository's is `access.allow_forks`). */
   allowForks: boolean;
   /** How long an agent's branch outlives its pull request closed unmerged. */
@@ -228,8 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FlotillaConfig
       .filter((path) => path.startsWith("/")),
     checkpointIntervalMs: e.CHECKPOINT_INTERVAL_SECONDS * 1000,
     worktreeRetentionMs: e.WORKTREE_RETENTION_HOURS * 3_600_000,
-    worktreePoolSize: e.WORKTREE_POOL_SIZE,
-    worktreePoolMinFiles: e.WORKTREE_POOL_MIN_FILES,
+    worktreePool: { size: e.WORKTREE_POOL_SIZE, minFiles: e.WORKTREE_POOL_MIN_FILES },
     allowForks: e.FLOTILLA_ALLOW_FORKS,
     agentBranchRetentionMs: e.AGENT_BRANCH_RETENTION_HOURS * 3_600_000,
     githubWritesPerMinute: e.GITHUB_WRITES_PER_MINUTE,

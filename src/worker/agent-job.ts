@@ -108,8 +108,7 @@ async function runWithSlot(
     {
       dataDir: deps.config.dataDir,
       sourceOf: (of) => repositorySource(deps, of),
-      worktreePoolSize: deps.config.worktreePoolSize,
-      worktreePoolMinFiles: deps.config.worktreePoolMinFiles,
+      worktreePool: deps.config.worktreePool,
     },
     run,
     agent,

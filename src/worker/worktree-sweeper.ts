@@ -31,8 +31,7 @@ export async function sweepWorktrees(
         const mirrorDir = mirrorPath(deps.config.dataDir, run.owner, run.repo);
         await removeWorktree(
           checkoutOf(paths, mirrorDir, agent, run.limits.sparsePaths),
-          deps.config.worktreePoolSize,
-          deps.config.worktreePoolMinFiles,
+          deps.config.worktreePool,
         );
       } else {
         await removeAgentOwnedTree(paths.worktree);

@@ -18,6 +18,7 @@ import {
   removeWorktree,
   type WorktreeOrigin,
 } from "./worktree.ts";
+import { noPool, type PoolSettings } from "./worktree-pool.ts";
 
 export interface AgentWorkspace {
   paths: AgentPaths;
@@ -26,10 +27,8 @@ export interface AgentWorkspace {
   origin: WorktreeOrigin;
   /** The run's `workspace: sparse:` paths: only these are checked out. */
   sparsePaths: readonly string[] | undefined;
-  /** How many finished worktrees the mirror's pool keeps (0: none). */
-  poolSize: number;
-  /** Fewest files a finished worktree has to go into the pool (worktree-pool.ts). */
-  poolMinFiles: number;
+  /** How the host pools finished worktrees (worktree-pool.ts). */
+  pool: PoolSettings;
 }
 
 export interface WorkspaceHost {
@@ -37,12 +36,10 @@ export interface WorkspaceHost {
   /** Where the run's repository is fetched from and pushed to, with a token when it needs one. */
   sourceOf(run: RunRecord): Promise<RepositorySource>;
   /**
-   * How many finished worktrees each mirror's pool keeps for the next agents (worktree-pool.ts).
-   * @defaultValue 0
+   * How finished worktrees are kept in each mirror's pool for the next agents (worktree-pool.ts).
+   * @defaultValue noPool
    */
-  worktreePoolSize?: number;
-  /** @defaultValue 0 */
-  worktreePoolMinFiles?: number;
+  worktreePool?: PoolSettings;
 }
 
 export async function prepareAgentWorkspace(
@@ -63,7 +60,7 @@ export async function prepareAgentWorkspace(
     ...checkoutOf(paths, mirrorDir, agent, sparsePaths),
     baseSha: agent.baseSha,
     firstStart: agent.startedAt === undefined,
-    poolSize: host.worktreePoolSize ?? 0,
+    fromPool: (host.worktreePool?.size ?? 0) > 0,
   });
   await Promise.all([
     mkdir(paths.workerDir, { recursive: true, mode: 0o700 }),
@@ -76,8 +73,7 @@ export async function prepareAgentWorkspace(
     source,
     origin,
     sparsePaths,
-    poolSize: host.worktreePoolSize ?? 0,
-    poolMinFiles: host.worktreePoolMinFiles ?? 0,
+    pool: host.worktreePool ?? noPool,
   };
 }
 
@@ -147,7 +143,7 @@ export function pendingMergesOf(agent: { childMerges: readonly ChildMerge[] }): 
  * branch stays on the repository.
  */
 export async function removeAgentWorkspace(workspace: AgentWorkspace, agent: AgentRecord): Promise<void> {
-  await removeWorktree(workspaceCheckout(workspace, agent), workspace.poolSize, workspace.poolMinFiles);
+  await removeWorktree(workspaceCheckout(workspace, agent), workspace.pool);
   await rm(workspace.paths.tmpDir, { recursive: true, force: true });
 }
 

@@ -26,18 +26,29 @@ interface PooledCheckout {
   indexFile: string;
 }
 
+/** How a host pools finished worktrees (WORKTREE_POOL_SIZE, WORKTREE_POOL_MIN_FILES). */
+export interface PoolSettings {
+  /** How many finished worktrees each mirror's pool keeps (0: none). */
+  size: number;
+  /**
+   * Fewest files a finished worktree must have to be pooled: recycling a small one costs more
+   * than a fresh checkout.
+   */
+  minFiles: number;
+}
+
+/** No pool: every finished worktree is removed. */
+export const noPool: PoolSettings = { size: 0, minFiles: 0 };
+
 /**
- * Moves a finished worktree into the mirror's pool, keeping the newest `poolSize` entries.
- * Returns false when it could not, or when the worker's index for it lists fewer than `minFiles`
- * files (the caller removes it instead).
+ * Moves a finished worktree into the mirror's pool, keeping the newest `pool.size` entries.
+ * Returns false when it could not, or when the worker's index for it lists fewer than
+ * `pool.minFiles` files (the caller removes it instead).
  */
-export async function poolWorktree(
-  checkout: PooledCheckout,
-  poolSize: number,
-  minFiles = 0,
-): Promise<boolean> {
-  if (poolSize < 1) return false;
-  if (minFiles > 0 && ((await indexEntryCount(checkout.indexFile)) ?? 0) < minFiles) return false;
+export async function poolWorktree(checkout: PooledCheckout, settings: PoolSettings): Promise<boolean> {
+  if (settings.size < 1) return false;
+  if (settings.minFiles > 0 && ((await indexEntryCount(checkout.indexFile)) ?? 0) < settings.minFiles)
+    return false;
   const pool = worktreePoolPath(checkout.mirrorDir);
   try {
     // The finished agent's repository is of no use to the next one, and is its to have poisoned.
@@ -52,7 +63,7 @@ export async function poolWorktree(
     return false;
   }
   const entries = await pooledEntries(pool);
-  for (const extra of entries.slice(0, Math.max(0, entries.length - poolSize)))
+  for (const extra of entries.slice(0, Math.max(0, entries.length - settings.size)))
     await discardEntry(pool, extra);
   return true;
 }

@@ -28,7 +28,7 @@ import {
   writeSparseGitDir,
 } from "./sparse-checkout.ts";
 import { removeCheckoutLocks } from "./stale-git-locks.ts";
-import { poolWorktree, takePooledWorktree } from "./worktree-pool.ts";
+import { noPool, type PoolSettings, poolWorktree, takePooledWorktree } from "./worktree-pool.ts";
 
 export type WorktreeOrigin = "reused" | "restored" | "created";
 
@@ -48,11 +48,8 @@ export interface WorktreeSpec extends Checkout {
   baseSha: string;
   /** The agent's first start: no attempt made or pushed its branch yet, so none is looked for. */
   firstStart?: boolean;
-  /**
-   * The host's WORKTREE_POOL_SIZE: above 0, a new worktree may be a pooled one.
-   * @defaultValue 0
-   */
-  poolSize?: number;
+  /** The host pools finished worktrees (WORKTREE_POOL_SIZE above 0): a new one may come from there. */
+  fromPool?: boolean;
 }
 
 export async function prepareWorktree(spec: WorktreeSpec): Promise<WorktreeOrigin> {
@@ -62,7 +59,7 @@ export async function prepareWorktree(spec: WorktreeSpec): Promise<WorktreeOrigi
     await removeAgentOwnedTree(spec.worktreeDir);
     await rm(spec.indexFile, { force: true });
     const local = spec.firstStart === true ? undefined : await branchCommit(spec);
-    await checkOut(spec, local ?? spec.baseSha, (spec.poolSize ?? 0) > 0);
+    await checkOut(spec, local ?? spec.baseSha, spec.fromPool === true);
     return local === undefined ? "created" : "restored";
   });
 }
@@ -248,15 +245,15 @@ export async function pushBranch(checkout: Checkout, source: RepositorySource): 
 
 /**
  * Removes the agent's worktree and its branch from the mirror; the worktree goes to the mirror's
- * pool instead when `poolSize` allows and it has at least `poolMinFiles` files (the agent has
- * ended: nothing of its runs any more).
+ * pool instead when the host's `pool` settings take it (the agent has ended: nothing of its runs
+ * any more).
  */
-export async function removeWorktree(checkout: Checkout, poolSize = 0, poolMinFiles = 0): Promise<void> {
+export async function removeWorktree(checkout: Checkout, pool: PoolSettings = noPool): Promise<void> {
   await withMirrorLock(checkout.mirrorDir, async () => {
     const pooled =
       checkout.sparse === undefined &&
       (await exists(checkout.worktreeDir)) &&
-      (await poolWorktree(checkout, poolSize, poolMinFiles));
+      (await poolWorktree(checkout, pool));
     if (!pooled) await removeAgentOwnedTree(checkout.worktreeDir);
     await rm(checkout.indexFile, { force: true });
     if (checkout.sparse !== undefined) await rm(checkout.sparse.gitDir, { recursive: true, force: true });

@@ -64,7 +64,7 @@ describe("an agent's workspace", () => {
     const host = {
       dataDir: fixture.dataDir,
       sourceOf: async () => ({ cloneUrl: fixture.remote.cloneUrl }),
-      worktreePoolSize: 2,
+      worktreePool: { size: 2, minFiles: 0 },
     };
     const firstAgent = await store.requireAgent(first.id);
     const firstPlace = await prepareAgentWorkspace(host, run, firstAgent);

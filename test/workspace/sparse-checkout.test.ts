@@ -156,7 +156,7 @@ describe("a sparse worktree", () => {
     await commitAll(agent, "work");
     await pushBranch(agent, { cloneUrl: remote.cloneUrl });
     // Another host: only the pushed branch.
-    await removeWorktree(agent, 4);
+    await removeWorktree(agent, { size: 4, minFiles: 0 });
     await syncMirror(mirrorDir, { cloneUrl: remote.cloneUrl });
     expect(await prepareWorktree(agent)).toBe("restored");
     expect(await filesUnder(agent.worktreeDir)).toEqual(["src/web/c.ts"]);
@@ -179,7 +179,7 @@ describe("a sparse worktree", () => {
   it("is never pooled, and its admin directory goes with it", async () => {
     const agent = sparseSpec("s4", ["docs"]);
     await prepareWorktree(agent);
-    await removeWorktree(agent, 4);
+    await removeWorktree(agent, { size: 4, minFiles: 0 });
     expect(await readdir(worktreePoolPath(mirrorDir)).catch(() => [])).toEqual([]);
     await expect(stat(agent.sparse?.gitDir ?? "")).rejects.toThrow(/ENOENT/);
     await expect(stat(agent.worktreeDir)).rejects.toThrow(/ENOENT/);

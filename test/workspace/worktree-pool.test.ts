@@ -72,7 +72,7 @@ function spec(name: string, base = baseSha): WorktreeSpec {
     indexFile: join(dataDir, "worker", "r1", name, "index"),
     branch: `agents/r1/${name}`,
     baseSha: base,
-    poolSize: 4,
+    fromPool: true,
   };
 }
 
@@ -129,7 +129,7 @@ async function finishedAgent(
   await writeFile(join(agent.worktreeDir, "src", "a.txt"), `changed by ${name}\n`);
   await commitAll(agent, "work");
   await leave(agent.worktreeDir);
-  await removeWorktree(agent, 4);
+  await removeWorktree(agent, { size: 4, minFiles: 0 });
   expect(await poolEntries()).toHaveLength(1);
   return agent;
 }
@@ -165,7 +165,7 @@ describe("the worktree pool", () => {
   it("keeps at most its size, the newest", async () => {
     const agents = ["q1", "q2", "q3"].map((name) => spec(name));
     for (const agent of agents) await prepareWorktree(agent);
-    for (const agent of agents) await removeWorktree(agent, 2);
+    for (const agent of agents) await removeWorktree(agent, { size: 2, minFiles: 0 });
     expect(await poolEntries()).toHaveLength(2);
     for (const name of ["q4", "q5"]) {
       await prepareWorktree(spec(name));
@@ -178,13 +178,13 @@ describe("the worktree pool", () => {
     const files = baseEntries.filter((entry) => entry.startsWith("file ")).length;
     const small = spec("m1");
     await prepareWorktree(small);
-    await removeWorktree(small, 4, files + 1);
+    await removeWorktree(small, { size: 4, minFiles: files + 1 });
     expect(await poolEntries()).toEqual([]);
     await expect(stat(small.worktreeDir)).rejects.toThrow(/ENOENT/);
     await expect(stat(small.indexFile)).rejects.toThrow(/ENOENT/);
     const enough = spec("m2");
     await prepareWorktree(enough);
-    await removeWorktree(enough, 4, files);
+    await removeWorktree(enough, { size: 4, minFiles: files });
     expect(await poolEntries()).toHaveLength(1);
     await prepareWorktree(spec("m3"));
     expect(await poolEntries()).toEqual([]);
@@ -194,9 +194,9 @@ describe("the worktree pool", () => {
   it("is not taken from on a host that keeps none (WORKTREE_POOL_SIZE=0)", async () => {
     const finished = spec("z1");
     await prepareWorktree(finished);
-    await removeWorktree(finished, 4);
+    await removeWorktree(finished, { size: 4, minFiles: 0 });
     expect(await poolEntries()).toHaveLength(1);
-    const next = { ...spec("z2"), poolSize: 0 };
+    const next = { ...spec("z2"), fromPool: false };
     await prepareWorktree(next);
     expect(await poolEntries()).toHaveLength(1);
     await removeWorktree(next);
