@@ -7,11 +7,13 @@ import { git } from "./git.ts";
 
 /**
  * Makes `<worktree>/.git` on `branch` at `commit`, its index a copy of the worker's (same files,
- * same commit: the agent's `git status` starts clean). The worktree must have no `.git` yet.
+ * same commit: the agent's `git status` starts clean) once `indexWritten` resolves. The worktree
+ * must have no `.git` yet.
  */
 export async function makeAgentRepository(
   checkout: { mirrorDir: string; worktreeDir: string; indexFile: string; branch: string },
   commit: string,
+  indexWritten: Promise<void> = Promise.resolve(),
 ): Promise<void> {
   const agentGitDir = join(checkout.worktreeDir, ".git");
   // On the agent's branch from the start: HEAD names it, so no symbolic-ref call is needed.
@@ -28,5 +30,6 @@ export async function makeAgentRepository(
   const agentRef = join(agentGitDir, "refs", "heads", ...checkout.branch.split("/"));
   await mkdir(dirname(agentRef), { recursive: true });
   await writeFile(agentRef, `${commit}\n`, { flag: "wx" });
+  await indexWritten;
   await copyFile(checkout.indexFile, join(agentGitDir, "index"));
 }

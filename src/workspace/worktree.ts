@@ -86,11 +86,24 @@ async function checkOut(checkout: Checkout, commit: string, fromPool: boolean): 
   if (!recycled) {
     await mkdir(checkout.worktreeDir, { recursive: true });
     await mkdir(dirname(checkout.indexFile), { recursive: true });
-    if (checkout.sparse !== undefined) await writeSparseGitDir(checkout.sparse, commit);
-    await git(["read-tree", "-u", "--reset", commit], worktreeGitOptions(checkout));
   }
-  await git(["update-ref", `refs/heads/${checkout.branch}`, commit], { gitDir: checkout.mirrorDir });
-  await makeAgentRepository(checkout, commit);
+  // At once, each git process on its own things: the files with the worker's index, the branch
+  // in the mirror, the agent's `.git` (which copies the index once it is written). All have ended
+  // when this returns, failed or not: the caller's mirror lock covers them.
+  const filesWritten = recycled ? Promise.resolve() : writeCheckoutFiles(checkout, commit);
+  const steps = await Promise.allSettled([
+    filesWritten,
+    git(["update-ref", `refs/heads/${checkout.branch}`, commit], { gitDir: checkout.mirrorDir }),
+    makeAgentRepository(checkout, commit, filesWritten),
+  ]);
+  const failed = steps.find((step) => step.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+}
+
+/** Writes the commit's files into the worktree (only its sparse paths, for a sparse one) and the worker's index. */
+async function writeCheckoutFiles(checkout: Checkout, commit: string): Promise<void> {
+  if (checkout.sparse !== undefined) await writeSparseGitDir(checkout.sparse, commit);
+  await git(["read-tree", "-u", "--reset", commit], worktreeGitOptions(checkout));
 }
 
 /** Merges the worktree holds uncommitted because their conflicts waited for the agent (merge-commit.ts). */
