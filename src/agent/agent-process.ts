@@ -52,6 +52,8 @@ export class AgentProcess {
   private readonly markers: { sessionId: string; claudeConfigDir: string };
   private stopReason: StopReason | undefined;
   private readonly treeRoot: boolean;
+  /** In bubblewrap's PID namespace: when bwrap has exited, nothing of the agent's is left. */
+  private readonly namespaced: boolean;
 
   /** Kills what an earlier run of this agent left behind on this host, then starts the CLI. */
   static async start(options: AgentProcessOptions): Promise<AgentProcess> {
@@ -76,6 +78,7 @@ export class AgentProcess {
     // Under a subreaper (no sandbox), what the agent detaches stays below it: kill the tree.
     this.treeRoot =
       options.isolation?.sandbox.kind === "off" && options.isolation.sandbox.subreaper !== undefined;
+    this.namespaced = options.isolation?.sandbox.kind === "bubblewrap";
     this.exited = this.watch(options, transcriptOffset);
   }
 
@@ -112,8 +115,11 @@ export class AgentProcess {
     });
     const finished = await ended;
     // Background commands the agent left running (servers, watchers) must not outlive it; and
-    // when the runner that held the CLI ended first, the CLI itself may still be running.
-    await stopAgentProcesses(finished.lost === undefined ? this.markers : this.everything());
+    // when the runner that held the CLI ended first, the CLI itself may still be running. In
+    // bubblewrap, the kernel killed them all when the namespace's first process ended: no walk
+    // of /proc on every agent's exit for nothing.
+    if (finished.lost !== undefined) await stopAgentProcesses(this.everything());
+    else if (!this.namespaced) await stopAgentProcesses(this.markers);
     return {
       exitCode: finished.exitCode,
       signal: finished.signal,

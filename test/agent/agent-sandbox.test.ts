@@ -20,6 +20,7 @@ import {
 import { chooseAgentSandbox } from "../../src/agent/choose-agent-sandbox.ts";
 import { ConfigError } from "../../src/config/config-error.ts";
 import { runCommand } from "../../src/process/run-command.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 const unprivileged = 65534;
 const runsAsRoot = process.getuid?.() === 0;
@@ -204,6 +205,21 @@ describe.each(users)("agent sandbox (bubblewrap) as the %s user", (user) => {
     expect(output).toContain("umount-refused");
     expect(output).toContain("nested-refused");
     expect(output).not.toContain("redis-secret");
+  });
+
+  it("ends what the agent detached (env -i setsid) when its first process ends: the worker looks for no leftovers", async () => {
+    const argument = `876.${process.pid}${user === "worker" ? 1 : 2}`;
+    const output = await inside(
+      user,
+      `env -i /usr/bin/setsid /bin/sh -c 'exec sleep ${argument}' </dev/null >/dev/null 2>&1 &
+until pgrep -fx 'sleep ${argument}' >/dev/null; do sleep 0.05; done; echo detached`,
+    );
+    expect(output).toContain("detached");
+    // `inside` returns once bwrap has exited; the kernel's kills land at once, not always before.
+    await waitFor(() => (spawnSync("pgrep", ["-fx", `sleep ${argument}`]).status === 1 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: `the detached sleep ${argument} to end with the sandbox`,
+    });
   });
 });
 
