@@ -22,6 +22,7 @@ import { clonePerAgent } from "./support/clone-per-agent.ts";
 import { diskUsageBytes } from "./support/disk-usage.ts";
 import { editLikeAnAgent } from "./support/finished-agent-edits.ts";
 import { mebibytes, seconds } from "./support/format-units.ts";
+import { timeFullRead } from "./support/full-read-profile.ts";
 import { largeRepository } from "./support/large-repository.ts";
 import { numberOptions } from "./support/options.ts";
 import { currentCommand, median, recordResults } from "./support/results.ts";
@@ -122,6 +123,11 @@ try {
   // What every agent start pays for the mirror even when it is up to date (not part of these
   // starts: an agent starting for the first time on a commit the mirror has does not fetch).
   const upToDateFetch = await timeIt(() => syncMirror(mirrorDir, { cloneUrl }));
+  // Where a pooled start's time goes: reading back every file, which the reset must do.
+  const fullReadMs =
+    lastPooled === undefined
+      ? undefined
+      : await timeFullRead(mirrorDir, lastPooled.workspace.paths.worktree, repository.head);
   // The worker's own clean-up path, into the pool, so that it too is known to work at this size.
   if (lastPooled !== undefined)
     await removeAgentWorkspace({ ...lastPooled.workspace, pool }, lastPooled.agent);
@@ -175,6 +181,15 @@ try {
         target: "≤ 0.2 (1/5)",
         met: pooledDiskShare <= 0.2,
       },
+      ...(fullReadMs === undefined
+        ? []
+        : [
+            {
+              name: "of which: git reading back every file of the worktree (`update-index --refresh` from an index without stat data, as the reset does; one sample)",
+              value: seconds(fullReadMs),
+              unit: "s",
+            },
+          ]),
       {
         name: `The pool when idle: ${poolEntries} finished worktrees, disk (once per host and repository)`,
         value: mebibytes(poolBytes),
