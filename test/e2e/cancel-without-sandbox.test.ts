@@ -3,29 +3,20 @@
 // group of the CLI's. Cancel must still end it: the CLI runs under a child subreaper (tini -s),
 // so the detached command stays in its process tree, which a stop freezes and kills; and when the
 // CLI ends by itself, what it detached is killed before the subreaper ends.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createE2eEnvironment, type E2eEnvironment, e2eOwner, e2eRepo } from "../support/e2e-environment.ts";
 import type { RunningFlotilla } from "../support/flotilla-process.ts";
+import { isRunning } from "../support/processes-under.ts";
 import { waitFor } from "../support/wait-for.ts";
 
 let world: E2eEnvironment;
 let flotilla: RunningFlotilla;
 let markerDir: string;
 const detachedPids: number[] = [];
-
-/** A process that is alive (not gone, not a zombie waiting to be reaped). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 beforeAll(async () => {
   markerDir = await mkdtemp(join(tmpdir(), "flotilla-detached-"));
@@ -63,7 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const pid of detachedPids) if (alive(pid)) process.kill(pid, "SIGKILL");
+  for (const pid of detachedPids) if (isRunning(pid)) process.kill(pid, "SIGKILL");
   await world?.cleanup();
   await rm(markerDir, { recursive: true, force: true });
 });
@@ -77,7 +68,7 @@ async function detachedPidIn(name: string): Promise<number> {
   });
   const pid = Number((await readFile(pidFile, "utf8")).trim());
   detachedPids.push(pid);
-  expect(alive(pid)).toBe(true);
+  expect(isRunning(pid)).toBe(true);
   return pid;
 }
 
@@ -97,7 +88,7 @@ describe("cancel without a sandbox", () => {
       async () => ((await world.store.requireAgent(agent.id)).state === "cancelled" ? true : undefined),
       { timeoutMs: 60_000, what: "the agent to end as cancelled" },
     );
-    await waitFor(() => (alive(detachedPid) ? undefined : true), {
+    await waitFor(() => (isRunning(detachedPid) ? undefined : true), {
       timeoutMs: 30_000,
       what: "the detached command to die",
     });
@@ -113,7 +104,7 @@ describe("cancel without a sandbox", () => {
           .find((run) => run.name.includes("leaver") && run.status === "completed"),
       { timeoutMs: 60_000, what: "the agent to end" },
     );
-    await waitFor(() => (alive(detachedPid) ? undefined : true), {
+    await waitFor(() => (isRunning(detachedPid) ? undefined : true), {
       timeoutMs: 30_000,
       what: "the detached command to die",
     });

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createE2eEnvironment, type E2eEnvironment, e2eOwner, e2eRepo } from "../support/e2e-environment.ts";
 import type { RunningFlotilla } from "../support/flotilla-process.ts";
+import { isRunning } from "../support/processes-under.ts";
 import { waitFor } from "../support/wait-for.ts";
 
 // A `sleep` no other process on the machine runs: its arguments find it from the host.
@@ -18,19 +19,18 @@ let flotilla: RunningFlotilla;
 /** The detached command's pid on the host, found while the agent still ran. */
 let detachedPid: number | undefined;
 
-/** Living (not zombie) host processes running `sleep <detachedArgument>`. */
+/** Running (not zombie) host processes of `sleep <detachedArgument>`. */
 function detachedOnHost(): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
+    let commandLine: string;
     try {
-      const commandLine = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const zombie = stat.slice(stat.lastIndexOf(")") + 2)[0] === "Z";
-      if (!zombie && commandLine === `sleep\0${detachedArgument}\0`) pids.push(Number(entry));
+      commandLine = readFileSync(`/proc/${entry}/cmdline`, "utf8");
     } catch {
-      // Gone meanwhile.
+      continue; // Gone meanwhile.
     }
+    if (commandLine === `sleep\0${detachedArgument}\0` && isRunning(Number(entry))) pids.push(Number(entry));
   }
   return pids;
 }

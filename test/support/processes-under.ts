@@ -2,6 +2,7 @@
 // command line or environment names it. "No process Flotilla started outlives it" is checked
 // with this (an embedded redis-server runs in <data dir>/redis, agents carry the data dir in
 // their environment, Flotilla itself runs in its project folder).
+import { readFileSync } from "node:fs";
 import { readdir, readFile, readlink } from "node:fs/promises";
 
 export interface ProcessInfo {
@@ -22,6 +23,16 @@ export async function processesUnder(dir: string): Promise<ProcessInfo[]> {
       found.push({ pid: Number(entry), commandLine: commandLine.replaceAll("\0", " ").trim() });
   }
   return found;
+}
+
+/** Whether a process with this id runs: it exists and is not a zombie waiting to be reaped. */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a process with this id exists (a zombie still does). */
